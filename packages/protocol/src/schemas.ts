@@ -1,0 +1,317 @@
+/**
+ * The wire messages of the `/v1` API, as zod schemas with their inferred types.
+ * Server and worker both validate against these; `docs/protocol.md` describes each route.
+ */
+import { z } from 'zod';
+import { errorCodes } from './errors.js';
+
+/** A JSON value as it crosses the wire (finite numbers only). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export const jsonValueSchema: z.ZodType<JsonValue> = z.json() as z.ZodType<JsonValue>;
+
+/** One parameter set: a plain object of JSON values. */
+export const paramsSchema = z.record(z.string(), jsonValueSchema);
+export type Params = z.infer<typeof paramsSchema>;
+
+/** `path/to/module.exportName`, resolved by the worker inside its root. */
+export const taskNameSchema = z.string().min(1).max(512);
+export const scanNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.\-:@+]+$/, 'scan names use letters, digits and _ . - : @ +');
+
+/** 64 hex characters: SHA-256 of canonical JSON. */
+export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+export const workerIdSchema = z.string().min(1).max(200);
+export const hostNameSchema = z.string().min(1).max(255);
+export const leaseTokenSchema = z.string().min(1).max(200);
+
+export const taskStates = ['queued', 'running', 'done', 'failed', 'cancelled', 'delivered'] as const;
+export const taskStateSchema = z.enum(taskStates);
+export type TaskState = z.infer<typeof taskStateSchema>;
+
+/** How one attempt ended; `running` while it has not. `lost`: the lease expired (the worker vanished). */
+export const attemptOutcomes = [
+  'running',
+  'done',
+  'failed',
+  'lost',
+  'released',
+  'cancelled',
+  'delivered',
+] as const;
+export const attemptOutcomeSchema = z.enum(attemptOutcomes);
+export type AttemptOutcome = z.infer<typeof attemptOutcomeSchema>;
+
+// ---------------------------------------------------------------- submit
+
+export const taskSpecSchema = z.strictObject({
+  task: taskNameSchema,
+  params: paramsSchema,
+  scan: scanNameSchema.optional(),
+  /** Attempts before the task is `failed` (default: the server's). */
+  maxAttempts: z.int().min(1).max(1000).optional(),
+  /** Run time after which the worker kills the task. */
+  timeoutMs: z.int().min(1).optional(),
+});
+export type TaskSpec = z.infer<typeof taskSpecSchema>;
+
+export const submitRequestSchema = z.strictObject({
+  tasks: z.array(taskSpecSchema).min(1).max(50_000),
+  /** Scan for tasks that name none. */
+  scan: scanNameSchema.optional(),
+  /** Put finished (done, failed, cancelled) tasks back in the queue. */
+  rerun: z.boolean().optional(),
+});
+export type SubmitRequest = z.infer<typeof submitRequestSchema>;
+
+export const submitResponseSchema = z.strictObject({
+  created: z.int().min(0),
+  existing: z.int().min(0),
+  /** Of the existing ones, how many were requeued because `rerun` was asked. */
+  requeued: z.int().min(0),
+});
+export type SubmitResponse = z.infer<typeof submitResponseSchema>;
+
+// ---------------------------------------------------------------- claim
+
+export const claimRequestSchema = z.strictObject({
+  workerId: workerIdSchema,
+  host: hostNameSchema,
+  /** Most tasks to lease at once. */
+  max: z.int().min(1).max(1000),
+  /** Long-poll: how long the server may hold the request when nothing is queued. */
+  waitMs: z.int().min(0).max(120_000),
+});
+export type ClaimRequest = z.infer<typeof claimRequestSchema>;
+
+export const claimedTaskSchema = z.strictObject({
+  key: hashSchema,
+  task: taskNameSchema,
+  params: paramsSchema,
+  paramsHash: hashSchema,
+  scan: scanNameSchema,
+  /** 1 for the first attempt. */
+  attempt: z.int().min(1),
+  leaseToken: leaseTokenSchema,
+  /** Epoch milliseconds. */
+  leaseExpiresAt: z.int(),
+  timeoutMs: z.int().min(1).optional(),
+});
+export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
+
+export const claimResponseSchema = z.strictObject({
+  tasks: z.array(claimedTaskSchema),
+  /** Lease length the server grants; heartbeats extend it by as much. */
+  leaseMs: z.int().min(1),
+  /** How often the worker should heartbeat. */
+  heartbeatMs: z.int().min(1),
+});
+export type ClaimResponse = z.infer<typeof claimResponseSchema>;
+
+// ---------------------------------------------------------------- heartbeat
+
+export const leaseRefSchema = z.strictObject({ key: hashSchema, leaseToken: leaseTokenSchema });
+export type LeaseRef = z.infer<typeof leaseRefSchema>;
+
+export const heartbeatRequestSchema = z.strictObject({
+  workerId: workerIdSchema,
+  host: hostNameSchema.optional(),
+  leases: z.array(leaseRefSchema).max(10_000),
+});
+export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+
+export const heartbeatResponseSchema = z.strictObject({
+  /** Keys whose leases now run until `leaseExpiresAt`. */
+  extended: z.array(hashSchema),
+  /** Keys cancelled by an operator: stop them. */
+  cancelled: z.array(hashSchema),
+  /** Keys whose lease is no longer this worker's (expired and handed out, or rerun): stop them. */
+  lost: z.array(hashSchema),
+  leaseExpiresAt: z.int(),
+});
+export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
+
+// ---------------------------------------------------------------- report (complete, fail, release)
+
+export const completeSchema = z.strictObject({
+  outcome: z.literal('done'),
+  key: hashSchema,
+  leaseToken: leaseTokenSchema,
+  result: jsonValueSchema.optional(),
+});
+export const failSchema = z.strictObject({
+  outcome: z.literal('failed'),
+  key: hashSchema,
+  leaseToken: leaseTokenSchema,
+  error: z.string().max(64 * 1024),
+  /** Requeue (with backoff) until the task's attempts run out; false fails it at once. */
+  retryable: z.boolean(),
+});
+export const releaseSchema = z.strictObject({
+  outcome: z.literal('released'),
+  key: hashSchema,
+  leaseToken: leaseTokenSchema,
+});
+export const reportSchema = z.discriminatedUnion('outcome', [completeSchema, failSchema, releaseSchema]);
+export type Report = z.infer<typeof reportSchema>;
+export type CompleteReport = z.infer<typeof completeSchema>;
+export type FailReport = z.infer<typeof failSchema>;
+export type ReleaseReport = z.infer<typeof releaseSchema>;
+
+export const reportRequestSchema = z.strictObject({
+  workerId: workerIdSchema,
+  reports: z.array(reportSchema).min(1).max(10_000),
+});
+export type ReportRequest = z.infer<typeof reportRequestSchema>;
+
+export const errorCodeSchema = z.enum(errorCodes as [string, ...string[]]);
+
+export const reportResultSchema = z.union([
+  z.strictObject({ key: hashSchema, ok: z.literal(true) }),
+  z.strictObject({
+    key: hashSchema,
+    ok: z.literal(false),
+    error: z.strictObject({ code: errorCodeSchema, message: z.string() }),
+  }),
+]);
+export type ReportResult = z.infer<typeof reportResultSchema>;
+
+export const reportResponseSchema = z.strictObject({ results: z.array(reportResultSchema) });
+export type ReportResponse = z.infer<typeof reportResponseSchema>;
+
+/** Bodies of the single-task routes `POST /v1/tasks/:key/{complete,fail,release}`. */
+export const completeBodySchema = completeSchema.omit({ outcome: true, key: true }).extend({
+  workerId: workerIdSchema.optional(),
+});
+export const failBodySchema = failSchema.omit({ outcome: true, key: true }).extend({
+  workerId: workerIdSchema.optional(),
+});
+export const releaseBodySchema = releaseSchema.omit({ outcome: true, key: true }).extend({
+  workerId: workerIdSchema.optional(),
+});
+
+// ---------------------------------------------------------------- operators' verbs
+
+export const rerunScanRequestSchema = z.strictObject({
+  /** `failed`: only failed (and cancelled) tasks; `all`: every finished task. */
+  only: z.enum(['failed', 'all']).default('failed'),
+});
+export type RerunScanRequest = z.input<typeof rerunScanRequestSchema>;
+
+export const countResponseSchema = z.strictObject({ count: z.int().min(0) });
+export type CountResponse = z.infer<typeof countResponseSchema>;
+
+// ---------------------------------------------------------------- read side
+
+export const taskInfoSchema = z.strictObject({
+  key: hashSchema,
+  task: taskNameSchema,
+  params: paramsSchema,
+  paramsHash: hashSchema,
+  scan: scanNameSchema,
+  state: taskStateSchema,
+  /** Attempts started so far. */
+  attempts: z.int().min(0),
+  maxAttempts: z.int().min(1),
+  timeoutMs: z.int().min(1).nullable(),
+  createdAt: z.int(),
+  updatedAt: z.int(),
+  /** Queued tasks are not handed out before this (retry backoff). */
+  notBefore: z.int().nullable(),
+  workerId: z.string().nullable(),
+  host: z.string().nullable(),
+  leaseExpiresAt: z.int().nullable(),
+  startedAt: z.int().nullable(),
+  finishedAt: z.int().nullable(),
+  result: jsonValueSchema.nullable(),
+  error: z.string().nullable(),
+});
+export type TaskInfo = z.infer<typeof taskInfoSchema>;
+
+export const attemptInfoSchema = z.strictObject({
+  attempt: z.int().min(1),
+  workerId: z.string(),
+  host: z.string(),
+  outcome: attemptOutcomeSchema,
+  startedAt: z.int(),
+  endedAt: z.int().nullable(),
+  error: z.string().nullable(),
+});
+export type AttemptInfo = z.infer<typeof attemptInfoSchema>;
+
+export const listTasksQuerySchema = z.strictObject({
+  state: taskStateSchema.optional(),
+  scan: scanNameSchema.optional(),
+  task: taskNameSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z.string().max(200).optional(),
+});
+export type ListTasksQuery = z.input<typeof listTasksQuerySchema>;
+
+export const listTasksResponseSchema = z.strictObject({
+  tasks: z.array(taskInfoSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ListTasksResponse = z.infer<typeof listTasksResponseSchema>;
+
+export const taskDetailResponseSchema = z.strictObject({
+  task: taskInfoSchema,
+  attempts: z.array(attemptInfoSchema),
+});
+export type TaskDetailResponse = z.infer<typeof taskDetailResponseSchema>;
+
+export const stateCountsSchema = z.strictObject({
+  queued: z.int().min(0),
+  running: z.int().min(0),
+  done: z.int().min(0),
+  failed: z.int().min(0),
+  cancelled: z.int().min(0),
+  delivered: z.int().min(0),
+});
+export type StateCounts = z.infer<typeof stateCountsSchema>;
+
+export const scanInfoSchema = z.strictObject({
+  name: scanNameSchema,
+  createdAt: z.int(),
+  total: z.int().min(0),
+  counts: stateCountsSchema,
+  /** Attempts whose lease expired: many means a sick machine. */
+  lostAttempts: z.int().min(0),
+});
+export type ScanInfo = z.infer<typeof scanInfoSchema>;
+
+export const listScansResponseSchema = z.strictObject({ scans: z.array(scanInfoSchema) });
+export type ListScansResponse = z.infer<typeof listScansResponseSchema>;
+
+export const workerInfoSchema = z.strictObject({
+  workerId: z.string(),
+  host: z.string(),
+  firstSeen: z.int(),
+  lastSeen: z.int(),
+  /** Tasks this worker holds a lease on now. */
+  running: z.int().min(0),
+});
+export type WorkerInfo = z.infer<typeof workerInfoSchema>;
+
+export const listWorkersResponseSchema = z.strictObject({ workers: z.array(workerInfoSchema) });
+export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
+
+export const healthResponseSchema = z.strictObject({ ok: z.literal(true), version: z.string() });
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+// ---------------------------------------------------------------- errors
+
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({ code: errorCodeSchema, message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------------------------------------------------------------- legacy (the 2013 Python worker)
+
+/** `GET /task`: one task, or `[]` when none. */
+export const legacyTaskSchema = z.strictObject({ params: paramsSchema, class_path: z.string() });
+export type LegacyTask = z.infer<typeof legacyTaskSchema>;

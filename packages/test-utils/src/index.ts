@@ -1,0 +1,2 @@
+export { type ChildHandle, spawnChild } from './child.js';
+export { freePort, makeTempDir, waitFor } from './misc.js';

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packageNames = ['protocol', 'server', 'worker', 'cli', 'test-utils'];
+
+export default defineConfig({
+  resolve: {
+    // In-process tests import workspace packages from their TypeScript sources; child processes run the built dist.
+    alias: packageNames.map((name) => ({
+      find: new RegExp(`^@bottle/${name}$`),
+      replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
+    })),
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
