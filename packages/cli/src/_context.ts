@@ -1,0 +1,31 @@
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal: progress lines redraw in place only there. */
+  isTTY: boolean;
+  /** Terminal width for tables. */
+  columns: number;
+}
+
+export function processContext(): CliContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+    columns: process.stdout.columns || 100,
+  };
+}
+
+/** A logger for the libraries that prints through the context, prefixed by the program name. */
+export function contextLogger(context: CliContext, program: string) {
+  return {
+    info: (message: string) => context.stderr(`${program}: ${message}\n`),
+    warn: (message: string) => context.stderr(`${program}: warning: ${message}\n`),
+    error: (message: string) => context.stderr(`${program}: error: ${message}\n`),
+  };
+}

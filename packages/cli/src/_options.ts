@@ -1,0 +1,55 @@
+import type { Argv } from 'yargs';
+import { UsageError } from './_exit.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:1988';
+export const DEFAULT_PORT = 1988;
+
+/** `--server` and `--token`, shared by every `bottle` command. */
+export function withServerOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('server', {
+      alias: 's',
+      type: 'string',
+      description: `Server URL (default: $BOTTLE_SERVER, else ${DEFAULT_SERVER})`,
+    })
+    .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' });
+}
+
+export function withJsonOption<T>(yargs: Argv<T>) {
+  return yargs.option('json', { type: 'boolean', default: false, description: 'Print JSON for scripts' });
+}
+
+/**
+ * `http://host:1988`, `host:1988` and `host` all name a server; a host given without a scheme or
+ * port gets port 1988, as the original's `webtask.py host` did. A full URL is taken as written.
+ */
+export function normalizeServerUrl(value: string): string {
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  const withScheme = hasScheme ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`'${value}' is not a server URL; expected e.g. http://host:1988`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`'${value}': only http:// and https:// servers are supported`);
+  }
+  if (!hasScheme && !url.port) url.port = String(DEFAULT_PORT);
+  return url.toString().replace(/\/$/, '');
+}
+
+export function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return normalizeServerUrl(flag ?? env.BOTTLE_SERVER ?? DEFAULT_SERVER);
+}
+
+export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const token = flag ?? env.BOTTLE_TOKEN;
+  return token === '' ? undefined : token;
+}
+
+export function positiveInt(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number >= 1`);
+  return value;
+}

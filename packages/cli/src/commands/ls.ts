@@ -1,0 +1,55 @@
+import { type TaskInfo, taskStates } from '@bottle/protocol';
+import type { Argv } from 'yargs';
+import { clientFor } from '../_client.js';
+import type { CliContext } from '../_context.js';
+import { withJsonOption, withServerOptions } from '../_options.js';
+import { renderTable } from '../_table.js';
+
+export const lsCommand = {
+  command: 'ls',
+  describe: 'List tasks, newest first, filtered by state, scan or task',
+  builder: <T>(yargs: Argv<T>) =>
+    withJsonOption(withServerOptions(yargs))
+      .option('state', { choices: taskStates, description: 'Only tasks in this state' })
+      .option('scan', { type: 'string', description: 'Only tasks of this scan' })
+      .option('task', { type: 'string', description: 'Only tasks of this task (module.export)' })
+      .option('limit', { type: 'number', default: 100, description: 'Most tasks to list (0: all)' }),
+};
+
+type LsArgs = Awaited<ReturnType<ReturnType<typeof lsCommand.builder>['parseAsync']>>;
+
+export async function runLs(argv: LsArgs, context: CliContext): Promise<number> {
+  const client = clientFor(argv, context);
+  const wanted = argv.limit > 0 ? argv.limit : Number.POSITIVE_INFINITY;
+  const tasks: TaskInfo[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTasks({
+      ...(argv.state ? { state: argv.state } : {}),
+      ...(argv.scan ? { scan: argv.scan } : {}),
+      ...(argv.task ? { task: argv.task } : {}),
+      limit: Math.min(1000, wanted - tasks.length),
+      ...(cursor ? { cursor } : {}),
+    });
+    tasks.push(...page.tasks);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && tasks.length < wanted);
+
+  if (argv.json) {
+    context.stdout(`${JSON.stringify({ tasks })}\n`);
+    return 0;
+  }
+  const header = ['key', 'scan', 'state', 'attempts', 'host', 'params', 'error'];
+  const rows = tasks.map((task) => [
+    task.key,
+    task.scan,
+    task.state,
+    `${task.attempts}/${task.maxAttempts}`,
+    task.host ?? '',
+    JSON.stringify(task.params),
+    (task.error ?? '').split('\n')[0] ?? '',
+  ]);
+  context.stdout(renderTable(header, rows, context.columns));
+  if (cursor) context.stdout(`(more: raise --limit, or --limit 0 for all)\n`);
+  return 0;
+}

@@ -1,0 +1,33 @@
+import type { Argv } from 'yargs';
+import { clientFor } from '../_client.js';
+import type { CliContext } from '../_context.js';
+import { UsageError } from '../_exit.js';
+import { withJsonOption, withServerOptions } from '../_options.js';
+
+export const rerunCommand = {
+  command: 'rerun [key]',
+  describe: "Queue a finished task again, or a scan's failed (or all) tasks",
+  builder: <T>(yargs: Argv<T>) =>
+    withJsonOption(withServerOptions(yargs))
+      .positional('key', { type: 'string', description: 'Task key' })
+      .option('scan', { type: 'string', description: "Rerun this scan's tasks instead" })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        description: 'With --scan: every finished task, not only failed and cancelled ones',
+      }),
+};
+
+type RerunArgs = Awaited<ReturnType<ReturnType<typeof rerunCommand.builder>['parseAsync']>>;
+
+export async function runRerun(argv: RerunArgs, context: CliContext): Promise<number> {
+  if (Boolean(argv.key) === Boolean(argv.scan)) throw new UsageError('give either a task key or --scan NAME');
+  if (argv.all && !argv.scan) throw new UsageError('--all goes with --scan');
+  const client = clientFor(argv, context);
+  const { count } = argv.scan
+    ? await client.rerunScan(argv.scan, { only: argv.all ? 'all' : 'failed' })
+    : await client.rerunTask(argv.key as string);
+  if (argv.json) context.stdout(`${JSON.stringify({ requeued: count })}\n`);
+  else context.stdout(`${count} task${count === 1 ? '' : 's'} queued again\n`);
+  return 0;
+}

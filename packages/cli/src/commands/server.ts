@@ -1,0 +1,91 @@
+import { startBottleServer } from '@bottle/server';
+import type { Argv } from 'yargs';
+import { type CliContext, contextLogger } from '../_context.js';
+import { UsageError } from '../_exit.js';
+import { DEFAULT_PORT, positiveInt, resolveToken } from '../_options.js';
+import { onStopSignals } from '../_signals.js';
+import { submitScanSpec } from '../_submit.js';
+
+const PROGRAM = 'bottle-server';
+
+export function serverOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .usage(
+      '$0 [options]\n\nServe a task queue; with -p, first submit a scan from a task module.\nTasks persist in a SQLite file: restarting the same command adds nothing and loses nothing.',
+    )
+    .option('p', {
+      alias: 'scan',
+      type: 'string',
+      description: "Scan to submit at start, as module.export (e.g. 'examples/dummy.scan')",
+    })
+    .option('port', { type: 'number', default: DEFAULT_PORT, description: 'Port to listen on (0: any free port)' })
+    .option('host', {
+      type: 'string',
+      default: '127.0.0.1',
+      description: 'Address to bind; beyond loopback, set --token',
+    })
+    .option('db', { type: 'string', default: 'bottle.db', description: 'SQLite file that holds the queue' })
+    .option('token', { type: 'string', description: 'Require this bearer token (default: $BOTTLE_TOKEN)' })
+    .option('lease', { type: 'number', description: 'Lease length in seconds (default 30)' })
+    .option('max-attempts', { type: 'number', description: 'Attempts before a task is failed (default 3)' })
+    .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
+    .option('rerun', { type: 'boolean', default: false, description: "With -p: rerun the scan's finished tasks" })
+    .example('$0 -p examples/dummy.scan', 'serve the seed example on 127.0.0.1:1988')
+    .example('$0 --host 0.0.0.0 --token "$(openssl rand -hex 16)"', 'serve remote workers directly');
+}
+
+type ServerArgs = Awaited<ReturnType<ReturnType<typeof serverOptions>['parseAsync']>>;
+
+export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
+  const logger = contextLogger(context, PROGRAM);
+  const leaseSeconds = argv.lease;
+  if (leaseSeconds !== undefined && !(leaseSeconds > 0)) throw new UsageError('--lease must be a positive number');
+  const port = argv.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  const token = resolveToken(argv.token, context.env);
+  const server = await startBottleServer({
+    port,
+    host: argv.host,
+    db: argv.db,
+    ...(token ? { token } : {}),
+    ...(leaseSeconds ? { leaseMs: Math.round(leaseSeconds * 1000) } : {}),
+    ...(argv['max-attempts'] !== undefined ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) } : {}),
+    logger,
+  });
+  let removeHandlers = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    removeHandlers = onStopSignals(
+      () => {
+        logger.info('stopping: draining requests (Ctrl-C again to quit at once)');
+        resolve();
+      },
+      () => process.exit(130),
+    );
+  });
+  try {
+    context.stdout(`${PROGRAM}: listening on ${server.url} (queue in ${argv.db})\n`);
+    if (argv.p) {
+      const outcome = await submitScanSpec(argv.p, {
+        root: argv.root ?? context.cwd,
+        submit: (request) => server.store.submit(request),
+        rerun: argv.rerun,
+        context,
+      });
+      context.stdout(
+        `${PROGRAM}: scan '${outcome.scan}': ${outcome.created} new tasks, ${outcome.existing} already known` +
+          (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
+          '\n',
+      );
+    }
+    const scans = await server.store.listScans();
+    const queued = scans.scans.reduce((sum, scan) => sum + scan.counts.queued, 0);
+    context.stdout(`${PROGRAM}: ${queued} tasks queued\n`);
+    const workerHint = token ? ' --token <token>' : '';
+    context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${server.url} -x 4${workerHint}\n`);
+    await stopping;
+  } finally {
+    removeHandlers();
+    await server.close();
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+import type { Argv } from 'yargs';
+import { clientFor } from '../_client.js';
+import type { CliContext } from '../_context.js';
+import { withJsonOption, withServerOptions } from '../_options.js';
+import { renderTable } from '../_table.js';
+
+export const showCommand = {
+  command: 'show <key>',
+  describe: 'Show one task with the history of its attempts',
+  builder: <T>(yargs: Argv<T>) =>
+    withJsonOption(withServerOptions(yargs)).positional('key', {
+      type: 'string',
+      demandOption: true,
+      description: 'Task key (as bottle ls prints it)',
+    }),
+};
+
+type ShowArgs = Awaited<ReturnType<ReturnType<typeof showCommand.builder>['parseAsync']>>;
+
+export async function runShow(argv: ShowArgs, context: CliContext): Promise<number> {
+  const { task, attempts } = await clientFor(argv, context).getTask(argv.key);
+  if (argv.json) {
+    context.stdout(`${JSON.stringify({ task, attempts })}\n`);
+    return 0;
+  }
+  const lines = [
+    `key        ${task.key}`,
+    `task       ${task.task}`,
+    `scan       ${task.scan}`,
+    `state      ${task.state}`,
+    `params     ${JSON.stringify(task.params)}`,
+    `outputs    <outDir>/${task.paramsHash}/`,
+    `attempts   ${task.attempts} of ${task.maxAttempts}`,
+  ];
+  if (task.result !== null) lines.push(`result     ${JSON.stringify(task.result)}`);
+  if (task.error) lines.push(`error      ${task.error.split('\n').join('\n           ')}`);
+  context.stdout(`${lines.join('\n')}\n`);
+  if (attempts.length > 0) {
+    const rows = attempts.map((a) => [
+      String(a.attempt),
+      a.outcome,
+      a.host,
+      a.workerId,
+      new Date(a.startedAt).toISOString(),
+      a.endedAt === null ? '' : `${((a.endedAt - a.startedAt) / 1000).toFixed(1)} s`,
+      (a.error ?? '').split('\n')[0] ?? '',
+    ]);
+    context.stdout(
+      `\n${renderTable(['#', 'outcome', 'host', 'worker', 'started', 'took', 'error'], rows, context.columns)}`,
+    );
+  }
+  return 0;
+}

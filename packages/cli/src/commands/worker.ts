@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { BottleClient, openTunnel, Worker } from '@bottle/worker';
+import type { Argv } from 'yargs';
+import { type CliContext, contextLogger } from '../_context.js';
+import { UsageError } from '../_exit.js';
+import { positiveInt, resolveServer, resolveToken } from '../_options.js';
+import { onStopSignals } from '../_signals.js';
+import { submitScanSpec } from '../_submit.js';
+import { askPassphraseOnTty } from '../_tty.js';
+
+const PROGRAM = 'bottle-worker';
+
+export function workerOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .usage(
+      '$0 [server] [options]\n\nPull tasks from a bottle server and run them here, N at a time.\n' +
+        'server: http://host:1988 (default: $BOTTLE_SERVER, else http://127.0.0.1:1988), or with -t an SSH host.',
+    )
+    .positional('server', { type: 'string', description: 'Server URL, or SSH host with -t' })
+    .option('x', { alias: 'slots', type: 'number', default: 1, description: 'Tasks to run at once' })
+    .option('retry-if-empty', {
+      alias: 'retry_if_empty',
+      type: 'boolean',
+      default: false,
+      description: 'Keep waiting for work when the queue is empty instead of exiting',
+    })
+    .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
+    .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
+    .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
+    .option('t', {
+      alias: 'tunnel',
+      type: 'boolean',
+      default: false,
+      description: 'Reach the server through SSH: forward 127.0.0.1:19880 to the host\'s localhost:1988',
+    })
+    .option('tunnel-port', { type: 'number', default: 19880, description: 'Local port of the -t tunnel' })
+    .option('remote-port', { type: 'number', default: 1988, description: 'Server port on the SSH host' })
+    .option('identity', { alias: 'i', type: 'string', description: 'SSH private key file for -t' })
+    .option('accept-new-host-key', {
+      type: 'boolean',
+      default: false,
+      description: 'Record an unknown SSH host key (a changed key is always refused)',
+    })
+    .option('p', { alias: 'scan', type: 'string', description: 'With --post: the scan to submit (module.export)' })
+    .option('post', { type: 'boolean', default: false, description: 'Submit the -p scan to the server and exit' })
+    .option('rerun', { type: 'boolean', default: false, description: "With --post: rerun the scan's finished tasks" })
+    .option('dry-run', { type: 'boolean', default: false, description: 'With --post: count the tasks, submit nothing' })
+    .example('$0 http://host:1988 -x 12', 'run 12 tasks at once')
+    .example('$0 host -t', 'reach host:1988 through an SSH tunnel')
+    .example('$0 http://host:1988 -p examples/dummy.scan --post', 'submit a scan to a running server');
+}
+
+type WorkerArgs = Awaited<ReturnType<ReturnType<typeof workerOptions>['parseAsync']>>;
+
+export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<number> {
+  const logger = contextLogger(context, PROGRAM);
+  const token = resolveToken(argv.token, context.env);
+  const slots = positiveInt('x', argv.x) ?? 1;
+  const root = argv.root ?? context.cwd;
+  if (argv.post && !argv.p) throw new UsageError('--post needs -p module.export, the scan to submit');
+  if (argv.p && !argv.post) throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
+
+  let tunnel: Awaited<ReturnType<typeof openTunnel>> | undefined;
+  let serverUrl: string;
+  if (argv.t) {
+    const target = argv.server ?? context.env.BOTTLE_SERVER;
+    if (!target) throw new UsageError('-t needs the SSH host: bottle-worker user@host -t');
+    tunnel = await openTunnel({
+      target,
+      localPort: argv['tunnel-port'],
+      remotePort: argv['remote-port'],
+      ...(argv.identity ? { identity: argv.identity } : {}),
+      acceptNewHostKey: argv['accept-new-host-key'],
+      ...(context.env.SSH_AUTH_SOCK ? { agent: context.env.SSH_AUTH_SOCK } : {}),
+      askPassphrase: (keyPath: string) =>
+        context.env.BOTTLE_SSH_PASSPHRASE !== undefined
+          ? Promise.resolve(context.env.BOTTLE_SSH_PASSPHRASE)
+          : askPassphraseOnTty(keyPath),
+      logger,
+    });
+    serverUrl = tunnel.localUrl;
+    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}`);
+  } else {
+    serverUrl = resolveServer(argv.server, context.env);
+  }
+
+  try {
+    if (argv.post && argv.p) {
+      const client = new BottleClient({ url: serverUrl, ...(token ? { token } : {}) });
+      const outcome = await submitScanSpec(argv.p, {
+        root,
+        submit: (request) => client.submit(request),
+        rerun: argv.rerun,
+        dryRun: argv['dry-run'],
+        context,
+      });
+      context.stdout(
+        argv['dry-run']
+          ? `scan '${outcome.scan}': ${outcome.total} tasks (dry run: nothing submitted)\n`
+          : `scan '${outcome.scan}': ${outcome.created} new, ${outcome.existing} already known` +
+              (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
+              '\n',
+      );
+      return 0;
+    }
+    return await runPool(serverUrl, token, slots, root, argv, context, logger);
+  } finally {
+    await tunnel?.close();
+  }
+}
+
+async function runPool(
+  serverUrl: string,
+  token: string | undefined,
+  slots: number,
+  root: string,
+  argv: WorkerArgs,
+  context: CliContext,
+  logger: ReturnType<typeof contextLogger>,
+): Promise<number> {
+  const worker = new Worker({
+    server: serverUrl,
+    ...(token ? { token } : {}),
+    slots,
+    root,
+    retryIfEmpty: argv['retry-if-empty'],
+    host: hostname(),
+    ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
+    logger,
+  });
+  worker.on('failed', (event) => {
+    logger.warn(`task ${event.task.key.slice(0, 12)} (${event.task.task}) failed: ${firstLine(event.error)}`);
+  });
+  logger.info(`working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`);
+  let interrupted = false;
+  const removeHandlers = onStopSignals(
+    () => {
+      interrupted = true;
+      logger.info('stopping: no new tasks; running ones finish (Ctrl-C again to kill them)');
+      void worker.stop();
+    },
+    () => {
+      logger.info('killing running tasks and releasing their leases');
+      void worker.stop({ force: true });
+    },
+  );
+  try {
+    const summary = await worker.run();
+    const seconds = (summary.durationMs / 1000).toFixed(1);
+    context.stdout(`${PROGRAM}: ${summary.done} done, ${summary.failed} failed in ${seconds} s\n`);
+    return interrupted ? 130 : 0;
+  } finally {
+    removeHandlers();
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
