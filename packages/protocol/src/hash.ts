@@ -21,7 +21,7 @@ export function canonicalJson(value: unknown, rootPath = 'params'): string {
   function write(v: unknown, path: string): void {
     switch (typeof v) {
       case 'string':
-        parts.push(JSON.stringify(v));
+        parts.push(quote(v, path));
         return;
       case 'boolean':
         parts.push(v ? 'true' : 'false');
@@ -51,16 +51,20 @@ export function canonicalJson(value: unknown, rootPath = 'params'): string {
       }
       parts.push(']');
     } else {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) {
-        const kind = (v as object).constructor?.name ?? 'non-plain object';
-        throw bad(path, `a ${kind} is not a plain object`);
+      if (!isPlainObject(v)) {
+        const kind = (v as { constructor?: { name?: unknown } }).constructor?.name;
+        throw bad(
+          path,
+          `a ${typeof kind === 'string' && kind !== '' ? kind : 'non-plain object'} is not a plain object`,
+        );
       }
+      // JSON.stringify would drop symbol keys silently; refuse them so no data is lost unseen.
+      if (Object.getOwnPropertySymbols(v).length > 0) throw bad(path, 'an object with symbol keys');
       const keys = Object.keys(v).sort(compareUtf16);
       parts.push('{');
       keys.forEach((key, i) => {
         if (i > 0) parts.push(',');
-        parts.push(JSON.stringify(key), ':');
+        parts.push(quote(key, childPath(path, key)), ':');
         write((v as Record<string, unknown>)[key], childPath(path, key));
       });
       parts.push('}');
@@ -69,19 +73,52 @@ export function canonicalJson(value: unknown, rootPath = 'params'): string {
   }
 }
 
-/** SHA-256 hex of the canonical JSON of a parameter set: the name of its output directory. */
+/**
+ * SHA-256 hex of the canonical JSON of a parameter set: the name of its output directory.
+ * Throws `ERR_BAD_PARAMS` when `params` is not a plain object of JSON values.
+ */
 export function hashParams(params: Params | Record<string, unknown>): string {
-  return sha256Hex(canonicalJson(params, 'params'));
+  return sha256Hex(paramsJson(params));
 }
 
 /** The queue identity of a task: SHA-256 hex of the canonical JSON of `{ params, task }`. */
 export function taskKey(task: string, params: Params | Record<string, unknown>): string {
+  if (typeof task !== 'string' || task === '') throw bad('task', 'the task name must be a non-empty string');
   // Equal to canonicalJson({ params, task }): "params" sorts before "task".
-  return sha256Hex(`{"params":${canonicalJson(params, 'params')},"task":${JSON.stringify(task)}}`);
+  return sha256Hex(`{"params":${paramsJson(params)},"task":${canonicalJson(task, 'task')}}`);
 }
 
-function sha256Hex(text: string): string {
+/** SHA-256 of a string's UTF-8 bytes, lowercase hex. */
+export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function paramsJson(params: unknown): string {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw bad('params', 'parameters must be an object of named values');
+  }
+  return canonicalJson(params, 'params');
+}
+
+/**
+ * RFC 8785 §3.2.2.2 string form, which is ECMAScript's JSON.stringify: `\b \t \n \f \r \" \\`,
+ * other controls as lowercase `\u00xx`, everything else (U+2028, non-BMP) as is.
+ * Lone surrogates are refused: RFC 8785 requires I-JSON, which forbids them, and they have no UTF-8 form.
+ */
+function quote(text: string, path: string): string {
+  if (/\p{Surrogate}/u.test(text)) throw bad(path, 'a string with a lone UTF-16 surrogate');
+  return JSON.stringify(text);
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === null || proto === Object.prototype) return true;
+  // A plain object from another realm (vm, worker thread) has that realm's Object.prototype.
+  return (
+    typeof proto === 'object' &&
+    Object.getPrototypeOf(proto) === null &&
+    (proto as { constructor?: { name?: unknown } }).constructor?.name === 'Object'
+  );
 }
 
 function compareUtf16(a: string, b: string): number {

@@ -6,7 +6,17 @@ export {
   errorCodes,
   isBottleError,
 } from './errors.js';
-export { canonicalJson, hashParams, taskKey } from './hash.js';
+export { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
+export {
+  concat,
+  fromList,
+  isParamSet,
+  ParamSet,
+  type ParamsObject,
+  product,
+  pset,
+  zip,
+} from './pset.js';
 export {
   type AttemptInfo,
   type AttemptOutcome,

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { hashParams, taskKey } from './hash.js';
+import {
+  claimRequestSchema,
+  errorBodySchema,
+  heartbeatResponseSchema,
+  reportRequestSchema,
+  reportSchema,
+  submitRequestSchema,
+} from './schemas.js';
+
+const key = taskKey('examples/dummy.scan', { a: 1 });
+
+describe('schemas', () => {
+  it('accept a submit request and refuse one with an extra key', () => {
+    const ok = { tasks: [{ task: 'examples/dummy.scan', params: { a: 1 } }], scan: 'demo' };
+    expect(submitRequestSchema.safeParse(ok).success).toBe(true);
+    expect(submitRequestSchema.safeParse({ ...ok, priority: 1 }).success).toBe(false);
+    expect(submitRequestSchema.safeParse({ tasks: [{ ...ok.tasks[0], extra: true }] }).success).toBe(false);
+    expect(submitRequestSchema.safeParse({ tasks: [] }).success).toBe(false);
+  });
+
+  it('refuse a claim for 0 tasks or a negative wait', () => {
+    const claim = { workerId: 'w1', host: 'box', max: 4, waitMs: 1000 };
+    expect(claimRequestSchema.safeParse(claim).success).toBe(true);
+    expect(claimRequestSchema.safeParse({ ...claim, max: 0 }).success).toBe(false);
+    expect(claimRequestSchema.safeParse({ ...claim, waitMs: -1 }).success).toBe(false);
+  });
+
+  it('tell reports apart by outcome', () => {
+    const done = reportSchema.parse({ outcome: 'done', key, leaseToken: 't', result: { loss: 0.5 } });
+    expect(done.outcome).toBe('done');
+    const failed = reportSchema.parse({
+      outcome: 'failed',
+      key,
+      leaseToken: 't',
+      error: 'boom',
+      retryable: true,
+    });
+    expect(failed.outcome === 'failed' && failed.retryable).toBe(true);
+    // A failure needs its error text; a release carries no result.
+    expect(
+      reportSchema.safeParse({ outcome: 'failed', key, leaseToken: 't', retryable: false }).success,
+    ).toBe(false);
+    expect(reportSchema.safeParse({ outcome: 'released', key, leaseToken: 't', result: 1 }).success).toBe(
+      false,
+    );
+    expect(reportSchema.safeParse({ outcome: 'lost', key, leaseToken: 't' }).success).toBe(false);
+    expect(reportRequestSchema.safeParse({ workerId: 'w', reports: [done, failed] }).success).toBe(true);
+  });
+
+  it('require keys to be SHA-256 hex digests', () => {
+    expect(
+      reportSchema.safeParse({ outcome: 'released', key: hashParams({ a: 1 }), leaseToken: 't' }).success,
+    ).toBe(true);
+    expect(reportSchema.safeParse({ outcome: 'released', key: 'ABC', leaseToken: 't' }).success).toBe(false);
+    expect(
+      heartbeatResponseSchema.safeParse({ extended: [key], cancelled: [], lost: [], leaseExpiresAt: 1 })
+        .success,
+    ).toBe(true);
+  });
+
+  it('accept only known error codes in an error body', () => {
+    expect(errorBodySchema.safeParse({ error: { code: 'ERR_STALE_LEASE', message: 'x' } }).success).toBe(
+      true,
+    );
+    expect(errorBodySchema.safeParse({ error: { code: 'ERR_NOPE', message: 'x' } }).success).toBe(false);
+  });
+});
