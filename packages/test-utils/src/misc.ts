@@ -3,11 +3,24 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const leftovers = new Set<string>();
+let exitHookInstalled = false;
+
 /** A fresh temporary directory, removed when the test process exits (or by calling `remove`). */
 export function makeTempDir(prefix = 'bottle-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  const remove = () => rmSync(path, { recursive: true, force: true });
-  process.once('exit', remove);
+  leftovers.add(path);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // One hook for all directories: a listener per directory would trip MaxListenersExceeded.
+    process.once('exit', () => {
+      for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  const remove = () => {
+    leftovers.delete(path);
+    rmSync(path, { recursive: true, force: true });
+  };
   return { path, remove };
 }
 
