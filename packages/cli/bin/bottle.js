@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../main.js';
+import { main } from '../dist/index.js';
 
 process.exitCode = await main('bottle', process.argv.slice(2));

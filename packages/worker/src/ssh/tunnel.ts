@@ -1,0 +1,326 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { BottleError, isBottleError } from '@bottle/protocol';
+import type { Client } from 'ssh2';
+import { type SshLog, sshLog } from './_log.js';
+import { connectSsh } from './connect.js';
+import type { SshConnectOptions } from './options.js';
+import { type ResolvedTarget, resolveTarget } from './target.js';
+
+/** Reconnection after a dropped link: exponential backoff from `initialDelayMs` up to `maxDelayMs`. */
+export interface ReconnectOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Attempts per outage before the tunnel gives up ('error' event); default: never give up. */
+  maxAttempts?: number;
+}
+
+/** `ssh -N -L localPort:remoteHost:remotePort target`, in-process. */
+export interface TunnelOptions extends SshConnectOptions {
+  /** Local port on 127.0.0.1; 0 picks a free one (read it from `localPort` on the result). */
+  localPort?: number;
+  /** Where the SSH host connects to for each forwarded socket; resolved on the SSH host. */
+  remoteHost?: string;
+  remotePort?: number;
+  /** true (default) for the default backoff, false to stop at the first drop. */
+  reconnect?: boolean | ReconnectOptions;
+  /** How long a local socket accepted while the link is down waits for it before being closed. */
+  waitForConnectionMs?: number;
+}
+
+export const tunnelDefaults = {
+  localPort: 19880,
+  remoteHost: 'localhost',
+  remotePort: 1988,
+  reconnect: { initialDelayMs: 250, maxDelayMs: 15_000, maxAttempts: Number.POSITIVE_INFINITY },
+  waitForConnectionMs: 30_000,
+} satisfies Partial<TunnelOptions>;
+
+export interface SshTunnelEvents {
+  /** The SSH connection is up again after a drop (not emitted for the first connection). */
+  connected: [{ target: string }];
+  disconnected: [{ reason: string }];
+  reconnecting: [{ attempt: number; delayMs: number }];
+  /** The tunnel gave up (host key changed, authentication refused, attempts exhausted); it stays listening but fails every socket. */
+  error: [BottleError];
+}
+
+export interface SshTunnel {
+  /** The bound local port (the actual one when 0 was asked). */
+  readonly localPort: number;
+  /** `http://127.0.0.1:<localPort>`. */
+  readonly localUrl: string;
+  /** Whether the SSH connection is up right now. */
+  readonly connected: boolean;
+  on<E extends keyof SshTunnelEvents>(event: E, listener: (...args: SshTunnelEvents[E]) => void): this;
+  off<E extends keyof SshTunnelEvents>(event: E, listener: (...args: SshTunnelEvents[E]) => void): this;
+  /** Stops listening, closes forwarded sockets and the SSH connection. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Opens a local forward 127.0.0.1:localPort -> remoteHost:remotePort through one shared SSH
+ * connection. Resolves once the first connection is authenticated and the port is bound.
+ */
+export async function openTunnel(options: TunnelOptions): Promise<SshTunnel> {
+  const target = resolveTarget(options);
+  const log = sshLog(options.logger, 'ssh: ');
+  const client = await connectSsh(target, options, log);
+  const tunnel = new Tunnel(target, options, log, client);
+  try {
+    await tunnel.listen(options.localPort ?? tunnelDefaults.localPort);
+  } catch (error) {
+    await tunnel.close();
+    throw error;
+  }
+  return tunnel;
+}
+
+type Waiter = { resolve: (client: Client) => void; reject: (error: Error) => void };
+
+class Tunnel extends EventEmitter implements SshTunnel {
+  localPort = 0;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly waiters = new Set<Waiter>();
+  private client: Client | undefined;
+  private closed = false;
+  private failure: BottleError | undefined;
+  private cancelSleep: (() => void) | undefined;
+  private refusedWarned = false;
+  private readonly remoteHost: string;
+  private readonly remotePort: number;
+  private readonly reconnect: Required<ReconnectOptions> | undefined;
+
+  constructor(
+    private readonly target: ResolvedTarget,
+    private readonly options: TunnelOptions,
+    private readonly log: SshLog,
+    client: Client,
+  ) {
+    super();
+    this.remoteHost = options.remoteHost ?? tunnelDefaults.remoteHost;
+    this.remotePort = options.remotePort ?? tunnelDefaults.remotePort;
+    const reconnect = options.reconnect ?? true;
+    this.reconnect =
+      reconnect === false
+        ? undefined
+        : { ...tunnelDefaults.reconnect, ...(reconnect === true ? {} : reconnect) };
+    this.attach(client);
+    this.server = createServer((socket) => this.forward(socket));
+  }
+
+  get localUrl(): string {
+    return `http://127.0.0.1:${this.localPort}`;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          new BottleError(
+            'ERR_SSH_FORWARD',
+            `Cannot listen on 127.0.0.1:${port} for the tunnel (${error.code ?? error.message}). ` +
+              'Another tunnel or program holds the port: pick another with --tunnel-port, or 0 for any free port.',
+            { cause: error },
+          ),
+        );
+      });
+      this.server.listen(port, '127.0.0.1', () => {
+        const address = this.server.address();
+        this.localPort = typeof address === 'object' && address ? address.port : port;
+        this.log.debug(
+          `listening on ${this.localUrl} -> ${this.target.target} ${this.remoteHost}:${this.remotePort}`,
+        );
+        resolve();
+      });
+    });
+  }
+
+  private attach(client: Client): void {
+    this.client = client;
+    // A late error (reset, keepalive timeout) is followed by 'close'; without a listener it would crash the process.
+    client.on('error', (error) => this.log.debug(`connection error: ${error.message}`));
+    client.once('close', () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      if (this.closed) return;
+      this.log.warn(`SSH connection to ${this.target.target} dropped`);
+      this.emit('disconnected', { reason: 'connection closed' });
+      void this.reconnectLoop();
+    });
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    if (!this.reconnect) {
+      this.fail(
+        new BottleError(
+          'ERR_SSH_CONNECT',
+          `SSH connection to ${this.target.target} dropped (reconnect is off).`,
+        ),
+      );
+      return;
+    }
+    const { initialDelayMs, maxDelayMs, maxAttempts } = this.reconnect;
+    for (let attempt = 1; !this.closed; attempt++) {
+      if (attempt > maxAttempts) {
+        this.fail(
+          new BottleError(
+            'ERR_SSH_CONNECT',
+            `Gave up reconnecting to ${this.target.target} after ${maxAttempts} attempts.`,
+          ),
+        );
+        return;
+      }
+      // Full backoff with a little jitter, so that many workers do not reconnect in lockstep.
+      const delayMs = Math.round(
+        Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4),
+      );
+      this.emit('reconnecting', { attempt, delayMs });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.cancelSleep = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.cancelSleep = undefined;
+      if (this.closed) return;
+      try {
+        const client = await connectSsh(this.target, this.options, this.log);
+        if (this.closed) {
+          client.end();
+          return;
+        }
+        this.attach(client);
+        this.log.info(`SSH connection to ${this.target.target} restored (attempt ${attempt})`);
+        for (const waiter of this.waiters) waiter.resolve(client);
+        this.waiters.clear();
+        this.emit('connected', { target: this.target.target });
+        return;
+      } catch (error) {
+        // A changed host key or a refused login will not fix itself: stop instead of hammering the server.
+        if (isBottleError(error) && error.code !== 'ERR_SSH_CONNECT') {
+          this.fail(error);
+          return;
+        }
+        this.log.debug(`reconnect attempt ${attempt} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private fail(error: BottleError): void {
+    this.failure = error;
+    for (const waiter of this.waiters) waiter.reject(error);
+    this.waiters.clear();
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else this.log.warn(error.message);
+  }
+
+  private connection(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.closed) return Promise.reject(new Error('tunnel closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.options.waitForConnectionMs ?? tunnelDefaults.waitForConnectionMs;
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`SSH connection not restored within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        resolve: (client) => {
+          clearTimeout(timer);
+          resolve(client);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private forward(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    // A local peer reset must not become an uncaught exception.
+    socket.on('error', (error) => this.log.debug(`local socket: ${error.message}`));
+    this.connection().then(
+      (client) => {
+        if (socket.destroyed) return;
+        try {
+          client.forwardOut(
+            socket.remoteAddress ?? '127.0.0.1',
+            socket.remotePort ?? 0,
+            this.remoteHost,
+            this.remotePort,
+            (error, channel) => {
+              if (error) {
+                // Said once per streak: a wrong --remote-port or a stopped server fails every request alike.
+                const say = this.refusedWarned ? this.log.debug : this.log.warn;
+                this.refusedWarned = true;
+                say(
+                  `the SSH host refused to connect to ${this.remoteHost}:${this.remotePort} (${error.message}): ` +
+                    'is the server running there, on that port?',
+                );
+                // Not destroy(error): that would surface as an unhandled error on the socket.
+                socket.destroy();
+                return;
+              }
+              this.refusedWarned = false;
+              if (socket.destroyed) {
+                channel.close();
+                return;
+              }
+              channel.on('error', (e: Error) => this.log.debug(`channel: ${e.message}`));
+              socket.pipe(channel).pipe(socket);
+              channel.once('close', () => socket.destroy());
+              socket.once('close', () => channel.close());
+            },
+          );
+        } catch (error) {
+          this.log.debug(`forward failed: ${(error as Error).message}`);
+          socket.destroy();
+        }
+      },
+      (error: Error) => {
+        this.log.debug(`closing a local socket: ${error.message}`);
+        socket.destroy();
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelSleep?.();
+    for (const waiter of this.waiters) waiter.reject(new Error('tunnel closed'));
+    this.waiters.clear();
+    const serverClosed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    // Keep-alive HTTP agents hold sockets open; server.close() would wait for them forever.
+    for (const socket of this.sockets) socket.destroy();
+    await serverClosed;
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      const ended = new Promise<void>((resolve) => {
+        client.once('close', () => resolve());
+        setTimeout(resolve, 2_000).unref();
+      });
+      client.end();
+      await ended;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
