@@ -1,15 +1,15 @@
 /**
- * The small part of the tar format bottle speaks: POSIX ustar headers, pax `x` records for long or
- * non-ASCII paths and large sizes. Pure byte work, no I/O. Reading is strict on purpose: anything
+ * The output archive format, part of the wire protocol: the small part of tar that bottle speaks,
+ * POSIX ustar headers with pax `x` records for long or non-ASCII paths and large sizes. Pure byte work, no I/O. Reading is strict on purpose: anything
  * bottle does not write itself is refused by the caller rather than interpreted.
  */
 
-export const BLOCK = 512;
+export const TAR_BLOCK = 512;
 
 /** The archive entry that closes every bottle output archive: each file's size and SHA-256. */
-export const MANIFEST_NAME = '.bottle-manifest.json';
+export const OUTPUT_MANIFEST_NAME = '.bottle-manifest.json';
 
-export interface HeaderFields {
+export interface TarHeaderFields {
   /** Raw path from the header (prefix + name), before any pax or GNU long-name override. */
   path: string;
   size: number;
@@ -22,8 +22,8 @@ export interface HeaderFields {
 /** Why a header block could not be decoded: the caller turns it into ERR_UPLOAD_CHECKSUM. */
 export class TarFormatError extends Error {}
 
-export function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
+export function isZeroTarBlock(block: Buffer): boolean {
+  for (let i = 0; i < TAR_BLOCK; i++) if (block[i] !== 0) return false;
   return true;
 }
 
@@ -54,11 +54,11 @@ function readNumber(block: Buffer, offset: number, length: number, what: string)
 
 function checksumOf(block: Buffer): number {
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
   return sum;
 }
 
-export function decodeHeader(block: Buffer): HeaderFields {
+export function decodeTarHeader(block: Buffer): TarHeaderFields {
   const stored = readNumber(block, 148, 8, 'checksum');
   if (stored !== checksumOf(block)) throw new TarFormatError('tar header checksum mismatch');
   const name = readString(block, 0, 100);
@@ -76,7 +76,7 @@ export function decodeHeader(block: Buffer): HeaderFields {
 }
 
 /** Parses pax extended-header records (`"<len> <key>=<value>\n"`). */
-export function parsePax(data: Buffer): Map<string, string> {
+export function parsePaxRecords(data: Buffer): Map<string, string> {
   const records = new Map<string, string>();
   let offset = 0;
   while (offset < data.length) {
@@ -127,7 +127,7 @@ function rawHeader(fields: {
   mtimeMs: number;
   type: string;
 }) {
-  const block = Buffer.alloc(BLOCK);
+  const block = Buffer.alloc(TAR_BLOCK);
   writeString(block, 0, 100, fields.name);
   writeOctal(block, 100, 8, fields.mode & 0o7777);
   writeOctal(block, 108, 8, 0);
@@ -164,7 +164,7 @@ function splitUstar(path: string): { name: string; prefix: string } | undefined 
 }
 
 /** The header block(s) for one entry, with a pax header first when the path or size needs one. */
-export function encodeHeader(entry: {
+export function encodeTarHeader(entry: {
   path: string;
   type: 'file' | 'dir';
   size: number;
@@ -193,13 +193,13 @@ export function encodeHeader(entry: {
     mtimeMs: entry.mtimeMs,
     type: 'x',
   });
-  return Buffer.concat([paxHeader, paxData, Buffer.alloc(padding(paxData.length)), main]);
+  return Buffer.concat([paxHeader, paxData, Buffer.alloc(tarPadding(paxData.length)), main]);
 }
 
 /** Zero bytes after `size` bytes of data to reach the next block boundary. */
-export function padding(size: number): number {
-  return (BLOCK - (size % BLOCK)) % BLOCK;
+export function tarPadding(size: number): number {
+  return (TAR_BLOCK - (size % TAR_BLOCK)) % TAR_BLOCK;
 }
 
 /** Two zero blocks end an archive. */
-export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK);
+export const TAR_END = Buffer.alloc(2 * TAR_BLOCK);

@@ -1,4 +1,16 @@
 export {
+  decodeTarHeader,
+  encodeTarHeader,
+  isZeroTarBlock,
+  OUTPUT_MANIFEST_NAME,
+  parsePaxRecords,
+  TAR_BLOCK,
+  TAR_END,
+  TarFormatError,
+  type TarHeaderFields,
+  tarPadding,
+} from './archive.js';
+export {
   BottleError,
   type BottleErrorOptions,
   type ErrorCode,

@@ -110,9 +110,3 @@ it('rejects done when the directory does not exist', async () => {
   packed.stream.on('error', () => {});
   await expect(packed.done).rejects.toThrow(/ENOENT/);
 });
-
-it("keeps its tar code identical to the server's copy", () => {
-  const body = (path: string) =>
-    readFileSync(new URL(path, import.meta.url), 'utf8').replace(/^\/\*\*[\s\S]*?\*\/\n/, '');
-  expect(body('../src/gather/_tar.ts')).toBe(body('../../server/src/gather/_tar.ts'));
-});

@@ -8,10 +8,17 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BottleError } from '@bottle/protocol';
+import {
+  BottleError,
+  decodeTarHeader,
+  isZeroTarBlock,
+  OUTPUT_MANIFEST_NAME,
+  parsePaxRecords,
+  TAR_BLOCK,
+  tarPadding,
+} from '@bottle/protocol';
 import { entryPathOrThrow, rejectEntry } from './_paths.js';
 import type { ByteReader } from './_reader.js';
-import { BLOCK, decodeHeader, isZeroBlock, MANIFEST_NAME, padding, parsePax } from './_tar.js';
 
 /** Most bytes of metadata (pax records, GNU long names, the manifest) held in memory at once. */
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
@@ -51,23 +58,23 @@ export async function extractArchive(
   const readMetadata = async (size: number, what: string): Promise<Buffer> => {
     if (size > MAX_METADATA_BYTES) throw rejectEntry(what, `metadata entry of ${size} bytes is too large`);
     const data = size === 0 ? Buffer.alloc(0) : await reader.exact(size);
-    await reader.exact(padding(size));
+    await reader.exact(tarPadding(size));
     if (!data) throw new BottleError('ERR_UPLOAD_CHECKSUM', 'the output archive is truncated');
     return data;
   };
 
   for (;;) {
-    const block = await reader.exact(BLOCK);
+    const block = await reader.exact(TAR_BLOCK);
     if (!block)
       throw new BottleError('ERR_UPLOAD_CHECKSUM', 'the output archive ends without its end marker');
-    if (isZeroBlock(block)) return { files, manifest };
-    const header = decodeHeader(block);
+    if (isZeroTarBlock(block)) return { files, manifest };
+    const header = decodeTarHeader(block);
     const name = nextPath ?? header.path;
     const size = nextSize ?? header.size;
     nextPath = undefined;
     nextSize = undefined;
 
-    if (manifest) throw rejectEntry(name, `entries after ${MANIFEST_NAME} are not accepted`);
+    if (manifest) throw rejectEntry(name, `entries after ${OUTPUT_MANIFEST_NAME} are not accepted`);
     const refused = refusedTypes[header.type];
     if (refused) throw rejectEntry(name, refused);
 
@@ -76,7 +83,7 @@ export async function extractArchive(
       if (header.type === 'L') {
         nextPath = data.toString('utf8').replace(/\0+$/, '');
       } else if (header.type === 'x') {
-        const records = parsePax(data);
+        const records = parsePaxRecords(data);
         nextPath = records.get('path');
         const sizeText = records.get('size');
         if (sizeText !== undefined) {
@@ -119,7 +126,7 @@ export async function extractArchive(
       );
     }
 
-    if (path === MANIFEST_NAME) {
+    if (path === OUTPUT_MANIFEST_NAME) {
       manifest = await readMetadata(size, name);
       continue;
     }
@@ -150,7 +157,7 @@ async function writeFile(
   } catch (error) {
     clash(name, error);
   }
-  await reader.exact(padding(size));
+  await reader.exact(tarPadding(size));
   const seconds = header.mtimeMs / 1000;
   if (seconds > 0) await utimes(target, seconds, seconds);
   return { size, sha256: hash.digest('hex') };

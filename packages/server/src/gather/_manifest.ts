@@ -3,10 +3,9 @@
  * computed by the sender while it streamed them. It lets the receiver check the whole upload in one
  * request (HTTP headers go before the body, so an archive-wide digest would come too late).
  */
-import { BottleError } from '@bottle/protocol';
+import { BottleError, OUTPUT_MANIFEST_NAME } from '@bottle/protocol';
 import type { ExtractedFile } from './_extract.js';
 import { safeRelativePath } from './_paths.js';
-import { MANIFEST_NAME } from './_tar.js';
 
 export interface ManifestFile {
   path: string;
@@ -20,7 +19,7 @@ export interface Manifest {
 }
 
 function corrupt(message: string): BottleError {
-  return new BottleError('ERR_UPLOAD_CHECKSUM', `output archive ${MANIFEST_NAME}: ${message}`);
+  return new BottleError('ERR_UPLOAD_CHECKSUM', `output archive ${OUTPUT_MANIFEST_NAME}: ${message}`);
 }
 
 export function parseManifest(data: Buffer): Manifest {

@@ -7,13 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BottleError, isBottleError } from '@bottle/protocol';
+import { BottleError, isBottleError, TarFormatError } from '@bottle/protocol';
 import debug from 'debug';
 import { extractArchive } from './_extract.js';
 import { parseManifest, verifyManifest } from './_manifest.js';
 import { checkParamsHash } from './_paths.js';
 import { ByteReader, TruncatedError } from './_reader.js';
-import { TarFormatError } from './_tar.js';
 
 const log = debug('bottle:server:gather');
 
@@ -91,7 +90,7 @@ export async function receiveOutput(
   });
   try {
     const { files, manifest } = await extractArchive(reader, incoming, { maxBytes, maxEntries });
-    // Whatever follows the end marker (tar's record padding) is read so that the digest covers it.
+    // Whatever follows the end marker (tar's record tarPadding) is read so that the digest covers it.
     await reader.drain();
     const sha256 = hash.digest('hex');
     if (expectedSha256 !== undefined && expectedSha256.toLowerCase() !== sha256) {

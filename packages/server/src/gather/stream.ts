@@ -8,8 +8,8 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { encodeTarHeader, OUTPUT_MANIFEST_NAME, TAR_END, tarPadding } from '@bottle/protocol';
 import type { ManifestFile } from './_manifest.js';
-import { END_OF_ARCHIVE, encodeHeader, MANIFEST_NAME, padding } from './_tar.js';
 import { outputDir, walk } from './files.js';
 
 /** Streams `<gatherDir>/<paramsHash>/` as a tar archive. Rejects with ERR_NOT_FOUND before any byte. */
@@ -23,13 +23,13 @@ async function* archiveChunks(dir: string): AsyncGenerator<Buffer> {
   for await (const entry of walk(dir)) {
     const mtimeMs = entry.stats.mtimeMs;
     if (entry.dir) {
-      yield encodeHeader({ path: entry.path, type: 'dir', size: 0, mode: 0o755, mtimeMs });
+      yield encodeTarHeader({ path: entry.path, type: 'dir', size: 0, mode: 0o755, mtimeMs });
       continue;
     }
     const handle = await open(join(dir, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       const { size, mode } = await handle.stat();
-      yield encodeHeader({ path: entry.path, type: 'file', size, mode, mtimeMs });
+      yield encodeTarHeader({ path: entry.path, type: 'file', size, mode, mtimeMs });
       const hash = createHash('sha256');
       let sent = 0;
       if (size > 0) {
@@ -43,21 +43,21 @@ async function* archiveChunks(dir: string): AsyncGenerator<Buffer> {
       }
       // The header promised `size` bytes: a file that shrank meanwhile cannot be sent consistently.
       if (sent !== size) throw new Error(`${entry.path} changed size while it was being sent`);
-      yield Buffer.alloc(padding(size));
+      yield Buffer.alloc(tarPadding(size));
       manifest.push({ path: entry.path, size, sha256: hash.digest('hex') });
     } finally {
       await handle.close();
     }
   }
   const data = Buffer.from(JSON.stringify({ version: 1, files: manifest }));
-  yield encodeHeader({
-    path: MANIFEST_NAME,
+  yield encodeTarHeader({
+    path: OUTPUT_MANIFEST_NAME,
     type: 'file',
     size: data.length,
     mode: 0o644,
     mtimeMs: Date.now(),
   });
   yield data;
-  yield Buffer.alloc(padding(data.length));
-  yield END_OF_ARCHIVE;
+  yield Buffer.alloc(tarPadding(data.length));
+  yield TAR_END;
 }

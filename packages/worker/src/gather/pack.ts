@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { END_OF_ARCHIVE, encodeHeader, MANIFEST_NAME, padding } from './_tar.js';
+import { encodeTarHeader, OUTPUT_MANIFEST_NAME, TAR_END, tarPadding } from '@bottle/protocol';
 
 export interface PackResult {
   /** SHA-256 (hex) of the archive bytes as the stream produced them. */
@@ -71,7 +71,7 @@ async function* walk(
     const path = prefix ? `${prefix}/${name}` : name;
     const stats = await lstat(join(dir, name));
     // A task's own file by that name would be taken for ours; it is left out and reported.
-    if (prefix === '' && name === MANIFEST_NAME) skipped.push(path);
+    if (prefix === '' && name === OUTPUT_MANIFEST_NAME) skipped.push(path);
     else if (stats.isDirectory()) {
       yield { path, stats };
       yield* walk(join(dir, name), path, skipped);
@@ -87,14 +87,14 @@ async function* archiveChunks(dir: string, result: PackResult): AsyncGenerator<B
   const manifest: Array<{ path: string; size: number; sha256: string }> = [];
   for await (const { path, stats } of walk(dir, '', result.skipped)) {
     if (stats.isDirectory()) {
-      yield encodeHeader({ path, type: 'dir', size: 0, mode: 0o755, mtimeMs: stats.mtimeMs });
+      yield encodeTarHeader({ path, type: 'dir', size: 0, mode: 0o755, mtimeMs: stats.mtimeMs });
       continue;
     }
     // O_NOFOLLOW: a file replaced by a link since the walk is refused rather than followed.
     const handle = await open(join(dir, path), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       const { size, mode, mtimeMs } = await handle.stat();
-      yield encodeHeader({ path, type: 'file', size, mode, mtimeMs });
+      yield encodeTarHeader({ path, type: 'file', size, mode, mtimeMs });
       const hash = createHash('sha256');
       let sent = 0;
       if (size > 0) {
@@ -107,7 +107,7 @@ async function* archiveChunks(dir: string, result: PackResult): AsyncGenerator<B
         }
       }
       if (sent !== size) throw new Error(`output file ${path} shrank while it was being packed; pack again`);
-      yield Buffer.alloc(padding(size));
+      yield Buffer.alloc(tarPadding(size));
       manifest.push({ path, size, sha256: hash.digest('hex') });
       result.files++;
     } finally {
@@ -115,14 +115,14 @@ async function* archiveChunks(dir: string, result: PackResult): AsyncGenerator<B
     }
   }
   const data = Buffer.from(JSON.stringify({ version: 1, files: manifest }));
-  yield encodeHeader({
-    path: MANIFEST_NAME,
+  yield encodeTarHeader({
+    path: OUTPUT_MANIFEST_NAME,
     type: 'file',
     size: data.length,
     mode: 0o644,
     mtimeMs: Date.now(),
   });
   yield data;
-  yield Buffer.alloc(padding(data.length));
-  yield END_OF_ARCHIVE;
+  yield Buffer.alloc(tarPadding(data.length));
+  yield TAR_END;
 }
