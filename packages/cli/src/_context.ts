@@ -24,6 +24,9 @@ export function processContext(): CliContext {
 /** A logger for the libraries that prints through the context, prefixed by the program name. */
 export function contextLogger(context: CliContext, program: string) {
   return {
+    debug: (message: string) => {
+      if (context.env.BOTTLE_DEBUG) context.stderr(`${program}: ${message}\n`);
+    },
     info: (message: string) => context.stderr(`${program}: ${message}\n`),
     warn: (message: string) => context.stderr(`${program}: warning: ${message}\n`),
     error: (message: string) => context.stderr(`${program}: error: ${message}\n`),

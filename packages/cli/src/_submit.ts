@@ -32,7 +32,11 @@ export async function submitScanSpec(
   const flush = async () => {
     if (chunk.length === 0) return;
     if (!options.dryRun) {
-      const answer = await options.submit({ tasks: chunk, scan: scan.name, ...(options.rerun ? { rerun: true } : {}) });
+      const answer = await options.submit({
+        tasks: chunk,
+        scan: scan.name,
+        ...(options.rerun ? { rerun: true } : {}),
+      });
       outcome.created += answer.created;
       outcome.existing += answer.existing;
       outcome.requeued += answer.requeued;

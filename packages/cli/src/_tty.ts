@@ -20,7 +20,9 @@ export async function askPassphraseOnTty(keyPath: string): Promise<string> {
   });
   const rl = createInterface({ input: process.stdin, output, terminal: true });
   try {
-    const answer = new Promise<string>((resolve) => rl.question(`Enter passphrase for ${keyPath}: `, resolve));
+    const answer = new Promise<string>((resolve) =>
+      rl.question(`Enter passphrase for ${keyPath}: `, resolve),
+    );
     muted = true;
     return await answer;
   } finally {

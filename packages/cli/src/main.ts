@@ -20,7 +20,12 @@ type Run = () => Promise<number>;
  * Builds the yargs parser of a program. `select` receives the chosen command's runner; the
  * parser itself never exits the process nor prints, so tests and the docs generator can use it.
  */
-export function buildParser(program: ProgramName, rawArgs: string[], context: CliContext, select: (run: Run) => void) {
+export function buildParser(
+  program: ProgramName,
+  rawArgs: string[],
+  context: CliContext,
+  select: (run: Run) => void,
+) {
   const base = yargs(rawArgs)
     .scriptName(program)
     .version(version)
@@ -34,7 +39,9 @@ export function buildParser(program: ProgramName, rawArgs: string[], context: Cl
     });
   switch (program) {
     case 'bottle-server':
-      return base.command('$0', false, serverOptions, (argv) => select(() => runServer(argv as never, context)));
+      return base.command('$0', false, serverOptions, (argv) =>
+        select(() => runServer(argv as never, context)),
+      );
     case 'bottle-worker':
       return base.command('$0 [server]', false, workerOptions, (argv) =>
         select(() => runWorker(argv as never, context)),
@@ -54,7 +61,9 @@ function bottleCommands(base: Argv, context: CliContext, select: (run: Run) => v
     [rerunCommand, runRerun],
     [workersCommand, runWorkers],
   ] as const;
-  let parser = base.usage('$0 <command> [options]\n\nTalk to a bottle server: submit scans, follow them, fix them.');
+  let parser = base.usage(
+    '$0 <command> [options]\n\nTalk to a bottle server: submit scans, follow them, fix them.',
+  );
   for (const [definition, run] of commands) {
     parser = parser.command(definition.command, definition.describe, definition.builder as never, (argv) =>
       select(() => (run as (a: unknown, c: CliContext) => Promise<number>)(argv, context)),

@@ -36,7 +36,9 @@ describe('command line parsing', () => {
     expect(await main('bottle-worker', ['http://127.0.0.1:9', '--post'], post.context)).toBe(exitCodes.usage);
     expect(post.stderr).toMatch(/--post needs -p/);
     const slots = recordingContext();
-    expect(await main('bottle-worker', ['http://127.0.0.1:9', '-x', '0'], slots.context)).toBe(exitCodes.usage);
+    expect(await main('bottle-worker', ['http://127.0.0.1:9', '-x', '0'], slots.context)).toBe(
+      exitCodes.usage,
+    );
   });
 
   it('reports an unreachable server as a failure (exit 1) naming the URL', async () => {

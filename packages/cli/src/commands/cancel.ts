@@ -18,8 +18,14 @@ type CancelArgs = Awaited<ReturnType<ReturnType<typeof cancelCommand.builder>['p
 export async function runCancel(argv: CancelArgs, context: CliContext): Promise<number> {
   if (Boolean(argv.key) === Boolean(argv.scan)) throw new UsageError('give either a task key or --scan NAME');
   const client = clientFor(argv, context);
-  const { count } = argv.scan ? await client.cancelScan(argv.scan) : await client.cancelTask(argv.key as string);
-  if (argv.json) context.stdout(`${JSON.stringify({ cancelled: count })}\n`);
-  else context.stdout(`${count} task${count === 1 ? '' : 's'} cancelled\n`);
+  if (argv.scan) {
+    const { count } = await client.cancelScan(argv.scan);
+    if (argv.json) context.stdout(`${JSON.stringify({ cancelled: count })}\n`);
+    else context.stdout(`${count} task${count === 1 ? '' : 's'} of scan '${argv.scan}' cancelled\n`);
+  } else {
+    const task = await client.cancelTask(argv.key as string);
+    if (argv.json) context.stdout(`${JSON.stringify({ task })}\n`);
+    else context.stdout(`task ${task.key} is ${task.state}\n`);
+  }
   return 0;
 }

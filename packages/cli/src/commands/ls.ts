@@ -49,7 +49,7 @@ export async function runLs(argv: LsArgs, context: CliContext): Promise<number> 
     JSON.stringify(task.params),
     (task.error ?? '').split('\n')[0] ?? '',
   ]);
-  context.stdout(renderTable(header, rows, context.columns));
+  context.stdout(renderTable(header, rows, context.columns, [0]));
   if (cursor) context.stdout(`(more: raise --limit, or --limit 0 for all)\n`);
   return 0;
 }

@@ -21,7 +21,7 @@ export async function runPost(argv: PostArgs, context: CliContext): Promise<numb
   const client = clientFor(argv, context);
   const outcome = await submitScanSpec(argv.scan, {
     root: argv.root ?? context.cwd,
-    submit: (request) => client.submit(request),
+    submit: (request) => client.submit(request.tasks, request),
     rerun: argv.rerun,
     dryRun: argv['dry-run'],
     context,

@@ -18,7 +18,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
       type: 'string',
       description: "Scan to submit at start, as module.export (e.g. 'examples/dummy.scan')",
     })
-    .option('port', { type: 'number', default: DEFAULT_PORT, description: 'Port to listen on (0: any free port)' })
+    .option('port', {
+      type: 'number',
+      default: DEFAULT_PORT,
+      description: 'Port to listen on (0: any free port)',
+    })
     .option('host', {
       type: 'string',
       default: '127.0.0.1',
@@ -29,7 +33,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('lease', { type: 'number', description: 'Lease length in seconds (default 30)' })
     .option('max-attempts', { type: 'number', description: 'Attempts before a task is failed (default 3)' })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
-    .option('rerun', { type: 'boolean', default: false, description: "With -p: rerun the scan's finished tasks" })
+    .option('rerun', {
+      type: 'boolean',
+      default: false,
+      description: "With -p: rerun the scan's finished tasks",
+    })
     .example('$0 -p examples/dummy.scan', 'serve the seed example on 127.0.0.1:1988')
     .example('$0 --host 0.0.0.0 --token "$(openssl rand -hex 16)"', 'serve remote workers directly');
 }
@@ -39,7 +47,8 @@ type ServerArgs = Awaited<ReturnType<ReturnType<typeof serverOptions>['parseAsyn
 export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
   const logger = contextLogger(context, PROGRAM);
   const leaseSeconds = argv.lease;
-  if (leaseSeconds !== undefined && !(leaseSeconds > 0)) throw new UsageError('--lease must be a positive number');
+  if (leaseSeconds !== undefined && !(leaseSeconds > 0))
+    throw new UsageError('--lease must be a positive number');
   const port = argv.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
   const token = resolveToken(argv.token, context.env);
@@ -49,7 +58,9 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     db: argv.db,
     ...(token ? { token } : {}),
     ...(leaseSeconds ? { leaseMs: Math.round(leaseSeconds * 1000) } : {}),
-    ...(argv['max-attempts'] !== undefined ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) } : {}),
+    ...(argv['max-attempts'] !== undefined
+      ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) }
+      : {}),
     logger,
   });
   let removeHandlers = () => {};

@@ -31,7 +31,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
       alias: 'tunnel',
       type: 'boolean',
       default: false,
-      description: 'Reach the server through SSH: forward 127.0.0.1:19880 to the host\'s localhost:1988',
+      description: "Reach the server through SSH: forward 127.0.0.1:19880 to the host's localhost:1988",
     })
     .option('tunnel-port', { type: 'number', default: 19880, description: 'Local port of the -t tunnel' })
     .option('remote-port', { type: 'number', default: 1988, description: 'Server port on the SSH host' })
@@ -41,10 +41,26 @@ export function workerOptions<T>(yargs: Argv<T>) {
       default: false,
       description: 'Record an unknown SSH host key (a changed key is always refused)',
     })
-    .option('p', { alias: 'scan', type: 'string', description: 'With --post: the scan to submit (module.export)' })
-    .option('post', { type: 'boolean', default: false, description: 'Submit the -p scan to the server and exit' })
-    .option('rerun', { type: 'boolean', default: false, description: "With --post: rerun the scan's finished tasks" })
-    .option('dry-run', { type: 'boolean', default: false, description: 'With --post: count the tasks, submit nothing' })
+    .option('p', {
+      alias: 'scan',
+      type: 'string',
+      description: 'With --post: the scan to submit (module.export)',
+    })
+    .option('post', {
+      type: 'boolean',
+      default: false,
+      description: 'Submit the -p scan to the server and exit',
+    })
+    .option('rerun', {
+      type: 'boolean',
+      default: false,
+      description: "With --post: rerun the scan's finished tasks",
+    })
+    .option('dry-run', {
+      type: 'boolean',
+      default: false,
+      description: 'With --post: count the tasks, submit nothing',
+    })
     .example('$0 http://host:1988 -x 12', 'run 12 tasks at once')
     .example('$0 host -t', 'reach host:1988 through an SSH tunnel')
     .example('$0 http://host:1988 -p examples/dummy.scan --post', 'submit a scan to a running server');
@@ -58,7 +74,8 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
   const slots = positiveInt('x', argv.x) ?? 1;
   const root = argv.root ?? context.cwd;
   if (argv.post && !argv.p) throw new UsageError('--post needs -p module.export, the scan to submit');
-  if (argv.p && !argv.post) throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
+  if (argv.p && !argv.post)
+    throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
 
   let tunnel: Awaited<ReturnType<typeof openTunnel>> | undefined;
   let serverUrl: string;
@@ -86,10 +103,10 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
 
   try {
     if (argv.post && argv.p) {
-      const client = new BottleClient({ url: serverUrl, ...(token ? { token } : {}) });
+      const client = new BottleClient({ server: serverUrl, ...(token ? { token } : {}) });
       const outcome = await submitScanSpec(argv.p, {
         root,
-        submit: (request) => client.submit(request),
+        submit: (request) => client.submit(request.tasks, request),
         rerun: argv.rerun,
         dryRun: argv['dry-run'],
         context,
@@ -128,8 +145,8 @@ async function runPool(
     ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
     logger,
   });
-  worker.on('failed', (event) => {
-    logger.warn(`task ${event.task.key.slice(0, 12)} (${event.task.task}) failed: ${firstLine(event.error)}`);
+  worker.on('failed', (task, error) => {
+    logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
   logger.info(`working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`);
   let interrupted = false;

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
+import ssh2, {
   type AuthenticationType,
   type AuthHandlerMiddleware,
   type NextAuthHandler,
   type ParsedKey,
-  utils,
 } from 'ssh2';
 import type { SshLog } from './_log.js';
 import type { ResolvedTarget } from './target.js';
@@ -90,7 +89,7 @@ async function loadKey(
     );
     return undefined;
   }
-  const plain = utils.parseKey(data);
+  const plain = ssh2.utils.parseKey(data);
   if (!(plain instanceof Error)) {
     tried.push(`key ${path}`);
     return { key: data };
@@ -105,7 +104,7 @@ async function loadKey(
     return undefined;
   }
   // Handing ssh2 the decrypted key spares a second (slow, bcrypt) decryption.
-  const decrypted = utils.parseKey(data, passphrase);
+  const decrypted = ssh2.utils.parseKey(data, passphrase);
   if (decrypted instanceof Error) {
     tried.push(`key ${path} (wrong passphrase)`);
     return undefined;

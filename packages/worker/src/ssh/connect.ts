@@ -1,5 +1,6 @@
 import { BottleError } from '@bottle/protocol';
-import { Client, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader gives it a default export only.
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { SshLog } from './_log.js';
 import { planAuthentication } from './auth.js';
 import {
@@ -61,7 +62,7 @@ export async function connectSsh(
       : {}),
   };
 
-  const client = new Client();
+  const client = new ssh2.Client();
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
     const fail = (error: BottleError) => {
