@@ -1,1 +1,17 @@
-export {};
+export { type BottleLogger, type BottleRouterOptions, routerDefaults } from './http/options.js';
+export { type BottleRouter, createBottleRouter } from './http/router.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+export {
+  type BottleServer,
+  type BottleServerOptions,
+  serverDefaults,
+  startBottleServer,
+} from './standalone.js';
+export {
+  defaultQueuePolicy,
+  type ExpiryResult,
+  type LegacyClaimant,
+  type ListTasksFilter,
+  type QueuePolicy,
+  type Store,
+} from './store.js';

@@ -1,0 +1,95 @@
+/**
+ * Every error leaves through `errorHandler` as `{ error: { code, message } }` with the catalog's
+ * status. Unexpected errors are logged here and answered 500 without their stack or message.
+ */
+import { BottleError, isBottleError } from '@bottle/protocol';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { BottleLogger } from './options.js';
+
+/** `tasks[3].params.x` from a zod path. */
+function formatPath(path: readonly PropertyKey[], root: string): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out === '' ? root : out;
+}
+
+/** What zod schemas offer; typed structurally so that this package needs no zod of its own. */
+interface SafeParser<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+/** Parses `value` with `schema`, or throws ERR_BAD_REQUEST naming the offending field path. */
+export function parseWith<T>(schema: SafeParser<T>, value: unknown, root = 'body'): T {
+  if (value === undefined && root === 'body') {
+    throw new BottleError('ERR_BAD_REQUEST', 'body: send a JSON object with Content-Type: application/json');
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const shown = issues.slice(0, 5).map((issue) => `${formatPath(issue.path, root)}: ${issue.message}`);
+  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  throw new BottleError('ERR_BAD_REQUEST', shown.join('; '));
+}
+
+interface HttpishError {
+  type?: unknown;
+  status?: unknown;
+  code?: unknown;
+  message?: unknown;
+  limit?: unknown;
+  length?: unknown;
+}
+
+/** Maps anything thrown to a BottleError fit for the wire. */
+export function toWireError(error: unknown, logger: BottleLogger): BottleError {
+  if (isBottleError(error) && error.status !== undefined) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError;
+  if (e.type === 'entity.too.large') {
+    return new BottleError(
+      'ERR_PAYLOAD_TOO_LARGE',
+      `the body (${String(e.length)} bytes) exceeds the server's limit of ${String(e.limit)} bytes: send fewer tasks per request, or raise the server's bodyLimit`,
+    );
+  }
+  if (e.type === 'entity.parse.failed') {
+    return new BottleError('ERR_BAD_REQUEST', `body: not valid JSON (${String(e.message)})`);
+  }
+  // Body-parser's other refusals (bad charset, aborted upload...) carry a 4xx and a safe message.
+  if (typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new BottleError('ERR_BAD_REQUEST', `body: ${String(e.message)}`, { status: e.status });
+  }
+  if (e.code === 'SQLITE_BUSY') {
+    return new BottleError('ERR_UNAVAILABLE', 'the database is busy (locked by another process); retry', {
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logger.error(`unexpected error: ${detail}`);
+  return new BottleError('ERR_INTERNAL', 'internal error; see the server log', { cause: error });
+}
+
+export function errorHandler(logger: BottleLogger): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const wire = toWireError(error, logger);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(wire.status ?? 500).json(wire.toJSON());
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(
+    new BottleError(
+      'ERR_NOT_FOUND',
+      `no route ${req.method} ${req.originalUrl.split('?')[0]}; see docs/protocol.md`,
+    ),
+  );
+};

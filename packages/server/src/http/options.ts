@@ -1,0 +1,147 @@
+/** The router's options: one interface, one defaults object, validated once. */
+import createDebug from 'debug';
+import { version } from '../_version.js';
+import type { QueuePolicy, Store } from '../store.js';
+
+/** Where the server's messages go: each method takes one line of text. */
+export interface BottleLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface BottleRouterOptions {
+  /** Where tasks live (required): a `SqliteStore` or another `Store`. */
+  store: Store;
+  /** When set, every route needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Lease length granted by claims and heartbeats. */
+  leaseMs?: number;
+  /** How often workers are told to heartbeat (default: a third of `leaseMs`). */
+  heartbeatMs?: number;
+  /** Attempts before a task is `failed` (tasks may carry their own). */
+  maxAttempts?: number;
+  /** Base of the exponential backoff after a retryable failure. */
+  retryBackoffMs?: number;
+  /** Cap of that backoff. */
+  maxRetryBackoffMs?: number;
+  /** How often expired leases are swept back into the queue (claims also sweep). */
+  expiryCheckMs?: number;
+  /** Largest request body, as express.json takes it ('16mb', or bytes). */
+  bodyLimit?: string | number;
+  /** Longest a claim may wait for work, whatever `waitMs` it asks. */
+  maxClaimWaitMs?: number;
+  /** Most tasks the legacy `GET /tasks` and `GET /alltasks` list. */
+  legacyListLimit?: number;
+  logger?: BottleLogger;
+  /** Reported by `/healthz`. */
+  version?: string;
+}
+
+const debug = createDebug('bottle:server');
+
+/** Info goes to `DEBUG=bottle:server`; warnings and errors also become process warnings, so they are seen. */
+export const defaultLogger: BottleLogger = {
+  info: (message) => debug(message),
+  warn: (message) => {
+    debug(`warning: ${message}`);
+    process.emitWarning(message, 'BottleWarning');
+  },
+  error: (message) => {
+    debug(`error: ${message}`);
+    process.emitWarning(message, 'BottleError');
+  },
+};
+
+export const routerDefaults = {
+  token: undefined,
+  leaseMs: 30_000,
+  heartbeatMs: undefined,
+  maxAttempts: 3,
+  retryBackoffMs: 1_000,
+  maxRetryBackoffMs: 300_000,
+  expiryCheckMs: 1_000,
+  bodyLimit: '16mb',
+  maxClaimWaitMs: 60_000,
+  legacyListLimit: 10_000,
+  logger: defaultLogger,
+  version,
+} satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs'> & {
+  token: undefined;
+  heartbeatMs: undefined;
+};
+
+export interface ResolvedRouterOptions extends QueuePolicy {
+  store: Store;
+  token: string | undefined;
+  heartbeatMs: number;
+  expiryCheckMs: number;
+  bodyLimit: string | number;
+  maxClaimWaitMs: number;
+  legacyListLimit: number;
+  logger: BottleLogger;
+  version: string;
+}
+
+export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
+
+/** Merges the defaults and checks every option; a bad one is a TypeError that names it. */
+export function resolveRouterOptions(
+  options: BottleRouterOptions,
+  who = 'createBottleRouter',
+): ResolvedRouterOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${who}: options must be an object with at least 'store'`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!routerOptionKeys.includes(key)) throw new TypeError(`${who}: unknown option '${key}'`);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const merged = { ...routerDefaults, ...defined } as typeof routerDefaults & BottleRouterOptions;
+  const { store } = merged;
+  if (typeof store !== 'object' || store === null || typeof store.claim !== 'function') {
+    throw new TypeError(`${who}: option 'store' is required: pass a SqliteStore or another Store`);
+  }
+  if (merged.token !== undefined && (typeof merged.token !== 'string' || merged.token === '')) {
+    throw new TypeError(`${who}: option 'token' must be a non-empty string when set`);
+  }
+  const positive = (key: keyof BottleRouterOptions, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new TypeError(`${who}: option '${key}' must be a positive integer, got ${String(value)}`);
+    }
+    return value;
+  };
+  const leaseMs = positive('leaseMs', merged.leaseMs);
+  const heartbeatMs = positive('heartbeatMs', merged.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
+  if (heartbeatMs >= leaseMs) {
+    throw new TypeError(
+      `${who}: option 'heartbeatMs' (${heartbeatMs}) must be shorter than 'leaseMs' (${leaseMs})`,
+    );
+  }
+  if (typeof merged.bodyLimit !== 'string' && typeof merged.bodyLimit !== 'number') {
+    throw new TypeError(`${who}: option 'bodyLimit' must be a size like '16mb' or a number of bytes`);
+  }
+  const logger = merged.logger;
+  if (
+    !logger ||
+    ['info', 'warn', 'error'].some((m) => typeof logger[m as keyof BottleLogger] !== 'function')
+  ) {
+    throw new TypeError(`${who}: option 'logger' must have info, warn and error functions`);
+  }
+  if (typeof merged.version !== 'string') throw new TypeError(`${who}: option 'version' must be a string`);
+  return {
+    store,
+    token: merged.token,
+    leaseMs,
+    heartbeatMs,
+    maxAttempts: positive('maxAttempts', merged.maxAttempts),
+    retryBackoffMs: positive('retryBackoffMs', merged.retryBackoffMs),
+    maxRetryBackoffMs: positive('maxRetryBackoffMs', merged.maxRetryBackoffMs),
+    expiryCheckMs: positive('expiryCheckMs', merged.expiryCheckMs),
+    bodyLimit: merged.bodyLimit,
+    maxClaimWaitMs: positive('maxClaimWaitMs', merged.maxClaimWaitMs),
+    legacyListLimit: positive('legacyListLimit', merged.legacyListLimit),
+    logger,
+    version: merged.version,
+  };
+}

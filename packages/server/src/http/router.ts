@@ -1,0 +1,77 @@
+/** `createBottleRouter`: the whole API as an express.Router, mountable at any prefix. */
+import { BottleError } from '@bottle/protocol';
+import express from 'express';
+import type { Store } from '../store.js';
+import { bearerAuth } from './auth.js';
+import { errorHandler, notFound } from './errors.js';
+import { ClaimNotifier } from './notifier.js';
+import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
+import { mountLegacyRoutes } from './routes-legacy.js';
+import { mountV1Routes } from './routes-v1.js';
+
+/** An express.Router with a lifecycle. */
+export interface BottleRouter extends express.Router {
+  readonly store: Store;
+  /** The resolved options (named `settings`: `options` is the HTTP OPTIONS method of a router). */
+  readonly settings: Readonly<ResolvedRouterOptions>;
+  /** Stops the expiry timer and answers waiting claims with no tasks; later requests get 503. */
+  close(): Promise<void>;
+}
+
+/** The paths this router answers; anything else falls through to the app's own routes. */
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
+
+export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
+  const resolved = resolveRouterOptions(options);
+  const { store, logger } = resolved;
+  const notifier = new ClaimNotifier();
+  let closing = false;
+  const router = express.Router();
+
+  router.use(OWN_PATHS, (_req, _res, next) => {
+    next(
+      closing ? new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later') : undefined,
+    );
+  });
+  if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
+  router.use('/v1', express.json({ limit: resolved.bodyLimit }));
+  router.post('/tasks', express.urlencoded({ extended: false, limit: resolved.bodyLimit }));
+  router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
+
+  const context = { options: resolved, notifier, isClosing: () => closing };
+  mountV1Routes(router, context);
+  mountLegacyRoutes(router, context);
+  router.use('/v1', notFound);
+  router.use(errorHandler(logger));
+
+  // Leases also expire at claim time; the timer frees them when no one claims, and wakes waiters.
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping || closing) return;
+    sweeping = true;
+    store
+      .expireLeases(Date.now(), { maxAttempts: resolved.maxAttempts })
+      .then(({ requeued, failed }) => {
+        if (requeued + failed > 0) logger.info(`leases expired: ${requeued} requeued, ${failed} failed`);
+        if (requeued > 0) notifier.notify();
+      })
+      .catch((error: unknown) => {
+        if (!closing) logger.error(`lease expiry failed: ${(error as Error)?.message ?? String(error)}`);
+      })
+      .finally(() => {
+        sweeping = false;
+      });
+  }, resolved.expiryCheckMs);
+  timer.unref();
+
+  return Object.assign(router, {
+    store,
+    settings: resolved,
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(timer);
+      notifier.close();
+    },
+  }) as BottleRouter;
+}

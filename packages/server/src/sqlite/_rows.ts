@@ -1,0 +1,88 @@
+/** Rows as SQLite returns them, and their wire forms. */
+import type {
+  AttemptInfo,
+  AttemptOutcome,
+  JsonValue,
+  LegacyTask,
+  TaskInfo,
+  TaskState,
+} from '@bottle/protocol';
+
+export interface TaskRow {
+  seq: number;
+  key: string;
+  task: string;
+  params: string;
+  params_hash: string;
+  scan: string;
+  state: TaskState;
+  attempt_count: number;
+  charged: number;
+  max_attempts: number;
+  timeout_ms: number | null;
+  created_at: number;
+  updated_at: number;
+  not_before: number;
+  worker_id: string | null;
+  host: string | null;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  result: string | null;
+  error: string | null;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  worker_id: string;
+  host: string;
+  outcome: AttemptOutcome;
+  started_at: number;
+  ended_at: number | null;
+  error: string | null;
+}
+
+export function toTaskInfo(row: TaskRow): TaskInfo {
+  return {
+    key: row.key,
+    task: row.task,
+    params: JSON.parse(row.params) as TaskInfo['params'],
+    paramsHash: row.params_hash,
+    scan: row.scan,
+    state: row.state,
+    attempts: row.attempt_count,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    notBefore: row.state === 'queued' && row.not_before > 0 ? row.not_before : null,
+    workerId: row.worker_id,
+    host: row.host,
+    leaseExpiresAt: row.state === 'running' ? row.lease_expires_at : null,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    result: row.result === null ? null : (JSON.parse(row.result) as JsonValue),
+    error: row.error,
+  };
+}
+
+export function toAttemptInfo(row: AttemptRow): AttemptInfo {
+  return {
+    attempt: row.attempt,
+    workerId: row.worker_id,
+    host: row.host,
+    outcome: row.outcome,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    error: row.error,
+  };
+}
+
+/**
+ * The original worker imports `class_path` and calls it with `params`; our task name
+ * (`path/to/module.exportName`) plays that part.
+ */
+export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask {
+  return { params: JSON.parse(row.params) as LegacyTask['params'], class_path: row.task };
+}

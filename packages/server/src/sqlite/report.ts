@@ -1,0 +1,67 @@
+/** Report: done, failed (retryable or not) or released, each checked against its lease. */
+import type { Report, ReportResult } from '@bottle/protocol';
+import { endAttempt, type OpContext, touchWorker } from './_context.js';
+import { checkLease, type LeaseRow } from './_lease.js';
+
+/** Exponential: base, 2·base, 4·base... after the 1st, 2nd, 3rd failure; capped. */
+export function backoffMs(failures: number, base: number, max: number): number {
+  return Math.min(max, base * 2 ** Math.max(0, failures - 1));
+}
+
+export function report(ctx: OpContext, workerId: string | undefined, reports: Report[]): ReportResult[] {
+  if (workerId !== undefined) touchWorker(ctx, workerId, undefined);
+  return reports.map((item) => {
+    const check = checkLease(ctx, item.key, item.leaseToken, workerId);
+    if (!check.valid) {
+      return { key: item.key, ok: false, error: { code: check.error.code, message: check.error.message } };
+    }
+    apply(ctx, item, check.row);
+    return { key: item.key, ok: true };
+  });
+}
+
+function apply(ctx: OpContext, item: Report, row: LeaseRow): void {
+  const { now } = ctx;
+  switch (item.outcome) {
+    case 'done':
+      ctx
+        .stmt(
+          `UPDATE tasks SET state = 'done', result = ?, error = NULL, lease_expires_at = NULL,
+             finished_at = ?, updated_at = ? WHERE seq = ?`,
+        )
+        .run(item.result === undefined ? null : JSON.stringify(item.result), now, now, row.seq);
+      endAttempt(ctx, row.seq, row.attempt_count, 'done', now);
+      return;
+    case 'failed': {
+      endAttempt(ctx, row.seq, row.attempt_count, 'failed', now, item.error);
+      if (item.retryable && row.charged < row.max_attempts) {
+        const { retryBackoffMs, maxRetryBackoffMs } = ctx.policy;
+        const notBefore = now + backoffMs(row.charged, retryBackoffMs, maxRetryBackoffMs);
+        ctx
+          .stmt(
+            `UPDATE tasks SET state = 'queued', not_before = ?, error = ?, lease_expires_at = NULL,
+               updated_at = ? WHERE seq = ?`,
+          )
+          .run(notBefore, item.error, now, row.seq);
+      } else {
+        ctx
+          .stmt(
+            `UPDATE tasks SET state = 'failed', error = ?, lease_expires_at = NULL, finished_at = ?,
+               updated_at = ? WHERE seq = ?`,
+          )
+          .run(item.error, now, now, row.seq);
+      }
+      return;
+    }
+    case 'released':
+      // Giving a task back costs no attempt, and it goes to the front of the queue.
+      endAttempt(ctx, row.seq, row.attempt_count, 'released', now);
+      ctx
+        .stmt(
+          `UPDATE tasks SET state = 'queued', not_before = 0, charged = charged - 1, lease_expires_at = NULL,
+             updated_at = ? WHERE seq = ?`,
+        )
+        .run(now, row.seq);
+      return;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `SqliteStore`: the default Store, one SQLite file (WAL) through better-sqlite3.
+ * Every write is one IMMEDIATE transaction, committed before the promise resolves.
+ */
+import {
+  BottleError,
+  type ClaimedTask,
+  type ClaimRequest,
+  type CountResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type LegacyTask,
+  type ListScansResponse,
+  type ListTasksResponse,
+  type ListWorkersResponse,
+  type Report,
+  type ReportResult,
+  type ScanInfo,
+  type SubmitRequest,
+  type SubmitResponse,
+  type TaskDetailResponse,
+  type TaskInfo,
+} from '@bottle/protocol';
+import Database from 'better-sqlite3';
+import {
+  defaultQueuePolicy,
+  type ExpiryResult,
+  type LegacyClaimant,
+  type ListTasksFilter,
+  type QueuePolicy,
+  type Store,
+} from '../store.js';
+import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
+import { claim, claimLegacy } from './claim.js';
+import { expireLeases, nextReadyAt } from './expiry.js';
+import { heartbeat } from './heartbeat.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
+import { report } from './report.js';
+import { migrate } from './schema.js';
+import { prepareSubmit, submitPrepared } from './submit.js';
+
+export interface SqliteStoreOptions extends Partial<QueuePolicy> {
+  /**
+   * `normal` (default): WAL with synchronous=NORMAL. A committed write survives the death of the
+   * process (kill -9), but the last transactions may be lost if the machine loses power.
+   * `full`: synchronous=FULL, an fsync per commit: survives power loss, costs throughput.
+   */
+  durability?: 'normal' | 'full';
+  /** How long a write waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+const sqliteStoreDefaults = {
+  ...defaultQueuePolicy,
+  durability: 'normal',
+  busyTimeoutMs: 5_000,
+} as const satisfies Required<SqliteStoreOptions>;
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  readonly db: Database.Database;
+  private readonly ctx: SqlContext;
+  private readonly policy: QueuePolicy;
+  /** One wrapper for every write: better-sqlite3 makes creating one per call costly. */
+  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  private closed = false;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    if (typeof path !== 'string' || path === '') {
+      throw new TypeError('SqliteStore: path must be a file path or ":memory:"');
+    }
+    for (const key of Object.keys(options)) {
+      if (!(key in sqliteStoreDefaults)) throw new TypeError(`SqliteStore: unknown option '${key}'`);
+    }
+    const merged = { ...sqliteStoreDefaults, ...stripUndefined(options) };
+    if (merged.durability !== 'normal' && merged.durability !== 'full') {
+      throw new TypeError(`SqliteStore: durability must be 'normal' or 'full'`);
+    }
+    this.path = path;
+    this.policy = {
+      leaseMs: merged.leaseMs,
+      maxAttempts: merged.maxAttempts,
+      retryBackoffMs: merged.retryBackoffMs,
+      maxRetryBackoffMs: merged.maxRetryBackoffMs,
+    };
+    this.db = new Database(path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${merged.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(merged.busyTimeoutMs))}`);
+      // 32 MB of page cache keeps the indexes of a million-task queue mostly in memory.
+      this.db.pragma('cache_size = -32768');
+      migrate(this.db, path);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.ctx = createSqlContext(this.db);
+    this.transaction = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction with the clock read once. */
+  private write<T>(policy: Partial<QueuePolicy> | undefined, fn: (ctx: OpContext) => T, now = Date.now()): T {
+    this.assertOpen();
+    const ctx: OpContext = { ...this.ctx, now, policy: { ...this.policy, ...stripUndefined(policy ?? {}) } };
+    return this.transaction.immediate(() => fn(ctx)) as T;
+  }
+
+  private read<T>(fn: (ctx: SqlContext) => T): T {
+    this.assertOpen();
+    return fn(this.ctx);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BottleError('ERR_UNAVAILABLE', `the store ${this.path} is closed`);
+  }
+
+  async submit(request: SubmitRequest, policy?: Partial<QueuePolicy>): Promise<SubmitResponse> {
+    const tasks = prepareSubmit(request, policy?.maxAttempts ?? this.policy.maxAttempts);
+    return this.write(policy, (ctx) => submitPrepared(ctx, tasks, request.rerun === true));
+  }
+
+  async claim(request: ClaimRequest, policy?: Partial<QueuePolicy>): Promise<ClaimedTask[]> {
+    return this.write(policy, (ctx) => claim(ctx, request));
+  }
+
+  async heartbeat(request: HeartbeatRequest, policy?: Partial<QueuePolicy>): Promise<HeartbeatResponse> {
+    return this.write(policy, (ctx) => heartbeat(ctx, request));
+  }
+
+  async report(
+    workerId: string | undefined,
+    reports: Report[],
+    policy?: Partial<QueuePolicy>,
+  ): Promise<ReportResult[]> {
+    return this.write(policy, (ctx) => report(ctx, workerId, reports));
+  }
+
+  async cancelTask(key: string): Promise<TaskInfo> {
+    return this.write(undefined, (ctx) => {
+      cancelTask(ctx, key);
+      return getTask(ctx, key).task;
+    });
+  }
+
+  async cancelScan(name: string): Promise<CountResponse> {
+    return this.write(undefined, (ctx) => cancelScan(ctx, name));
+  }
+
+  async rerunTask(key: string): Promise<TaskInfo> {
+    return this.write(undefined, (ctx) => {
+      rerunTask(ctx, key);
+      return getTask(ctx, key).task;
+    });
+  }
+
+  async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
+    return this.write(undefined, (ctx) => rerunScan(ctx, name, only));
+  }
+
+  async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {
+    return this.read((ctx) => listTasks(ctx, filter));
+  }
+
+  async getTask(key: string): Promise<TaskDetailResponse> {
+    return this.read((ctx) => getTask(ctx, key));
+  }
+
+  async listScans(): Promise<ListScansResponse> {
+    return this.read((ctx) => listScans(ctx));
+  }
+
+  async getScan(name: string): Promise<ScanInfo> {
+    return this.read((ctx) => getScan(ctx, name));
+  }
+
+  async listWorkers(): Promise<ListWorkersResponse> {
+    return this.read((ctx) => listWorkers(ctx));
+  }
+
+  async expireLeases(now = Date.now(), policy?: Partial<QueuePolicy>): Promise<ExpiryResult> {
+    return this.write(policy, (ctx) => expireLeases(ctx), now);
+  }
+
+  async nextReadyAt(now = Date.now()): Promise<number | null> {
+    this.assertOpen();
+    return nextReadyAt({ ...this.ctx, now, policy: this.policy });
+  }
+
+  async claimLegacy(claimant: LegacyClaimant): Promise<LegacyTask | null> {
+    return this.write(undefined, (ctx) => claimLegacy(ctx, claimant));
+  }
+
+  async listLegacy(which: 'queued' | 'all', limit: number): Promise<LegacyTask[]> {
+    return this.read((ctx) => listLegacy(ctx, which, limit));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

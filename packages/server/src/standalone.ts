@@ -1,0 +1,172 @@
+/** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BottleError } from '@bottle/protocol';
+import express from 'express';
+import { bearerAuth } from './http/auth.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
+import { type BottleRouter, createBottleRouter } from './http/router.js';
+import { SqliteStore } from './sqlite/store.js';
+import type { Store } from './store.js';
+
+export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'> {
+  /** A store to serve; when absent, a SqliteStore is opened on `db` (and closed by `close()`). */
+  store?: Store;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Binding beyond loopback without a token logs a loud warning. */
+  host?: string;
+  /** SQLite file, created if missing; ignored when `store` is given. */
+  db?: string;
+  /** How long `close()` lets in-flight requests finish before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export const serverDefaults = {
+  port: 1988,
+  host: '127.0.0.1',
+  db: 'bottle.db',
+  drainTimeoutMs: 10_000,
+} as const satisfies Partial<BottleServerOptions>;
+
+export interface BottleServer {
+  /** `http://host:port`, without a trailing slash. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly router: BottleRouter;
+  /** Stops accepting, answers waiting claims empty, drains in-flight requests, closes the store it opened. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startBottleServer(options: BottleServerOptions = {}): Promise<BottleServer> {
+  const serverKeys = Object.keys(serverDefaults);
+  for (const key of Object.keys(options)) {
+    if (!routerOptionKeys.includes(key) && !serverKeys.includes(key)) {
+      throw new TypeError(`startBottleServer: unknown option '${key}'`);
+    }
+  }
+  const {
+    port,
+    host,
+    db,
+    drainTimeoutMs,
+    store: givenStore,
+    ...routerOptions
+  } = {
+    ...serverDefaults,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as typeof serverDefaults & BottleServerOptions;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`startBottleServer: option 'port' must be an integer 0..65535, got ${String(port)}`);
+  }
+  if (typeof host !== 'string' || host.length === 0)
+    throw new TypeError(`startBottleServer: option 'host' must be a string`);
+
+  const store =
+    givenStore ??
+    new SqliteStore(db, {
+      leaseMs: routerOptions.leaseMs,
+      maxAttempts: routerOptions.maxAttempts,
+      retryBackoffMs: routerOptions.retryBackoffMs,
+      maxRetryBackoffMs: routerOptions.maxRetryBackoffMs,
+    });
+  const closeOwnStore = () => (givenStore ? Promise.resolve() : store.close());
+  let router: BottleRouter;
+  try {
+    router = createBottleRouter({ ...routerOptions, store });
+  } catch (error) {
+    await closeOwnStore();
+    throw error;
+  }
+  const logger = router.settings.logger ?? defaultLogger;
+
+  const app = express();
+  app.disable('x-powered-by');
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  app.use((_req, res, next) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    next();
+  });
+  // Also guards unknown routes, so that a client without the token learns nothing about them.
+  if (router.settings.token !== undefined) app.use(bearerAuth(router.settings.token));
+  app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await router.close();
+    await closeOwnStore();
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new BottleError(
+      'ERR_UNAVAILABLE',
+      `cannot listen on ${host}:${port} (${code}); choose another port or host`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const bound = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  if (!isLoopback(host) && router.settings.token === undefined) {
+    logger.warn(
+      `!!! LISTENING ON ${host}:${bound} WITHOUT A TOKEN: anyone who can reach this port can read, add and cancel tasks. ` +
+        'Set a token (--token or BOTTLE_TOKEN), or bind 127.0.0.1 and reach it through the SSH tunnel. !!!',
+    );
+  }
+  logger.info(`listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await router.close();
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, drainTimeoutMs);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      server.closeAllConnections();
+      await stopped;
+      await closeOwnStore();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    url,
+    host,
+    port: bound,
+    store,
+    router,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The storage interface the router talks to. Every method returns a Promise so that a
+ * backend over the network (PostgreSQL) can implement it; the SQLite store answers at once.
+ *
+ * Glossary: a *task* is one parameter set of one task module, identified by its key; an
+ * *attempt* is one lease of a task to a worker (or one hand-out to a legacy worker); a *lease*
+ * is the right to report on an attempt, proven by its random `leaseToken`, valid until it expires.
+ */
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  CountResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LegacyTask,
+  ListScansResponse,
+  ListTasksResponse,
+  ListWorkersResponse,
+  Report,
+  ReportResult,
+  ScanInfo,
+  SubmitRequest,
+  SubmitResponse,
+  TaskDetailResponse,
+  TaskInfo,
+  TaskState,
+} from '@bottle/protocol';
+
+/** The decisions a store makes on the router's behalf; the router passes its own on every call. */
+export interface QueuePolicy {
+  /** Lease length granted by a claim and by each heartbeat. */
+  leaseMs: number;
+  /** Attempts before a task is `failed`, for tasks submitted without their own `maxAttempts`. */
+  maxAttempts: number;
+  /** Backoff after the n-th retryable failure: `retryBackoffMs * 2^(n-1)`, at most `maxRetryBackoffMs`. */
+  retryBackoffMs: number;
+  maxRetryBackoffMs: number;
+}
+
+export const defaultQueuePolicy = {
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  retryBackoffMs: 1_000,
+  maxRetryBackoffMs: 300_000,
+} as const satisfies QueuePolicy;
+
+/** Parsed filters of `GET /v1/tasks`. */
+export interface ListTasksFilter {
+  state?: TaskState | undefined;
+  scan?: string | undefined;
+  task?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** What one sweep of expired leases did. */
+export interface ExpiryResult {
+  /** Tasks put back in the queue (their attempt recorded as `lost`). */
+  requeued: number;
+  /** Tasks whose attempts ran out: now `failed`. */
+  failed: number;
+}
+
+/** Who is claiming through the legacy `GET /task` route. */
+export interface LegacyClaimant {
+  workerId: string;
+  host: string;
+}
+
+export interface Store {
+  /** Adds tasks, idempotent by task key; `rerun` requeues finished ones. Committed before it resolves. */
+  submit(request: SubmitRequest, policy?: Partial<QueuePolicy>): Promise<SubmitResponse>;
+  /** Leases up to `request.max` ready tasks in one transaction (expiring stale leases first). Never waits. */
+  claim(request: ClaimRequest, policy?: Partial<QueuePolicy>): Promise<ClaimedTask[]>;
+  /** Extends the leases the worker still holds; names the cancelled and lost ones. */
+  heartbeat(request: HeartbeatRequest, policy?: Partial<QueuePolicy>): Promise<HeartbeatResponse>;
+  /** Applies a batch of outcomes in one transaction, with one result per item in order. */
+  report(
+    workerId: string | undefined,
+    reports: Report[],
+    policy?: Partial<QueuePolicy>,
+  ): Promise<ReportResult[]>;
+  /** Cancels a queued or running task; a running one's worker learns it at its next heartbeat. */
+  cancelTask(key: string): Promise<TaskInfo>;
+  /** Cancels every queued and running task of a scan. */
+  cancelScan(name: string): Promise<CountResponse>;
+  /** Puts a finished task back in the queue with a fresh attempt budget. */
+  rerunTask(key: string): Promise<TaskInfo>;
+  /** Requeues a scan's failed (and cancelled) tasks, or with `all` every finished one. */
+  rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse>;
+  listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
+  /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
+  getTask(key: string): Promise<TaskDetailResponse>;
+  listScans(): Promise<ListScansResponse>;
+  /** `ERR_NOT_FOUND` if unknown. */
+  getScan(name: string): Promise<ScanInfo>;
+  listWorkers(): Promise<ListWorkersResponse>;
+  /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
+  expireLeases(now?: number, policy?: Partial<QueuePolicy>): Promise<ExpiryResult>;
+  /** Epoch ms at which the earliest backed-off queued task becomes ready; null if none waits. */
+  nextReadyAt(now?: number): Promise<number | null>;
+  /** Hands out one task to a legacy worker for good (state `delivered`); null when none is ready. */
+  claimLegacy(claimant: LegacyClaimant): Promise<LegacyTask | null>;
+  /** Legacy `GET /tasks` and `GET /alltasks`: queued (or all) tasks in queue order, at most `limit`. */
+  listLegacy(which: 'queued' | 'all', limit: number): Promise<LegacyTask[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: reply bodies are arbitrary JSON, checked by each test's assertions
+/** Shared test helpers: a real server on an ephemeral port over a fresh SQLite file, and a fetch wrapper. */
+import { join } from 'node:path';
+import type { TaskSpec } from '@bottle/protocol';
+import { type BottleServer, type BottleServerOptions, startBottleServer } from '@bottle/server';
+import { makeTempDir } from '@bottle/test-utils';
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface TestServer {
+  server: BottleServer;
+  url: string;
+  dir: string;
+  db: string;
+  call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { token?: string; raw?: string; contentType?: string },
+  ): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export const quietLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  init: { token?: string; raw?: string; contentType?: string; signal?: AbortSignal } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = {};
+  if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+  let payload: string | undefined;
+  if (init.raw !== undefined) {
+    payload = init.raw;
+    headers['content-type'] = init.contentType ?? 'application/json';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await fetch(`${base}${path}`, { method, headers, body: payload, signal: init.signal });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function startTestServer(
+  options: Omit<BottleServerOptions, 'port' | 'db'> = {},
+): Promise<TestServer> {
+  const dir = makeTempDir('bottle-server-');
+  const db = join(dir.path, 'bottle.db');
+  const server = await startBottleServer({ port: 0, db, logger: quietLogger, ...options });
+  return {
+    server,
+    url: server.url,
+    dir: dir.path,
+    db,
+    call: (method, path, body, init) => call(server.url, method, path, body, init),
+    async close() {
+      await server.close();
+      dir.remove();
+    },
+  };
+}
+
+export function specs(n: number, extra: Partial<TaskSpec> = {}, task = 'examples/dummy.task'): TaskSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ task, params: { i }, ...extra }));
+}
+
+export const worker = { workerId: 'w1', host: 'host-a' };

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { hashParams, taskKey } from '@bottle/protocol';
+import { SqliteStore } from '@bottle/server';
+import { makeTempDir } from '@bottle/test-utils';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SELECT_READY } from '../src/sqlite/claim.js';
+import { specs } from './helpers.js';
+
+const dirs: { remove(): void }[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+function tempDb(): string {
+  const dir = makeTempDir('bottle-store-');
+  dirs.push(dir);
+  return join(dir.path, 'bottle.db');
+}
+
+describe('SqliteStore', () => {
+  it('opens a file in WAL mode at the latest schema version, and reopens it with its tasks', async () => {
+    const path = tempDb();
+    const store = new SqliteStore(path);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(store.db.pragma('user_version', { simple: true })).toBe(1);
+    await store.submit({ tasks: specs(3) });
+    await store.close();
+    const again = new SqliteStore(path, { durability: 'full' });
+    expect(again.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect((await again.listScans()).scans[0]?.total).toBe(3);
+    await again.close();
+  });
+
+  it('refuses a file written by a newer schema version', async () => {
+    const path = tempDb();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteStore(path)).toThrow(/schema version 99/);
+  });
+
+  it('claims through the ready index, without scanning or sorting the queue', async () => {
+    const store = new SqliteStore(':memory:');
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${SELECT_READY}`).all(Date.now(), 10) as {
+      detail: string;
+    }[];
+    const details = plan.map((row) => row.detail).join('\n');
+    expect(details).toMatch(/USING (COVERING )?INDEX tasks_ready/);
+    expect(details).not.toMatch(/TEMP B-TREE/);
+    await store.close();
+  });
+
+  it('rejects a parameter set without a stable JSON form, naming it, and stores nothing', async () => {
+    const store = new SqliteStore(':memory:');
+    await expect(
+      store.submit({ tasks: [...specs(2), { task: 't', params: { x: Number.NaN } }] }),
+    ).rejects.toMatchObject({
+      code: 'ERR_BAD_PARAMS',
+      message: expect.stringMatching(/tasks\[2\]\.params\.x/),
+    });
+    expect((await store.listTasks({ limit: 10 })).tasks).toEqual([]);
+    await store.close();
+  });
+
+  it('keys and hashes tasks exactly as taskKey and hashParams do', async () => {
+    const store = new SqliteStore(':memory:');
+    const params = { é: [1.5, { b: null, a: 'x\u2028"' }], z: -0, '10': true, '9': 1e21 };
+    await store.submit({ tasks: [{ task: 'dir/mod.export', params }] });
+    const [task] = (await store.listTasks({ limit: 1 })).tasks;
+    expect(task?.key).toBe(taskKey('dir/mod.export', params));
+    expect(task?.paramsHash).toBe(hashParams(params));
+    await store.close();
+  });
+
+  it('answers ERR_UNAVAILABLE once closed', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.close();
+    await expect(store.listScans()).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+  });
+});
