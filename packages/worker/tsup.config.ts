@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-export default defineConfig({ ...baseConfig });
+// child.ts is the script each task process runs; the runner finds it beside dist/index.js.
+export default defineConfig({ ...baseConfig, entry: ['src/index.ts', 'src/child.ts'] });

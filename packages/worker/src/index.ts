@@ -1,1 +1,34 @@
-export {};
+export type { TaskStatusFile } from './_child-protocol.js';
+export type { SubmitAllOptions, SubmitAllResult } from './_submit-all.js';
+export { BottleClient, type BottleClientOptions, clientDefaults } from './client.js';
+export { type LoadedTaskModule, loadTaskModule } from './load-module.js';
+export { moduleExtensions, type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
+export { type LoadedScan, type LoadScanOptions, loadScan } from './scan.js';
+export { type HostsFile, parseHostsFile, type RemoteHost } from './ssh/hosts-file.js';
+export { fingerprint as sshFingerprint } from './ssh/known-hosts.js';
+export {
+  type LaunchedHost,
+  type LaunchOptions,
+  launchDefaults,
+  launchRemoteWorkers,
+  type RemoteLaunch,
+} from './ssh/launch.js';
+export { type SshConnectOptions, type SshLogger, sshConnectDefaults } from './ssh/options.js';
+export {
+  openTunnel,
+  type ReconnectOptions,
+  type SshTunnel,
+  type SshTunnelEvents,
+  type TunnelOptions,
+  tunnelDefaults,
+} from './ssh/tunnel.js';
+export {
+  currentTaskContext,
+  defineTask,
+  TaskBase,
+  type TaskContext,
+  type TaskDefinition,
+} from './task-base.js';
+export { Worker } from './worker.js';
+export type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
+export { type WorkerLogger, type WorkerOptions, workerDefaults } from './worker-options.js';

@@ -107,7 +107,7 @@ it('fetches nothing the second time, and only what changed or went missing after
 it('refuses a download that does not match the listing, leaving no partial file', async () => {
   const options = remote({ fetchFile: async () => Readable.from([Buffer.from('tampered')]) });
   const error = await syncOutputs(options).catch((caught: unknown) => caught);
-  expect(isBottleError(error, 'ERR_UPLOAD_CHECKSUM')).toBe(true);
+  expect(isBottleError(error, 'ERR_DOWNLOAD_CHECKSUM')).toBe(true);
   const leftovers = existsSync(to) ? readdirSync(to, { recursive: true }).map(String) : [];
   expect(leftovers.filter((name) => name.includes('bottle-partial') || name.endsWith('.json'))).toEqual([]);
 });

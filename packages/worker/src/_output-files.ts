@@ -1,0 +1,26 @@
+/** The per-task files in `<outRoot>/<paramsHash>/`: params.json, status.json, stdout.log, stderr.log. */
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskStatusFile } from './_child-protocol.js';
+
+/** Writes status.json (a small file written once per task, or twice when the worker overrides it). */
+export function writeStatusFile(outputDir: string, status: TaskStatusFile): void {
+  writeFileSync(join(outputDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** The last `bytes` of a file (a log), or '' when it does not exist. */
+export function readTail(file: string, bytes = 4096): string {
+  let fd: number | undefined;
+  try {
+    const size = statSync(file).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    fd = openSync(file, 'r');
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * `BottleClient`: one typed method per `/v1` route, over got with a keep-alive agent, timeouts and
+ * retries (network errors and 5xx, never 4xx). Every answer is checked against the protocol schemas.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  BottleError,
+  type ClaimRequest,
+  type ClaimResponse,
+  type CountResponse,
+  claimResponseSchema,
+  countResponseSchema,
+  type HealthResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  healthResponseSchema,
+  heartbeatResponseSchema,
+  type JsonValue,
+  type ListScansResponse,
+  type ListTasksQuery,
+  type ListTasksResponse,
+  type ListWorkersResponse,
+  listScansResponseSchema,
+  listTasksResponseSchema,
+  listWorkersResponseSchema,
+  type Report,
+  type ReportResponse,
+  type RerunScanRequest,
+  reportResponseSchema,
+  type ScanInfo,
+  type SubmitResponse,
+  scanInfoSchema,
+  submitResponseSchema,
+  type TaskDetailResponse,
+  type TaskInfo,
+  type TaskSpec,
+  taskDetailResponseSchema,
+  taskInfoSchema,
+} from '@bottle/protocol';
+import got, { type Got, type Method } from 'got';
+import { safeUrl, toBottleError } from './_http-errors.js';
+import { type SubmitAllOptions, type SubmitAllResult, submitInChunks } from './_submit-all.js';
+
+/** The part of a zod schema the client uses (keeps zod out of this package's dependencies). */
+interface Schema<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+}
+
+/** Options of {@link BottleClient}. */
+export interface BottleClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:1988` (a path prefix is kept: `http://h/bottle`). */
+  server: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Per-request timeout in ms (a claim's long-poll wait is added to it). */
+  timeoutMs?: number;
+  /** Retries after a network error or a 5xx answer. */
+  retries?: number;
+  /** First retry delay in ms; doubles each retry up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+/** The defaults of {@link BottleClientOptions}. */
+export const clientDefaults = {
+  timeoutMs: 30_000,
+  retries: 2,
+  retryDelayMs: 200,
+  maxRetryDelayMs: 5_000,
+} satisfies Partial<BottleClientOptions>;
+
+interface RequestOptions<T> {
+  schema: Schema<T>;
+  json?: unknown;
+  searchParams?: Record<string, string | number | boolean>;
+  signal?: AbortSignal | undefined;
+  extraTimeoutMs?: number;
+}
+
+/** A typed client of the bottle server's `/v1` API. Errors are {@link BottleError}s. */
+export class BottleClient {
+  /** The server URL without credentials (safe to print). */
+  readonly url: string;
+  readonly #got: Got;
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #agents: { http: HttpAgent; https: HttpsAgent };
+
+  constructor(options: BottleClientOptions | string) {
+    const o = { ...clientDefaults, ...(typeof options === 'string' ? { server: options } : options) };
+    let base: URL;
+    try {
+      base = new URL(o.server);
+    } catch (cause) {
+      throw new BottleError(
+        'ERR_USAGE',
+        `"${safeUrl(o.server)}" is not a URL; write e.g. http://127.0.0.1:1988`,
+        {
+          cause,
+        },
+      );
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new BottleError('ERR_USAGE', `the server URL must start with http:// or https://`);
+    }
+    const headers: Record<string, string> = {};
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    else if (base.username || base.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+    }
+    base.username = '';
+    base.password = '';
+    this.#base = base.href.replace(/\/+$/, '');
+    this.url = safeUrl(this.#base);
+    this.#timeoutMs = o.timeoutMs;
+    this.#agents = {
+      http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    };
+    const { retryDelayMs, maxRetryDelayMs } = o;
+    this.#got = got.extend({
+      prefixUrl: this.#base,
+      headers,
+      agent: this.#agents,
+      responseType: 'text',
+      throwHttpErrors: true,
+      retry: {
+        limit: o.retries,
+        methods: ['GET', 'POST', 'PUT', 'DELETE'],
+        statusCodes: [500, 502, 503, 504],
+        enforceRetryRules: true,
+        calculateDelay: ({ attemptCount }) =>
+          Math.min(retryDelayMs * 2 ** (attemptCount - 1), maxRetryDelayMs) * (0.75 + Math.random() / 2),
+      },
+    });
+  }
+
+  /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
+  submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean } = {}): Promise<SubmitResponse> {
+    return this.#request('POST', 'v1/tasks', { schema: submitResponseSchema, json: { tasks, ...options } });
+  }
+
+  /** Streams a sweep of any size (iterable or async iterable) to the server in chunks. */
+  submitAll(
+    specs: Iterable<TaskSpec> | AsyncIterable<TaskSpec>,
+    options: SubmitAllOptions = {},
+  ): Promise<SubmitAllResult> {
+    return submitInChunks(this, specs, options);
+  }
+
+  /** Leases up to `max` queued tasks; waits up to `waitMs` for one. Abort with `signal` to cancel the wait. */
+  claim(request: ClaimRequest, options: { signal?: AbortSignal } = {}): Promise<ClaimResponse> {
+    return this.#request('POST', 'v1/claim', {
+      schema: claimResponseSchema,
+      json: request,
+      signal: options.signal,
+      extraTimeoutMs: request.waitMs,
+    });
+  }
+
+  /** Extends the leases a worker holds; says which were cancelled or lost. */
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.#request('POST', 'v1/heartbeat', { schema: heartbeatResponseSchema, json: request });
+  }
+
+  /** Completes, fails or releases many leased tasks in one request; one result per report. */
+  report(workerId: string, reports: Report[]): Promise<ReportResponse> {
+    return this.#request('POST', 'v1/report', { schema: reportResponseSchema, json: { workerId, reports } });
+  }
+
+  /** Completes one leased task with its result. */
+  complete(key: string, leaseToken: string, result?: JsonValue, workerId?: string): Promise<unknown> {
+    return this.#single(key, 'complete', { leaseToken, result, workerId });
+  }
+
+  /** Fails one leased task; `retryable` requeues it until its attempts run out. */
+  fail(
+    key: string,
+    leaseToken: string,
+    error: string,
+    retryable: boolean,
+    workerId?: string,
+  ): Promise<unknown> {
+    return this.#single(key, 'fail', { leaseToken, error, retryable, workerId });
+  }
+
+  /** Gives a leased task back to the queue at once, without counting a failure. */
+  release(key: string, leaseToken: string, workerId?: string): Promise<unknown> {
+    return this.#single(key, 'release', { leaseToken, workerId });
+  }
+
+  /** One page of tasks; pass the answer's `nextCursor` as `cursor` for the next. */
+  listTasks(query: ListTasksQuery = {}): Promise<ListTasksResponse> {
+    return this.#request('GET', 'v1/tasks', {
+      schema: listTasksResponseSchema,
+      searchParams: definedOnly(query) as Record<string, string | number>,
+    });
+  }
+
+  /** Every task matching `query`, page after page. */
+  async *iterateTasks(query: Omit<ListTasksQuery, 'cursor'> = {}): AsyncGenerator<TaskInfo> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTasks({ ...query, ...(cursor ? { cursor } : {}) });
+      yield* page.tasks;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** One task with its history of attempts. */
+  getTask(key: string): Promise<TaskDetailResponse> {
+    return this.#request('GET', `v1/tasks/${encodeURIComponent(key)}`, { schema: taskDetailResponseSchema });
+  }
+
+  listScans(): Promise<ListScansResponse> {
+    return this.#request('GET', 'v1/scans', { schema: listScansResponseSchema });
+  }
+
+  getScan(name: string): Promise<ScanInfo> {
+    return this.#request('GET', `v1/scans/${encodeURIComponent(name)}`, { schema: scanInfoSchema });
+  }
+
+  listWorkers(): Promise<ListWorkersResponse> {
+    return this.#request('GET', 'v1/workers', { schema: listWorkersResponseSchema });
+  }
+
+  /** Cancels one task (a running one is stopped at its worker's next heartbeat). */
+  cancelTask(key: string): Promise<TaskInfo> {
+    return this.#request('POST', `v1/tasks/${encodeURIComponent(key)}/cancel`, {
+      schema: taskInfoSchema,
+      json: {},
+    });
+  }
+
+  /** Cancels every unfinished task of a scan; answers how many. */
+  cancelScan(name: string): Promise<CountResponse> {
+    return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/cancel`, {
+      schema: countResponseSchema,
+      json: {},
+    });
+  }
+
+  /** Puts one finished task back in the queue. */
+  rerunTask(key: string): Promise<TaskInfo> {
+    return this.#request('POST', `v1/tasks/${encodeURIComponent(key)}/rerun`, {
+      schema: taskInfoSchema,
+      json: {},
+    });
+  }
+
+  /** Requeues a scan's failed (and cancelled) tasks, or with `only: 'all'` every finished one. */
+  rerunScan(name: string, request: RerunScanRequest = {}): Promise<CountResponse> {
+    return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/rerun`, {
+      schema: countResponseSchema,
+      json: request,
+    });
+  }
+
+  /** The server's liveness and version. */
+  health(): Promise<HealthResponse> {
+    return this.#request('GET', 'healthz', { schema: healthResponseSchema });
+  }
+
+  /** Closes the keep-alive connections. */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  #single(
+    key: string,
+    verb: 'complete' | 'fail' | 'release',
+    body: Record<string, unknown>,
+  ): Promise<unknown> {
+    const json = definedOnly(body);
+    return this.#request('POST', `v1/tasks/${encodeURIComponent(key)}/${verb}`, { schema: anySchema, json });
+  }
+
+  async #request<T>(method: Method, path: string, options: RequestOptions<T>): Promise<T> {
+    const url = `${this.#base}/${path}`;
+    const timeoutMs = this.#timeoutMs + (options.extraTimeoutMs ?? 0);
+    let body: string;
+    try {
+      const response = await this.#got(path, {
+        method,
+        ...(options.json === undefined ? {} : { json: options.json }),
+        ...(options.searchParams ? { searchParams: options.searchParams } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        timeout: { request: timeoutMs },
+      });
+      body = response.body;
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      throw toBottleError(error, method, safeUrl(url), timeoutMs);
+    }
+    let value: unknown;
+    try {
+      value = body === '' ? undefined : JSON.parse(body);
+    } catch (cause) {
+      throw new BottleError('ERR_HTTP', `${method} ${safeUrl(url)} answered with a body that is not JSON`, {
+        cause,
+      });
+    }
+    const parsed = options.schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BottleError(
+        'ERR_HTTP',
+        `${method} ${safeUrl(url)} answered with a body that does not match the protocol (${issue?.path.map(String).join('.') || 'body'}: ${issue?.message}); is the server the same bottle version?`,
+        { cause: parsed.error },
+      );
+    }
+    return parsed.data;
+  }
+}
+
+const anySchema = {
+  safeParse: (value: unknown) => ({ success: true, data: value }),
+} as unknown as Schema<unknown>;
+
+function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Loads a scan: an export that is a function returning a ParamSet, an array of parameter objects,
+ * or `{ task, params }` naming the task its parameters run with.
+ */
+import { BottleError, isParamSet, type Params, type TaskSpec } from '@bottle/protocol';
+import { exportNames, loadTaskModule } from './load-module.js';
+
+/** A scan ready to submit. */
+export interface LoadedScan {
+  /** The scan name: the ParamSet's `.named(...)`, else the export name. */
+  name: string;
+  /** The task its parameters run with (`path/to/module.exportName`). */
+  task: string;
+  /** How many tasks, when known without iterating. */
+  size?: number;
+  /** The tasks, built lazily (a 10^6 sweep streams). */
+  specs: Iterable<TaskSpec> | AsyncIterable<TaskSpec>;
+}
+
+/** Options of {@link loadScan}. */
+export interface LoadScanOptions {
+  /** Directory module specs are resolved in; default `process.cwd()`. */
+  root?: string;
+  /** Max attempts and timeout to put on every task spec. */
+  maxAttempts?: number;
+  timeoutMs?: number;
+}
+
+type ParamSource = Iterable<Params> | AsyncIterable<Params>;
+
+/**
+ * Loads `spec` (`path/to/module.scanExport`), calls the export and returns the tasks it describes.
+ * The task is, in order: the `task` the scan returned (`{ task, params }`; an export name of the same
+ * module, or a full `path/to/module.exportName`), else the module's `Task` export, else its `task` export.
+ */
+export async function loadScan(spec: string, options: LoadScanOptions = {}): Promise<LoadedScan> {
+  const root = options.root ?? process.cwd();
+  const { resolved, exports, value } = await loadTaskModule(spec, root);
+  const where = `${resolved.module}.${resolved.exportName}`;
+  if (typeof value !== 'function') {
+    throw new BottleError(
+      'ERR_BAD_TASK_MODULE',
+      `${where} is a ${typeof value}, not a scan: export a function returning a ParamSet (pset(...)), an array of parameter objects, or { task, params }`,
+    );
+  }
+  let returned: unknown = await (value as () => unknown)();
+  let taskName: string | undefined;
+  if (isTaskAndParams(returned)) {
+    taskName = returned.task.includes('.') ? returned.task : `${resolved.module}.${returned.task}`;
+    returned = returned.params;
+  } else if ('Task' in exports) taskName = `${resolved.module}.Task`;
+  else if ('task' in exports) taskName = `${resolved.module}.task`;
+  if (taskName === undefined) {
+    throw new BottleError(
+      'ERR_BAD_TASK_MODULE',
+      `${where}: no task to run its parameters with; export a class Task (or a defineTask as task) from ${resolved.module}, or return { task, params } from the scan. The module exports: ${exportNames(exports).join(', ')}`,
+    );
+  }
+  let source: ParamSource;
+  let size: number | undefined;
+  let name = resolved.exportName;
+  if (isParamSet(returned)) {
+    source = returned as Iterable<Params>;
+    size = returned.size;
+    name = returned.name ?? name;
+  } else if (Array.isArray(returned)) {
+    source = returned as Params[];
+    size = returned.length;
+  } else if (isIterable(returned)) {
+    source = returned as ParamSource;
+  } else {
+    throw new BottleError(
+      'ERR_BAD_TASK_MODULE',
+      `${where} returned a ${returned === null ? 'null' : typeof returned}, not parameter sets: return a ParamSet (pset(...)), an array of parameter objects, or { task, params }`,
+    );
+  }
+  const extra = {
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  };
+  const task = taskName;
+  const specs = isAsyncIterable(source)
+    ? (async function* () {
+        for await (const params of source) yield { task, params, scan: name, ...extra };
+      })()
+    : (function* () {
+        for (const params of source as Iterable<Params>) yield { task, params, scan: name, ...extra };
+      })();
+  return { name, task, ...(size === undefined ? {} : { size }), specs };
+}
+
+function isTaskAndParams(value: unknown): value is { task: string; params: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !isParamSet(value) &&
+    typeof (value as { task?: unknown }).task === 'string' &&
+    'params' in value
+  );
+}
+
+function isIterable(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value)
+  );
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Params> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}

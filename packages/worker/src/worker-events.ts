@@ -1,0 +1,39 @@
+/** The summary and the typed events of a `Worker`. */
+import type { BottleError, ClaimedTask, JsonValue } from '@bottle/protocol';
+import type { AbortReason } from './_task-child.js';
+
+/** What {@link Worker.run} resolves with. */
+export interface WorkerSummary {
+  workerId: string;
+  /** Tasks that ran to completion here. */
+  done: number;
+  /** Tasks that failed here (threw, exited, crashed, timed out, module not found). */
+  failed: number;
+  /** Tasks given back to the queue (forced stop, or leased but not started when stopping). */
+  released: number;
+  /** Tasks stopped because the server cancelled them or handed their lease to another worker. */
+  cancelled: number;
+  lost: number;
+  /** Reports the server refused or that could not be sent (see the `warn` events). */
+  unreported: number;
+  durationMs: number;
+}
+
+/** Details of a finished task. */
+export interface TaskEndInfo {
+  /** `<outDir>/<paramsHash>`, when the task got that far. */
+  outputDir: string | undefined;
+  durationMs: number;
+}
+
+/** The events of a {@link Worker}, with their arguments. */
+export interface WorkerEvents {
+  claimed: [tasks: ClaimedTask[]];
+  started: [task: ClaimedTask];
+  done: [task: ClaimedTask, result: JsonValue | undefined, info: TaskEndInfo];
+  failed: [task: ClaimedTask, error: BottleError, info: TaskEndInfo];
+  /** A running task was stopped: `released` (forced stop), `cancelled` or `lost` (server's word). */
+  stopped: [task: ClaimedTask, reason: Exclude<AbortReason, 'timeout'>];
+  /** Something went wrong that the worker works around (server unreachable, a refused report). */
+  warn: [error: Error];
+}

@@ -1,0 +1,130 @@
+/** The options of a {@link Worker}: one interface, one defaults object, unknown keys rejected. */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import debug from 'debug';
+import type { BottleClient } from './client.js';
+
+/** Where a worker's messages go; the default writes through `debug('bottle:worker')`. */
+export interface WorkerLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Options of `new Worker(options)`. Give `server` (a URL) or a ready `client`. */
+export interface WorkerOptions {
+  /** Server URL, e.g. `http://127.0.0.1:1988`. */
+  server?: string;
+  /** A client to use instead of making one from `server` and `token`. */
+  client?: BottleClient;
+  /** Bearer token for the server. */
+  token?: string;
+  /** Tasks run at the same time (the CLI's `-x`). Default 1. */
+  slots?: number;
+  /** Tasks leased beyond the free slots, so that a slot never waits for a claim. Default 0. */
+  prefetch?: number;
+  /** Directory task modules are resolved in (and default outputs go under). Default `process.cwd()`. */
+  root?: string;
+  /** Keep waiting for tasks when the queue is empty instead of finishing. Default false. */
+  retryIfEmpty?: boolean;
+  /** This worker's id on the server. Default `<host>-<pid>-<random>`. */
+  workerId?: string;
+  /** Host name reported to the server. Default `os.hostname()`. */
+  host?: string;
+  /** Run time after which a task is stopped, unless its spec says otherwise. Default: none. */
+  timeoutMs?: number;
+  /** How long a claim waits on the server for work (long-poll). Default 30,000. */
+  claimWaitMs?: number;
+  /** How long a stopped task may take to honour `kill()` before SIGKILL. Default 3,000. */
+  killGraceMs?: number;
+  /** Extra Node flags for task processes (e.g. `--max-old-space-size=4096`). */
+  execArgv?: string[];
+  /** Most reports per /v1/report request; they are also sent after `reportDelayMs`. Default 1,000. */
+  reportBatchSize?: number;
+  /** How long a finished task's report may wait to be batched with others. Default 5 ms. */
+  reportDelayMs?: number;
+  /** Longest wait between retries while the server is unreachable. Default 5,000. */
+  maxBackoffMs?: number;
+  logger?: WorkerLogger;
+}
+
+const log = debug('bottle:worker');
+
+/** Defaults of {@link WorkerOptions}. */
+export const workerDefaults = {
+  slots: 1,
+  prefetch: 0,
+  retryIfEmpty: false,
+  claimWaitMs: 30_000,
+  killGraceMs: 3_000,
+  execArgv: [] as string[],
+  reportBatchSize: 1_000,
+  reportDelayMs: 5,
+  maxBackoffMs: 5_000,
+  logger: {
+    debug: (message: string) => log(message),
+    info: (message: string) => log(message),
+    warn: (message: string) => log(`warning: ${message}`),
+    error: (message: string) => log(`error: ${message}`),
+  } as WorkerLogger,
+} satisfies Partial<WorkerOptions>;
+
+const knownKeys = new Set<string>([
+  'server',
+  'client',
+  'token',
+  'slots',
+  'prefetch',
+  'root',
+  'retryIfEmpty',
+  'workerId',
+  'host',
+  'timeoutMs',
+  'claimWaitMs',
+  'killGraceMs',
+  'execArgv',
+  'reportBatchSize',
+  'reportDelayMs',
+  'maxBackoffMs',
+  'logger',
+]);
+
+export type ResolvedWorkerOptions = typeof workerDefaults &
+  Omit<WorkerOptions, keyof typeof workerDefaults> & { root: string; host: string; workerId: string };
+
+/** Merges the defaults and checks every option; throws a TypeError naming a bad one. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  for (const key of Object.keys(options)) {
+    if (!knownKeys.has(key)) throw new TypeError(`Worker: unknown option "${key}"`);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const host = options.host ?? hostname();
+  const merged = {
+    ...workerDefaults,
+    ...defined,
+    root: options.root ?? process.cwd(),
+    host,
+    workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
+  } as ResolvedWorkerOptions;
+  if (merged.server === undefined && merged.client === undefined) {
+    throw new TypeError('Worker: give `server` (a URL) or `client`');
+  }
+  const positive = (name: keyof ResolvedWorkerOptions, min: number, value: unknown) => {
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {
+      throw new TypeError(`Worker: \`${String(name)}\` must be an integer >= ${min}, got ${String(value)}`);
+    }
+  };
+  positive('slots', 1, merged.slots);
+  positive('prefetch', 0, merged.prefetch);
+  positive('timeoutMs', 1, merged.timeoutMs);
+  positive('claimWaitMs', 0, merged.claimWaitMs);
+  positive('killGraceMs', 0, merged.killGraceMs);
+  positive('reportBatchSize', 1, merged.reportBatchSize);
+  positive('reportDelayMs', 0, merged.reportDelayMs);
+  positive('maxBackoffMs', 1, merged.maxBackoffMs);
+  if (merged.slots + merged.prefetch > 1000)
+    throw new TypeError('Worker: `slots` + `prefetch` must be <= 1000');
+  if (merged.claimWaitMs > 120_000) throw new TypeError('Worker: `claimWaitMs` must be <= 120000');
+  return merged;
+}

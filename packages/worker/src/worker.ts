@@ -1,0 +1,411 @@
+/**
+ * `Worker`: claims tasks in batches (long-poll), runs each in a child process (one warm child per
+ * slot), heartbeats every held lease in one request from this process, and reports outcomes in
+ * batches. It keeps running through a server outage and reports when the server is back.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  BottleError,
+  type ClaimedTask,
+  isBottleError,
+  type Report,
+  type ReportResult,
+} from '@bottle/protocol';
+import type { RunMessage } from './_child-protocol.js';
+import { Heartbeats } from './_heartbeats.js';
+import { isTransient, Reporter } from './_reporter.js';
+import { type RunEnd, TaskChild } from './_task-child.js';
+import { BottleClient } from './client.js';
+import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
+import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
+import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+interface Held {
+  task: ClaimedTask;
+  state: 'queued' | 'running' | 'reporting';
+  child?: TaskChild;
+}
+
+/**
+ * Runs tasks from a bottle server until the queue is empty (or forever with `retryIfEmpty`).
+ *
+ * @example
+ * const worker = new Worker({ server: 'http://127.0.0.1:1988', slots: 4 });
+ * worker.on('failed', (task, error) => console.error(task.task, error.message));
+ * const summary = await worker.run(); // { done, failed, durationMs, ... }
+ */
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly options: ResolvedWorkerOptions;
+  readonly client: BottleClient;
+  readonly #ownsClient: boolean;
+  readonly #held = new Map<string, Held>();
+  readonly #waiting: Held[] = [];
+  readonly #slots: Array<TaskChild | undefined>;
+  readonly #busy: boolean[];
+  readonly #modules = new Map<string, ResolvedModuleSpec>();
+  readonly #reporter: Reporter;
+  readonly #summary: WorkerSummary;
+  #claimAbort = new AbortController();
+  #wake: (() => void) | undefined;
+  #stopping: 'no' | 'graceful' | 'force' = 'no';
+  readonly #heartbeats: Heartbeats;
+  #running: Promise<WorkerSummary> | undefined;
+  #nextId = 1;
+  #fatal: unknown;
+  readonly #forced = resolvable();
+
+  constructor(options: WorkerOptions) {
+    super();
+    this.options = resolveWorkerOptions(options);
+    this.#ownsClient = this.options.client === undefined;
+    this.client =
+      this.options.client ??
+      new BottleClient({ server: this.options.server as string, token: this.options.token });
+    this.#slots = new Array(this.options.slots).fill(undefined);
+    this.#busy = new Array(this.options.slots).fill(false);
+    this.#summary = {
+      workerId: this.options.workerId,
+      done: 0,
+      failed: 0,
+      released: 0,
+      cancelled: 0,
+      lost: 0,
+      unreported: 0,
+      durationMs: 0,
+    };
+    this.#reporter = new Reporter(this.client, {
+      workerId: this.options.workerId,
+      batchSize: this.options.reportBatchSize,
+      delayMs: this.options.reportDelayMs,
+      maxBackoffMs: this.options.maxBackoffMs,
+      onResult: (report, result) => this.#onReported(report, result),
+      onWarn: (error) => this.#warn(error, 'report'),
+    });
+    this.#heartbeats = new Heartbeats(this.client, {
+      workerId: this.options.workerId,
+      host: this.options.host,
+      leases: () =>
+        [...this.#held.values()].map(({ task }) => ({ key: task.key, leaseToken: task.leaseToken })),
+      onTakenBack: (key, reason) => this.#takeBack(key, reason),
+      onWarn: (error) => this.#warn(error, 'heartbeat'),
+    });
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /** Runs until the queue is empty and nothing runs (or until stopped); resolves with a summary. */
+  run(): Promise<WorkerSummary> {
+    this.#running ??= this.#run();
+    return this.#running;
+  }
+
+  /**
+   * Stops claiming. Running tasks finish and are reported; with `force` they are killed and their
+   * leases released, so that the server hands them out again at once. Resolves when `run()` has.
+   */
+  async stop(options: { force?: boolean } = {}): Promise<WorkerSummary | undefined> {
+    const force = options.force === true;
+    if (this.#stopping === 'force' || (this.#stopping === 'graceful' && !force)) return this.#running;
+    this.#stopping = force ? 'force' : 'graceful';
+    this.#claimAbort.abort(new BottleError('ERR_UNAVAILABLE', 'the worker is stopping'));
+    this.#wakeUp();
+    for (const held of this.#waiting.splice(0)) this.#release(held);
+    if (force) {
+      this.#forced.resolve();
+      for (const held of this.#held.values()) if (held.state === 'running') held.child?.abort('released');
+    }
+    return this.#running;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop({ force: true });
+  }
+
+  async #run(): Promise<WorkerSummary> {
+    const startedAt = Date.now();
+    const log = this.options.logger;
+    log.info(
+      `worker ${this.workerId} on ${this.client.url} with ${this.options.slots} slot(s), root ${this.options.root}`,
+    );
+    try {
+      await this.#claimLoop();
+      await this.#allSettled();
+      // Reports wait for the server as long as it takes, unless a forced stop gives them one last try.
+      if (this.#stopping !== 'force') await Promise.race([this.#reporter.drained(), this.#forced.promise]);
+      if (this.#stopping === 'force') await withDeadline(this.#reporter.flushOnce(), 5_000);
+    } finally {
+      this.#heartbeats.stop();
+      this.#reporter.close();
+      for (const child of this.#slots) child?.close();
+      if (this.#ownsClient) this.client.close();
+    }
+    this.#summary.durationMs = Date.now() - startedAt;
+    if (this.#fatal !== undefined) throw this.#fatal;
+    log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
+    return { ...this.#summary };
+  }
+
+  async #claimLoop(): Promise<void> {
+    let backoffMs = 0;
+    let connected = false;
+    const o = this.options;
+    while (this.#stopping === 'no') {
+      const active = this.#countActive();
+      const capacity = o.slots + o.prefetch - active;
+      if (capacity <= 0) {
+        await this.#sleepUntilWoken();
+        continue;
+      }
+      // Without retryIfEmpty an idle worker asks once and finishes; with tasks running it waits a
+      // little for more (a failed task may come back) but not so long that finishing is delayed.
+      const waitMs = o.retryIfEmpty ? o.claimWaitMs : active === 0 ? 0 : Math.min(o.claimWaitMs, 1_000);
+      let tasks: ClaimedTask[];
+      try {
+        const answer = await this.client.claim(
+          { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
+          { signal: this.#claimAbort.signal },
+        );
+        backoffMs = 0;
+        connected = true;
+        tasks = answer.tasks;
+        this.#heartbeats.every(answer.heartbeatMs);
+      } catch (error) {
+        if (this.#stopping !== 'no') break;
+        // A server never reached is more likely a wrong URL than an outage: say so at once,
+        // unless the worker was asked to wait (retryIfEmpty).
+        if (!isTransient(error) || (!connected && !o.retryIfEmpty)) {
+          this.#fatal = error;
+          this.options.logger.error(`claim failed: ${messageOf(error)}; stopping`);
+          // run() rejects with this error; the stop's own promise is the same one.
+          this.stop({ force: true }).catch(() => {});
+          break;
+        }
+        this.#warn(error, 'claim');
+        backoffMs = Math.min(Math.max(backoffMs * 2, 100), o.maxBackoffMs);
+        await this.#sleepUntilWoken(backoffMs);
+        continue;
+      }
+      if (tasks.length === 0) {
+        if (!o.retryIfEmpty && this.#countActive() === 0) break;
+        continue;
+      }
+      const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued' }));
+      for (const held of fresh) this.#held.set(held.task.key, held);
+      this.emit('claimed', tasks);
+      if (this.#stopping !== 'no') {
+        for (const held of fresh) this.#release(held);
+        break;
+      }
+      this.#waiting.push(...fresh);
+      this.#dispatch();
+    }
+  }
+
+  #countActive(): number {
+    let count = 0;
+    for (const held of this.#held.values()) if (held.state !== 'reporting') count++;
+    return count;
+  }
+
+  #dispatch(): void {
+    while (this.#waiting.length > 0 && this.#stopping !== 'force') {
+      const slot = this.#busy.indexOf(false);
+      if (slot < 0) return;
+      const held = this.#waiting.shift() as Held;
+      this.#busy[slot] = true;
+      void this.#runOne(held, slot).finally(() => {
+        this.#busy[slot] = false;
+        this.#dispatch();
+        this.#wakeUp();
+      });
+    }
+  }
+
+  async #runOne(held: Held, slot: number): Promise<void> {
+    const { task } = held;
+    const started = Date.now();
+    held.state = 'running';
+    let resolved: ResolvedModuleSpec;
+    try {
+      resolved = this.#resolve(task.task);
+    } catch (error) {
+      this.emit('started', task);
+      this.#finish(
+        held,
+        { kind: 'failed', ...errorParts(error), retryable: false, outputDir: undefined },
+        started,
+      );
+      return;
+    }
+    let child = this.#slots[slot];
+    if (child === undefined || !child.usable) {
+      child?.close();
+      child = new TaskChild({
+        execArgv: this.options.execArgv,
+        killGraceMs: this.options.killGraceMs,
+        onStray: (stream, text) => this.options.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
+      });
+      this.#slots[slot] = child;
+    }
+    held.child = child;
+    const message: RunMessage = {
+      type: 'run',
+      id: this.#nextId++,
+      task: task.task,
+      file: resolved.file,
+      exportName: resolved.exportName,
+      root: resolved.root,
+      key: task.key,
+      params: task.params,
+      paramsHash: task.paramsHash,
+      attempt: task.attempt,
+      host: this.options.host,
+      workerId: this.options.workerId,
+    };
+    this.emit('started', task);
+    const end = await child.run(message, task.timeoutMs ?? this.options.timeoutMs);
+    held.child = undefined;
+    this.#finish(held, end, started);
+  }
+
+  #resolve(taskName: string): ResolvedModuleSpec {
+    let resolved = this.#modules.get(taskName);
+    if (resolved === undefined) {
+      resolved = resolveModuleSpec(taskName, this.options.root);
+      this.#modules.set(taskName, resolved);
+    }
+    return resolved;
+  }
+
+  #finish(held: Held, end: RunEnd, started: number): void {
+    const { task } = held;
+    const info: TaskEndInfo = { outputDir: end.outputDir, durationMs: Date.now() - started };
+    if (end.kind === 'done') {
+      this.#summary.done++;
+      this.#report(held, {
+        outcome: 'done',
+        key: task.key,
+        leaseToken: task.leaseToken,
+        ...(end.result === undefined ? {} : { result: end.result }),
+      });
+      this.emit('done', task, end.result, info);
+    } else if (end.kind === 'failed') {
+      this.#summary.failed++;
+      const error = new BottleError(end.code, end.message);
+      this.#report(held, {
+        outcome: 'failed',
+        key: task.key,
+        leaseToken: task.leaseToken,
+        error: `${end.code}: ${end.message}`.slice(0, 60_000),
+        retryable: end.retryable,
+      });
+      this.emit('failed', task, error, info);
+    } else if (end.reason === 'released') {
+      this.#release(held);
+      this.emit('stopped', task, 'released');
+    } else {
+      // Cancelled or lost: the server has already moved on; nothing to report.
+      this.#summary[end.reason]++;
+      this.#held.delete(task.key);
+      this.emit('stopped', task, end.reason);
+    }
+  }
+
+  #release(held: Held): void {
+    this.#summary.released++;
+    this.#report(held, { outcome: 'released', key: held.task.key, leaseToken: held.task.leaseToken });
+  }
+
+  #report(held: Held, report: Report): void {
+    held.state = 'reporting';
+    this.#reporter.add(report);
+  }
+
+  #onReported(report: Report, result: ReportResult): void {
+    this.#held.delete(report.key);
+    if (!result.ok) {
+      this.#summary.unreported++;
+      this.#warn(
+        new BottleError(
+          result.error.code as BottleError['code'],
+          `the server did not accept the ${report.outcome} report of task ${report.key}: ${result.error.message}`,
+        ),
+        'report',
+      );
+    }
+    this.#wakeUp();
+  }
+
+  /** The server took a task back: stop it if it runs, forget it if it waits. */
+  #takeBack(key: string, reason: 'cancelled' | 'lost'): void {
+    const held = this.#held.get(key);
+    if (held === undefined) return;
+    if (held.state === 'running') held.child?.abort(reason);
+    else if (held.state === 'queued') {
+      this.#waiting.splice(this.#waiting.indexOf(held), 1);
+      this.#held.delete(key);
+      this.#summary[reason]++;
+      this.emit('stopped', held.task, reason);
+      this.#wakeUp();
+    }
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  async #allSettled(): Promise<void> {
+    while (this.#countActive() > 0) await this.#sleepUntilWoken();
+  }
+
+  #sleepUntilWoken(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      const previous = this.#wake;
+      function done() {
+        if (timer) clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        previous?.();
+        done();
+      };
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #warn(error: unknown, what: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.options.logger.warn(`${what}: ${err.message}`);
+    if (this.listenerCount('warn') > 0) this.emit('warn', err);
+  }
+}
+
+function errorParts(error: unknown): { code: BottleError['code']; message: string } {
+  if (isBottleError(error)) return { code: error.code, message: error.message };
+  return { code: 'ERR_TASK_FAILED', message: messageOf(error) };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A promise with its resolve function (Promise.withResolvers is Node 22+). */
+function resolvable(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
