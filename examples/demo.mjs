@@ -2,7 +2,7 @@
 // with -x 2 on this machine, the 37 tasks done, then a summary and where the outputs are.
 // It runs the built programs exactly as a user would, as child processes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,12 @@ function start(name, args, prefix) {
     buffered = lines.pop() ?? '';
     for (const line of lines) console.log(`${prefix} ${line}`);
   };
-  child.stdout.setEncoding('utf8').on('data', print);
-  child.stderr.setEncoding('utf8').on('data', print);
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  if (prefix !== null) {
+    child.stdout.on('data', print);
+    child.stderr.on('data', print);
+  }
   return { child, exited };
 }
 
@@ -78,11 +82,20 @@ try {
 
   const status = start('bottle', ['status', '--server', url], '[status]  ');
   await status.exited;
+  // This run's output directories: one per task, named by its parameters' hash (out/ may hold older ones).
+  const ls = start('bottle', ['ls', '--json', '--limit', '0', '--server', url], null);
+  let listing = '';
+  ls.child.stdout.on('data', (chunk) => {
+    listing += chunk;
+  });
+  await ls.exited;
+  const hashes = JSON.parse(listing).tasks.map((task) => task.paramsHash);
   server.child.kill('SIGTERM');
   await server.exited;
 
   const outRoot = join(repo, 'out');
-  const dirs = readdirSync(outRoot).filter((name) => /^[0-9a-f]{64}$/.test(name));
+  const dirs = hashes.filter((hash) => existsSync(join(outRoot, hash, 'status.json')));
+  if (dirs.length !== hashes.length) throw new Error(`${hashes.length - dirs.length} tasks left no output`);
   console.log(
     `\ndemo: done. ${dirs.length} output directories in ./${relative(process.cwd(), outRoot) || '.'}/<paramsHash>/`,
   );

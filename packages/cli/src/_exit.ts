@@ -20,8 +20,9 @@ export class UsageError extends Error {
 
 /** The one place errors become messages and exit codes. */
 export function exitCodeFor(error: unknown, program: string, stderr: (text: string) => void): number {
-  if (error instanceof UsageError) {
-    stderr(`${program}: ${error.message}\nRun '${program} --help' for usage.\n`);
+  // A library's ERR_USAGE (e.g. a bad hosts file) is a command-line mistake too.
+  if (error instanceof UsageError || isBottleError(error, 'ERR_USAGE')) {
+    stderr(`${program}: ${(error as Error).message}\nRun '${program} --help' for usage.\n`);
     return exitCodes.usage;
   }
   if (isBottleError(error)) {

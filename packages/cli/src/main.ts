@@ -3,9 +3,12 @@ import { type CliContext, processContext } from './_context.js';
 import { exitCodeFor, exitCodes, UsageError } from './_exit.js';
 import { version } from './_version.js';
 import { cancelCommand, runCancel } from './commands/cancel.js';
+import { gatherCommand, runGather } from './commands/gather.js';
+import { launchCommand, runLaunch } from './commands/launch.js';
 import { lsCommand, runLs } from './commands/ls.js';
 import { postCommand, runPost } from './commands/post.js';
 import { rerunCommand, runRerun } from './commands/rerun.js';
+import { resultsCommand, runResults } from './commands/results.js';
 import { runServer, serverOptions } from './commands/server.js';
 import { runShow, showCommand } from './commands/show.js';
 import { runStatus, statusCommand } from './commands/status.js';
@@ -60,6 +63,9 @@ function bottleCommands(base: Argv, context: CliContext, select: (run: Run) => v
     [cancelCommand, runCancel],
     [rerunCommand, runRerun],
     [workersCommand, runWorkers],
+    [launchCommand, runLaunch],
+    [gatherCommand, runGather],
+    [resultsCommand, runResults],
   ] as const;
   let parser = base.usage(
     '$0 <command> [options]\n\nTalk to a bottle server: submit scans, follow them, fix them.',

@@ -1,7 +1,18 @@
 import type { CliContext } from './_context.js';
 import { buildParser, type ProgramName } from './main.js';
 
-const BOTTLE_COMMANDS = ['post', 'status', 'ls', 'show', 'cancel', 'rerun', 'workers'];
+const BOTTLE_COMMANDS = [
+  'post',
+  'status',
+  'ls',
+  'show',
+  'cancel',
+  'rerun',
+  'workers',
+  'launch',
+  'gather',
+  'results',
+];
 
 /**
  * The CLI reference (docs/cli.md) rendered from the yargs definitions themselves, so the page
@@ -29,6 +40,7 @@ export async function renderCliReference(): Promise<string> {
   sections.push(...(await helpSection('bottle-worker', [])));
   sections.push(...(await helpSection('bottle', [])));
   for (const command of BOTTLE_COMMANDS) sections.push(...(await helpSection('bottle', [command])));
+  sections.push(...HOSTS_FILE);
   return `${sections.join('\n').trimEnd()}\n`;
 }
 
@@ -53,3 +65,33 @@ async function helpText(program: ProgramName, command: string[]): Promise<string
   });
   return output.trimEnd();
 }
+
+/** The hosts.json format of `bottle launch`, with an example (the full story is in docs/ssh.md). */
+const HOSTS_FILE = [
+  '## The hosts file of `bottle launch`',
+  '',
+  '```json',
+  '{',
+  '  "server": "http://10.0.0.1:1988",',
+  '  "defaults": { "user": "alice", "cwd": "~/sweep", "slots": 4 },',
+  '  "hosts": [',
+  '    "gpu1",',
+  '    { "host": "gpu2", "slots": 8, "env": { "CUDA_VISIBLE_DEVICES": "0,1" } },',
+  '    { "host": "bob@10.0.0.7:2222", "identity": "~/.ssh/lab_key", "label": "old-box" }',
+  '  ]',
+  '}',
+  '```',
+  '',
+  'The file is a list of entries, or an object with `hosts` (required), `server` (the URL the remote',
+  'workers use) and `defaults` (fields applied to every entry). An entry is a target string (`host`,',
+  '`user@host:port` or a `~/.ssh/config` alias) or an object with `host` and optionally `user`, `port`,',
+  "`identity`, `cwd` (the remote working directory, which is the worker's root), `slots` (`-x`, default 1),",
+  '`env`, `command` (default `npx bottle-worker`), `args` (extra worker arguments), `server` and `label`',
+  '(the output prefix). Each host runs `cd <cwd> && exec env K=V… <command> <server> -x <slots> <args…>`',
+  'in a pseudo-terminal, like `ssh -t`. With no server URL anywhere (`--server`, the file, the entry),',
+  'each host reaches the server on this machine (`--local-port`, default 1988) through a reverse tunnel,',
+  'like `ssh -R`. Ctrl-C sends ^C to every remote worker, which stops gracefully; a second Ctrl-C hangs',
+  'up at once. A host that cannot be reached is reported and the others go on; the exit code is 1 if any',
+  'host failed. See [SSH](ssh.md) for authentication, host keys and the equivalent `ssh` commands.',
+  '',
+];

@@ -85,6 +85,10 @@ export const errorCatalog = {
     hint: 'The task output exceeds --max-upload; raise it on the server.',
   },
   ERR_UPLOAD_CHECKSUM: { status: 400, hint: 'The upload was corrupted in transit; it will be retried.' },
+  ERR_DOWNLOAD_CHECKSUM: {
+    status: undefined,
+    hint: "A downloaded output file does not match the server's listing; run the gather again.",
+  },
 
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },
 } as const satisfies Record<string, { status: number | undefined; hint: string }>;

@@ -108,6 +108,8 @@ export const claimResponseSchema = z.strictObject({
   leaseMs: z.int().min(1),
   /** How often the worker should heartbeat. */
   heartbeatMs: z.int().min(1),
+  /** Present when the server gathers outputs: upload each task's output before reporting it done. */
+  upload: z.strictObject({ maxBytes: z.int().min(1) }).optional(),
 });
 export type ClaimResponse = z.infer<typeof claimResponseSchema>;
 
@@ -302,6 +304,38 @@ export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
 
 export const healthResponseSchema = z.strictObject({ ok: z.literal(true), version: z.string() });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+// ---------------------------------------------------------------- gathered outputs
+
+/** `PUT /v1/tasks/:key/output`: what the server committed. */
+export const uploadResponseSchema = z.strictObject({
+  files: z.int().min(0),
+  /** Archive bytes read. */
+  bytes: z.int().min(0),
+  /** SHA-256 (hex) of the archive bytes read. */
+  sha256: hashSchema,
+});
+export type UploadResponse = z.infer<typeof uploadResponseSchema>;
+
+/** `GET /v1/outputs`: the parameter hashes with a gathered output, sorted. */
+export const listOutputsResponseSchema = z.strictObject({ outputs: z.array(hashSchema) });
+export type ListOutputsResponse = z.infer<typeof listOutputsResponseSchema>;
+
+export const outputFileSchema = z.strictObject({
+  /** Relative to the task's output directory, `/`-separated. */
+  path: z.string().min(1),
+  size: z.int().min(0),
+  sha256: hashSchema,
+  mtimeMs: z.int(),
+});
+export type OutputFileInfo = z.infer<typeof outputFileSchema>;
+
+/** `GET /v1/outputs/:paramsHash/files`. */
+export const outputFilesResponseSchema = z.strictObject({
+  paramsHash: hashSchema,
+  files: z.array(outputFileSchema),
+});
+export type OutputFilesResponse = z.infer<typeof outputFilesResponseSchema>;
 
 // ---------------------------------------------------------------- errors
 

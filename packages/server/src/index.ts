@@ -1,3 +1,13 @@
+export { listGathered, listOutputFiles, type OutputFile, openOutputFile } from './gather/files.js';
+export {
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_MAX_UPLOAD_ENTRIES,
+  type ReceiveOutputOptions,
+  type ReceiveOutputResult,
+  receiveOutput,
+} from './gather/receive.js';
+export { recoverGatherDir } from './gather/recover.js';
+export { streamOutput } from './gather/stream.js';
 export { type BottleLogger, type BottleRouterOptions, routerDefaults } from './http/options.js';
 export { type BottleRouter, createBottleRouter } from './http/router.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';

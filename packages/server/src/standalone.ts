@@ -42,6 +42,9 @@ export interface BottleServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** With --gather: the longest one request (an output upload) may take. */
+const UPLOAD_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -107,6 +110,8 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   app.use(errorHandler(logger));
 
   const server = createServer(app);
+  // Node's default (5 minutes for a whole request) would cut the upload of a large output on a slow link.
+  if (router.settings.gatherDir !== undefined) server.requestTimeout = UPLOAD_REQUEST_TIMEOUT_MS;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -35,6 +35,8 @@ export interface QueuePolicy {
   /** Backoff after the n-th retryable failure: `retryBackoffMs * 2^(n-1)`, at most `maxRetryBackoffMs`. */
   retryBackoffMs: number;
   maxRetryBackoffMs: number;
+  /** Outputs are gathered: a `done` report needs a committed upload from the same lease. */
+  requireUpload?: boolean;
 }
 
 export const defaultQueuePolicy = {
@@ -80,6 +82,16 @@ export interface Store {
     reports: Report[],
     policy?: Partial<QueuePolicy>,
   ): Promise<ReportResult[]>;
+  /**
+   * Checks that `leaseToken` is the task's valid lease, before an output upload is read; returns the
+   * task's parameter hash (where the output goes). Throws ERR_STALE_LEASE or ERR_NOT_FOUND.
+   */
+  beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }>;
+  /**
+   * Records that the output upload of this lease was committed, so that its `done` report is
+   * accepted. Throws ERR_STALE_LEASE if the lease ended while the upload streamed.
+   */
+  recordUpload(key: string, leaseToken: string, bytes: number): Promise<void>;
   /** Cancels a queued or running task; a running one's worker learns it at its next heartbeat. */
   cancelTask(key: string): Promise<TaskInfo>;
   /** Cancels every queued and running task of a scan. */

@@ -1,7 +1,6 @@
 /**
- * receiveOutput behind a real HTTP server, fed by the worker's packOutput: the round trip the lead wires
- * into the router and the client. (Imports the worker's source by path until `@bottle/worker` exports
- * packOutput; then import it by name.)
+ * receiveOutput behind a bare HTTP server, fed by the worker's packOutput: the round trip under the
+ * router's upload route (gather-routes.test.ts tests the route itself).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -10,8 +9,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BottleError, isBottleError } from '@bottle/protocol';
 import { makeTempDir } from '@bottle/test-utils';
+import { packOutput } from '@bottle/worker';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { packOutput } from '../../worker/src/gather/pack.js';
 import { receiveOutput } from '../src/gather/receive.js';
 import { snapshot } from './gather-helpers.js';
 

@@ -5,6 +5,7 @@ import { makeTempDir } from '@bottle/test-utils';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SELECT_READY } from '../src/sqlite/claim.js';
+import { migrations } from '../src/sqlite/schema.js';
 import { specs } from './helpers.js';
 
 const dirs: { remove(): void }[] = [];
@@ -23,12 +24,29 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(path);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(store.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
     await store.submit({ tasks: specs(3) });
     await store.close();
     const again = new SqliteStore(path, { durability: 'full' });
     expect(again.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect((await again.listScans()).scans[0]?.total).toBe(3);
+    await again.close();
+  });
+
+  it('upgrades a version-1 file (before gathering) to the latest version, keeping its tasks', async () => {
+    const path = tempDb();
+    const raw = new Database(path);
+    raw.exec(migrations[0]!);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const store = new SqliteStore(path);
+    await store.submit({ tasks: specs(2) });
+    await store.close();
+    const again = new SqliteStore(path);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    const columns = (again.db.pragma('table_info(tasks)') as { name: string }[]).map((c) => c.name);
+    expect(columns).toContain('upload_lease');
+    expect((await again.listScans()).scans[0]?.total).toBe(2);
     await again.close();
   });
 

@@ -1,11 +1,21 @@
 /** The per-task files in `<outRoot>/<paramsHash>/`: params.json, status.json, stdout.log, stderr.log. */
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JsonValue } from '@bottle/protocol';
 import type { TaskStatusFile } from './_child-protocol.js';
 
 /** Writes status.json (a small file written once per task, or twice when the worker overrides it). */
 export function writeStatusFile(outputDir: string, status: TaskStatusFile): void {
   writeFileSync(join(outputDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** Writes result.json unless the task wrote its own. */
+export function writeResultFile(outputDir: string, result: JsonValue): void {
+  try {
+    writeFileSync(join(outputDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** The last `bytes` of a file (a log), or '' when it does not exist. */

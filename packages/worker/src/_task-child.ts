@@ -13,8 +13,9 @@ import { readTail, writeStatusFile } from './_output-files.js';
 /** Why the worker stops a task: its timeout, or the server/operator/worker taking it back. */
 export type AbortReason = 'timeout' | 'cancelled' | 'lost' | 'released';
 
+export type DoneEnd = { kind: 'done'; result?: JsonValue; outputDir: string | undefined };
 export type RunEnd =
-  | { kind: 'done'; result?: JsonValue; outputDir: string | undefined }
+  | DoneEnd
   | { kind: 'failed'; code: ErrorCode; message: string; retryable: boolean; outputDir: string | undefined }
   | { kind: 'aborted'; reason: Exclude<AbortReason, 'timeout'>; outputDir: string | undefined };
 

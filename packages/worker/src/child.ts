@@ -14,7 +14,7 @@ import type {
   RunMessage,
   TaskStatusFile,
 } from './_child-protocol.js';
-import { writeStatusFile } from './_output-files.js';
+import { writeResultFile, writeStatusFile } from './_output-files.js';
 import { prepareTask } from './_task-form.js';
 import { loadTaskModule } from './load-module.js';
 import { setTaskContext } from './task-base.js';
@@ -141,6 +141,9 @@ async function runTask(message: RunMessage): Promise<void> {
   try {
     const value = await prepared.run();
     const result = value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as JsonValue);
+    // A folder of outputs carries its results (bottle results --from, gathered outputs); a task's own
+    // result.json wins.
+    if (result !== undefined) writeResultFile(outputDir, result);
     end =
       result === undefined
         ? { type: 'end', id: message.id, ok: true }

@@ -4,6 +4,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
 import {
   BottleError,
   type ClaimRequest,
@@ -17,13 +18,17 @@ import {
   healthResponseSchema,
   heartbeatResponseSchema,
   type JsonValue,
+  type ListOutputsResponse,
   type ListScansResponse,
   type ListTasksQuery,
   type ListTasksResponse,
   type ListWorkersResponse,
+  listOutputsResponseSchema,
   listScansResponseSchema,
   listTasksResponseSchema,
   listWorkersResponseSchema,
+  type OutputFilesResponse,
+  outputFilesResponseSchema,
   type Report,
   type ReportResponse,
   type RerunScanRequest,
@@ -37,9 +42,12 @@ import {
   type TaskSpec,
   taskDetailResponseSchema,
   taskInfoSchema,
+  type UploadResponse,
+  uploadResponseSchema,
 } from '@bottle/protocol';
 import got, { type Got, type Method } from 'got';
 import { safeUrl, toBottleError } from './_http-errors.js';
+import { encodePath, openStream, streamToFile } from './_output-requests.js';
 import { type SubmitAllOptions, type SubmitAllResult, submitInChunks } from './_submit-all.js';
 
 /** The part of a zod schema the client uses (keeps zod out of this package's dependencies). */
@@ -77,6 +85,8 @@ export const clientDefaults = {
 interface RequestOptions<T> {
   schema: Schema<T>;
   json?: unknown;
+  /** A stream body (an upload): sent once, no retry, an inactivity timeout instead of a total one. */
+  upload?: { body: Readable; contentType: string };
   searchParams?: Record<string, string | number | boolean>;
   signal?: AbortSignal | undefined;
   extraTimeoutMs?: number;
@@ -261,6 +271,50 @@ export class BottleClient {
     });
   }
 
+  /**
+   * Streams a task's output archive (from `packOutput`) under its lease: `PUT /v1/tasks/:key/output`.
+   * Answers what the server read; not retried (a stream is sent once; `uploadTaskOutput` retries).
+   */
+  uploadOutput(
+    key: string,
+    leaseToken: string,
+    archive: Readable,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<UploadResponse> {
+    return this.#request('PUT', `v1/tasks/${encodeURIComponent(key)}/output`, {
+      schema: uploadResponseSchema,
+      upload: { body: archive, contentType: 'application/x-tar' },
+      searchParams: { leaseToken },
+      signal: options.signal,
+    });
+  }
+
+  /** The parameter hashes with a gathered output (of one scan), on a server started with `--gather`. */
+  listOutputs(query: { scan?: string } = {}): Promise<ListOutputsResponse> {
+    return this.#request('GET', 'v1/outputs', {
+      schema: listOutputsResponseSchema,
+      ...(query.scan ? { searchParams: { scan: query.scan } } : {}),
+    });
+  }
+
+  /** The files of one gathered output, with sizes and SHA-256. */
+  listOutputFiles(paramsHash: string): Promise<OutputFilesResponse> {
+    return this.#request('GET', `v1/outputs/${encodeURIComponent(paramsHash)}/files`, {
+      schema: outputFilesResponseSchema,
+    });
+  }
+
+  /** One file of a gathered output, as a stream (rejects with ERR_NOT_FOUND before any byte if absent). */
+  openOutputFile(paramsHash: string, path: string): Promise<Readable> {
+    const relative = `v1/outputs/${encodeURIComponent(paramsHash)}/files/${encodePath(path)}`;
+    return openStream(this.#got, relative, safeUrl(`${this.#base}/${relative}`), this.#timeoutMs);
+  }
+
+  /** Downloads one file of a gathered output to `dest` (written under a temporary name, then renamed). */
+  async downloadOutputFile(paramsHash: string, path: string, dest: string): Promise<{ bytes: number }> {
+    return streamToFile(await this.openOutputFile(paramsHash, path), dest);
+  }
+
   /** The server's liveness and version. */
   health(): Promise<HealthResponse> {
     return this.#request('GET', 'healthz', { schema: healthResponseSchema });
@@ -291,7 +345,15 @@ export class BottleClient {
         ...(options.json === undefined ? {} : { json: options.json }),
         ...(options.searchParams ? { searchParams: options.searchParams } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        timeout: { request: timeoutMs },
+        ...(options.upload
+          ? {
+              body: options.upload.body,
+              headers: { 'content-type': options.upload.contentType },
+              retry: { limit: 0 },
+              // A large upload takes as long as it takes; what must not happen is a silent stall.
+              timeout: { connect: timeoutMs, socket: timeoutMs },
+            }
+          : { timeout: { request: timeoutMs } }),
       });
       body = response.body;
     } catch (error) {

@@ -1,6 +1,39 @@
 export type { TaskStatusFile } from './_child-protocol.js';
 export type { SubmitAllOptions, SubmitAllResult } from './_submit-all.js';
 export { BottleClient, type BottleClientOptions, clientDefaults } from './client.js';
+export { type FormatOptions, formatRows, type ResultFormat, resultFormats } from './gather/format.js';
+export { readLocalResults } from './gather/local-results.js';
+export { type PackedOutput, type PackResult, packOutput } from './gather/pack.js';
+export {
+  type GatherOutputsOptions,
+  gatherOutputs,
+  type OutputsClient,
+  type ResultsClient,
+  serverResultRows,
+} from './gather/remote.js';
+export {
+  columnsOf,
+  fixedColumns,
+  type ResultRow,
+  type ResultRowsOptions,
+  type RowSource,
+  resultRows,
+  rowsFromSources,
+} from './gather/results.js';
+export {
+  type RemoteFile,
+  type RemoteOutput,
+  type SyncOutputsOptions,
+  type SyncProgress,
+  syncOutputs,
+} from './gather/sync.js';
+export {
+  isRetryableUploadError,
+  type UploadClient,
+  type UploadOutcome,
+  type UploadTaskOutputOptions,
+  uploadTaskOutput,
+} from './gather/upload.js';
 export { type LoadedTaskModule, loadTaskModule } from './load-module.js';
 export { moduleExtensions, type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
 export { type LoadedScan, type LoadScanOptions, loadScan } from './scan.js';

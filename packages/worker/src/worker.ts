@@ -14,16 +14,22 @@ import {
 import type { RunMessage } from './_child-protocol.js';
 import { Heartbeats } from './_heartbeats.js';
 import { isTransient, Reporter } from './_reporter.js';
-import { type RunEnd, TaskChild } from './_task-child.js';
+import { type DoneEnd, type RunEnd, TaskChild } from './_task-child.js';
 import { BottleClient } from './client.js';
+import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
 import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 interface Held {
   task: ClaimedTask;
-  state: 'queued' | 'running' | 'reporting';
+  state: 'queued' | 'running' | 'uploading' | 'reporting';
   child?: TaskChild;
+  /** Set when the server gathers outputs (its claim said so): upload before reporting done. */
+  upload?: { maxBytes: number } | undefined;
+  uploadAbort?: AbortController | undefined;
+  /** The server took the task back while its output was uploading. */
+  takenBack?: 'cancelled' | 'lost' | undefined;
 }
 
 /**
@@ -114,7 +120,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const held of this.#waiting.splice(0)) this.#release(held);
     if (force) {
       this.#forced.resolve();
-      for (const held of this.#held.values()) if (held.state === 'running') held.child?.abort('released');
+      for (const held of this.#held.values()) {
+        if (held.state === 'running') held.child?.abort('released');
+        else if (held.state === 'uploading') held.uploadAbort?.abort();
+      }
     }
     return this.#running;
   }
@@ -162,6 +171,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // little for more (a failed task may come back) but not so long that finishing is delayed.
       const waitMs = o.retryIfEmpty ? o.claimWaitMs : active === 0 ? 0 : Math.min(o.claimWaitMs, 1_000);
       let tasks: ClaimedTask[];
+      let upload: Held['upload'];
       try {
         const answer = await this.client.claim(
           { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
@@ -170,6 +180,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         backoffMs = 0;
         connected = true;
         tasks = answer.tasks;
+        upload = answer.upload;
         this.#heartbeats.every(answer.heartbeatMs);
       } catch (error) {
         if (this.#stopping !== 'no') break;
@@ -191,7 +202,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (!o.retryIfEmpty && this.#countActive() === 0) break;
         continue;
       }
-      const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued' }));
+      const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued', upload }));
       for (const held of fresh) this.#held.set(held.task.key, held);
       this.emit('claimed', tasks);
       if (this.#stopping !== 'no') {
@@ -265,9 +276,24 @@ export class Worker extends EventEmitter<WorkerEvents> {
       workerId: this.options.workerId,
     };
     this.emit('started', task);
-    const end = await child.run(message, task.timeoutMs ?? this.options.timeoutMs);
+    let end = await child.run(message, task.timeoutMs ?? this.options.timeoutMs);
     held.child = undefined;
+    if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
+      end = await this.#upload(held, end);
     this.#finish(held, end, started);
+  }
+
+  /** With `--gather`: the output goes to the server before the task is reported done (it holds the slot). */
+  async #upload(held: Held, end: DoneEnd): Promise<RunEnd> {
+    held.state = 'uploading';
+    held.uploadAbort = new AbortController();
+    const outcome = await uploadTaskOutput(this.client, held.task, end.outputDir as string, {
+      signal: held.uploadAbort.signal,
+      maxBackoffMs: this.options.maxBackoffMs,
+      onRetry: (error, retry) => this.#warn(error, `upload of task ${held.task.key} (retry ${retry})`),
+    });
+    held.uploadAbort = undefined;
+    return endAfterUpload(outcome, end, this.#stopping === 'force' ? 'released' : held.takenBack);
   }
 
   #resolve(taskName: string): ResolvedModuleSpec {
@@ -343,7 +369,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const held = this.#held.get(key);
     if (held === undefined) return;
     if (held.state === 'running') held.child?.abort(reason);
-    else if (held.state === 'queued') {
+    else if (held.state === 'uploading') {
+      held.takenBack = reason;
+      held.uploadAbort?.abort();
+    } else if (held.state === 'queued') {
       this.#waiting.splice(this.#waiting.indexOf(held), 1);
       this.#held.delete(key);
       this.#summary[reason]++;

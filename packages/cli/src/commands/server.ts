@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
@@ -33,12 +34,21 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('lease', { type: 'number', description: 'Lease length in seconds (default 30)' })
     .option('max-attempts', { type: 'number', description: 'Attempts before a task is failed (default 3)' })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
+    .option('gather', {
+      type: 'string',
+      description: "Collect each task's output folder here (workers upload it)",
+    })
+    .option('max-upload', {
+      type: 'string',
+      description: 'Largest output of one task, e.g. 500MB, 2GiB (default 1GiB)',
+    })
     .option('rerun', {
       type: 'boolean',
       default: false,
       description: "With -p: rerun the scan's finished tasks",
     })
     .example('$0 -p examples/dummy.scan', 'serve the seed example on 127.0.0.1:1988')
+    .example('$0 -p examples/dummy.scan --gather gathered', 'also collect outputs in ./gathered')
     .example('$0 --host 0.0.0.0 --token "$(openssl rand -hex 16)"', 'serve remote workers directly');
 }
 
@@ -52,6 +62,10 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
   const port = argv.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
   const token = resolveToken(argv.token, context.env);
+  if (argv['max-upload'] !== undefined && argv.gather === undefined) {
+    throw new UsageError('--max-upload needs --gather DIR');
+  }
+  const maxUploadBytes = argv['max-upload'] === undefined ? undefined : parseSize(argv['max-upload']);
   const server = await startBottleServer({
     port,
     host: argv.host,
@@ -61,6 +75,8 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     ...(argv['max-attempts'] !== undefined
       ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) }
       : {}),
+    ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
+    ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
     logger,
   });
   let removeHandlers = () => {};
@@ -75,6 +91,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
   });
   try {
     context.stdout(`${PROGRAM}: listening on ${server.url} (queue in ${argv.db})\n`);
+    if (argv.gather !== undefined) context.stdout(`${PROGRAM}: gathering outputs in ${argv.gather}\n`);
     if (argv.p) {
       const outcome = await submitScanSpec(argv.p, {
         root: argv.root ?? context.cwd,
@@ -99,4 +116,32 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     await server.close();
   }
   return 0;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+  t: 1e12,
+  tb: 1e12,
+  tib: 1024 ** 4,
+};
+
+/** `--max-upload`: bytes, or a number with a unit (KB, MB, GB: powers of 1000; KiB, MiB, GiB: of 1024). */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const factor = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  const bytes = match && factor ? Math.floor(Number(match[1]) * factor) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(`--max-upload: '${text}' is not a size; write e.g. 500MB or 2GiB`);
+  }
+  return bytes;
 }

@@ -143,12 +143,15 @@ async function runPool(
     retryIfEmpty: argv['retry-if-empty'],
     host: hostname(),
     ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
-    logger,
+    // The library's start and summary lines repeat what this command prints: debug only.
+    logger: { ...logger, info: logger.debug },
   });
   worker.on('failed', (task, error) => {
     logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
-  logger.info(`working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`);
+  logger.info(
+    `worker ${worker.workerId} working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`,
+  );
   let interrupted = false;
   const removeHandlers = onStopSignals(
     () => {

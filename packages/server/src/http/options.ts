@@ -1,6 +1,7 @@
 /** The router's options: one interface, one defaults object, validated once. */
 import createDebug from 'debug';
 import { version } from '../_version.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
 import type { QueuePolicy, Store } from '../store.js';
 
 /** Where the server's messages go: each method takes one line of text. */
@@ -36,6 +37,13 @@ export interface BottleRouterOptions {
   logger?: BottleLogger;
   /** Reported by `/healthz`. */
   version?: string;
+  /**
+   * Gather outputs in this directory (`--gather`): workers upload each finished task's output, kept in
+   * `<gatherDir>/<paramsHash>/`, and a task is recorded done only after its upload is committed.
+   */
+  gatherDir?: string | undefined;
+  /** Largest output archive of one task, in bytes (`--max-upload`; default 1 GiB). */
+  maxUploadBytes?: number;
 }
 
 const debug = createDebug('bottle:server');
@@ -66,9 +74,12 @@ export const routerDefaults = {
   legacyListLimit: 10_000,
   logger: defaultLogger,
   version,
-} satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs'> & {
+  gatherDir: undefined,
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+} satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs' | 'gatherDir'> & {
   token: undefined;
   heartbeatMs: undefined;
+  gatherDir: undefined;
 };
 
 export interface ResolvedRouterOptions extends QueuePolicy {
@@ -81,6 +92,8 @@ export interface ResolvedRouterOptions extends QueuePolicy {
   legacyListLimit: number;
   logger: BottleLogger;
   version: string;
+  gatherDir: string | undefined;
+  maxUploadBytes: number;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -129,6 +142,15 @@ export function resolveRouterOptions(
     throw new TypeError(`${who}: option 'logger' must have info, warn and error functions`);
   }
   if (typeof merged.version !== 'string') throw new TypeError(`${who}: option 'version' must be a string`);
+  if (merged.gatherDir !== undefined && (typeof merged.gatherDir !== 'string' || merged.gatherDir === '')) {
+    throw new TypeError(`${who}: option 'gatherDir' must be a directory path when set`);
+  }
+  const maxUploadBytes = merged.maxUploadBytes;
+  if (typeof maxUploadBytes !== 'number' || !Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
+    throw new TypeError(
+      `${who}: option 'maxUploadBytes' must be a positive integer, got ${String(maxUploadBytes)}`,
+    );
+  }
   return {
     store,
     token: merged.token,
@@ -143,5 +165,7 @@ export function resolveRouterOptions(
     legacyListLimit: positive('legacyListLimit', merged.legacyListLimit),
     logger,
     version: merged.version,
+    gatherDir: merged.gatherDir,
+    maxUploadBytes,
   };
 }

@@ -1,11 +1,14 @@
 /** `createBottleRouter`: the whole API as an express.Router, mountable at any prefix. */
+import { mkdir } from 'node:fs/promises';
 import { BottleError } from '@bottle/protocol';
 import express from 'express';
+import { recoverGatherDir } from '../gather/recover.js';
 import type { Store } from '../store.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
+import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
 import { mountV1Routes } from './routes-v1.js';
 
@@ -34,11 +37,28 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     );
   });
   if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
+  const context = { options: resolved, notifier, isClosing: () => closing };
+  // Half uploads of a previous run are cleared before the first upload or download is served.
+  const gatherReady =
+    resolved.gatherDir === undefined
+      ? Promise.resolve()
+      : mkdir(resolved.gatherDir, { recursive: true })
+          .then(() => recoverGatherDir(resolved.gatherDir as string))
+          .then(({ removed, restored }) => {
+            if (removed + restored > 0)
+              logger.info(`gather dir: ${removed} leftovers removed, ${restored} restored`);
+          });
+  gatherReady.catch((error: unknown) => {
+    logger.error(
+      `cannot recover the gather dir ${resolved.gatherDir}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  });
+  // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
+  mountGatherRoutes(router, context, gatherReady);
   router.use('/v1', express.json({ limit: resolved.bodyLimit }));
   router.post('/tasks', express.urlencoded({ extended: false, limit: resolved.bodyLimit }));
   router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
 
-  const context = { options: resolved, notifier, isClosing: () => closing };
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
   router.use('/v1', notFound);

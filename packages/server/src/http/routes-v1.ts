@@ -39,7 +39,9 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     maxAttempts: options.maxAttempts,
     retryBackoffMs: options.retryBackoffMs,
     maxRetryBackoffMs: options.maxRetryBackoffMs,
+    requireUpload: options.gatherDir !== undefined,
   };
+  const upload = options.gatherDir === undefined ? {} : { upload: { maxBytes: options.maxUploadBytes } };
 
   router.post('/v1/tasks', async (req, res) => {
     const body = parseWith(submitRequestSchema, req.body);
@@ -51,7 +53,12 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   router.post('/v1/claim', async (req, res) => {
     const body = parseWith(claimRequestSchema, req.body);
     const answer = (tasks: ClaimResponse['tasks']) =>
-      res.json({ tasks, leaseMs: options.leaseMs, heartbeatMs: options.heartbeatMs } satisfies ClaimResponse);
+      res.json({
+        tasks,
+        leaseMs: options.leaseMs,
+        heartbeatMs: options.heartbeatMs,
+        ...upload,
+      } satisfies ClaimResponse);
     const deadline = Date.now() + Math.min(body.waitMs, options.maxClaimWaitMs);
     // A client that hangs up stops the wait: it must not be handed leases it will never see.
     const gone = new AbortController();

@@ -11,6 +11,9 @@ export interface LeaseRow {
   attempt_count: number;
   charged: number;
   max_attempts: number;
+  params_hash: string;
+  /** The lease token whose output upload was committed, if any. */
+  upload_lease: string | null;
 }
 
 export type LeaseCheck =
@@ -29,7 +32,8 @@ export function checkLease(
 ): LeaseCheck {
   const row = ctx
     .stmt(
-      `SELECT seq, state, worker_id, lease_token, lease_expires_at, attempt_count, charged, max_attempts
+      `SELECT seq, state, worker_id, lease_token, lease_expires_at, attempt_count, charged, max_attempts,
+         params_hash, upload_lease
        FROM tasks WHERE key = ?`,
     )
     .get(key) as LeaseRow | undefined;

@@ -15,6 +15,12 @@ export function report(ctx: OpContext, workerId: string | undefined, reports: Re
     if (!check.valid) {
       return { key: item.key, ok: false, error: { code: check.error.code, message: check.error.message } };
     }
+    if (item.outcome === 'done' && ctx.policy.requireUpload && check.row.upload_lease !== item.leaseToken) {
+      const message =
+        `task ${item.key}: this server gathers outputs: upload the output first ` +
+        '(PUT /v1/tasks/:key/output with this lease), then report it done';
+      return { key: item.key, ok: false, error: { code: 'ERR_CONFLICT', message } };
+    }
     apply(ctx, item, check.row);
     return { key: item.key, ok: true };
   });

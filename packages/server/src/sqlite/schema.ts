@@ -65,6 +65,13 @@ export const migrations: readonly string[] = [
     last_seen INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: gathered outputs. The lease token whose output upload was committed: with --gather, a `done`
+  // report is accepted only from the lease that uploaded (tasks.upload_lease = tasks.lease_token).
+  `
+  ALTER TABLE tasks ADD COLUMN upload_lease TEXT;
+  ALTER TABLE attempts ADD COLUMN uploaded_at INTEGER;
+  ALTER TABLE attempts ADD COLUMN upload_bytes INTEGER;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

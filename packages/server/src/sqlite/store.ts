@@ -39,6 +39,7 @@ import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from 
 import { report } from './report.js';
 import { migrate } from './schema.js';
 import { prepareSubmit, submitPrepared } from './submit.js';
+import { beginUpload, recordUpload } from './upload.js';
 
 export interface SqliteStoreOptions extends Partial<QueuePolicy> {
   /**
@@ -53,6 +54,7 @@ export interface SqliteStoreOptions extends Partial<QueuePolicy> {
 
 const sqliteStoreDefaults = {
   ...defaultQueuePolicy,
+  requireUpload: false,
   durability: 'normal',
   busyTimeoutMs: 5_000,
 } as const satisfies Required<SqliteStoreOptions>;
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
       maxAttempts: merged.maxAttempts,
       retryBackoffMs: merged.retryBackoffMs,
       maxRetryBackoffMs: merged.maxRetryBackoffMs,
+      requireUpload: merged.requireUpload,
     };
     this.db = new Database(path);
     try {
@@ -135,6 +138,15 @@ export class SqliteStore implements Store {
     policy?: Partial<QueuePolicy>,
   ): Promise<ReportResult[]> {
     return this.write(policy, (ctx) => report(ctx, workerId, reports));
+  }
+
+  async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
+    // A write transaction, so that the clock and the row are read together like a report's check.
+    return this.write(undefined, (ctx) => beginUpload(ctx, key, leaseToken));
+  }
+
+  async recordUpload(key: string, leaseToken: string, bytes: number): Promise<void> {
+    this.write(undefined, (ctx) => recordUpload(ctx, key, leaseToken, bytes));
   }
 
   async cancelTask(key: string): Promise<TaskInfo> {

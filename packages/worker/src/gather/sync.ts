@@ -164,7 +164,7 @@ async function download(
     const sha256 = hash.digest('hex');
     if (size !== file.size || sha256 !== file.sha256) {
       throw new BottleError(
-        'ERR_UPLOAD_CHECKSUM',
+        'ERR_DOWNLOAD_CHECKSUM',
         `downloaded ${paramsHash}/${path} does not match the server's listing (${size} bytes, SHA-256 ${sha256}); ` +
           'run the gather again',
       );
