@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashParams, taskKey } from './hash.js';
 import {
   claimRequestSchema,
+  claimResponseSchema,
   errorBodySchema,
   heartbeatResponseSchema,
   reportRequestSchema,
@@ -65,5 +66,13 @@ describe('schemas', () => {
       true,
     );
     expect(errorBodySchema.safeParse({ error: { code: 'ERR_NOPE', message: 'x' } }).success).toBe(false);
+  });
+
+  it('let responses carry fields a newer server adds, while requests refuse unknown keys', () => {
+    const answer = claimResponseSchema.parse({ tasks: [], leaseMs: 1000, heartbeatMs: 300, futureField: 1 });
+    expect(answer).toEqual({ tasks: [], leaseMs: 1000, heartbeatMs: 300 });
+    expect(
+      claimRequestSchema.safeParse({ workerId: 'w', host: 'h', max: 1, waitMs: 0, futureField: 1 }).success,
+    ).toBe(false);
   });
 });

@@ -1,6 +1,9 @@
 /**
  * The wire messages of the `/v1` API, as zod schemas with their inferred types.
  * Server and worker both validate against these; `docs/protocol.md` describes each route.
+ *
+ * Requests are strict (an unknown key is a 400: a typo must not pass silently); responses drop
+ * unknown keys, so that a newer server can add a field without breaking older workers.
  */
 import { z } from 'zod';
 import { errorCodes } from './errors.js';
@@ -67,7 +70,7 @@ export const submitRequestSchema = z.strictObject({
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 
-export const submitResponseSchema = z.strictObject({
+export const submitResponseSchema = z.object({
   created: z.int().min(0),
   existing: z.int().min(0),
   /** Of the existing ones, how many were requeued because `rerun` was asked. */
@@ -87,7 +90,7 @@ export const claimRequestSchema = z.strictObject({
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 
-export const claimedTaskSchema = z.strictObject({
+export const claimedTaskSchema = z.object({
   key: hashSchema,
   task: taskNameSchema,
   params: paramsSchema,
@@ -102,14 +105,14 @@ export const claimedTaskSchema = z.strictObject({
 });
 export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
 
-export const claimResponseSchema = z.strictObject({
+export const claimResponseSchema = z.object({
   tasks: z.array(claimedTaskSchema),
   /** Lease length the server grants; heartbeats extend it by as much. */
   leaseMs: z.int().min(1),
   /** How often the worker should heartbeat. */
   heartbeatMs: z.int().min(1),
   /** Present when the server gathers outputs: upload each task's output before reporting it done. */
-  upload: z.strictObject({ maxBytes: z.int().min(1) }).optional(),
+  upload: z.object({ maxBytes: z.int().min(1) }).optional(),
 });
 export type ClaimResponse = z.infer<typeof claimResponseSchema>;
 
@@ -125,7 +128,7 @@ export const heartbeatRequestSchema = z.strictObject({
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
-export const heartbeatResponseSchema = z.strictObject({
+export const heartbeatResponseSchema = z.object({
   /** Keys whose leases now run until `leaseExpiresAt`. */
   extended: z.array(hashSchema),
   /** Keys cancelled by an operator: stop them. */
@@ -172,16 +175,16 @@ export type ReportRequest = z.infer<typeof reportRequestSchema>;
 export const errorCodeSchema = z.enum(errorCodes as [string, ...string[]]);
 
 export const reportResultSchema = z.union([
-  z.strictObject({ key: hashSchema, ok: z.literal(true) }),
-  z.strictObject({
+  z.object({ key: hashSchema, ok: z.literal(true) }),
+  z.object({
     key: hashSchema,
     ok: z.literal(false),
-    error: z.strictObject({ code: errorCodeSchema, message: z.string() }),
+    error: z.object({ code: errorCodeSchema, message: z.string() }),
   }),
 ]);
 export type ReportResult = z.infer<typeof reportResultSchema>;
 
-export const reportResponseSchema = z.strictObject({ results: z.array(reportResultSchema) });
+export const reportResponseSchema = z.object({ results: z.array(reportResultSchema) });
 export type ReportResponse = z.infer<typeof reportResponseSchema>;
 
 /** Bodies of the single-task routes `POST /v1/tasks/:key/{complete,fail,release}`. */
@@ -203,12 +206,12 @@ export const rerunScanRequestSchema = z.strictObject({
 });
 export type RerunScanRequest = z.input<typeof rerunScanRequestSchema>;
 
-export const countResponseSchema = z.strictObject({ count: z.int().min(0) });
+export const countResponseSchema = z.object({ count: z.int().min(0) });
 export type CountResponse = z.infer<typeof countResponseSchema>;
 
 // ---------------------------------------------------------------- read side
 
-export const taskInfoSchema = z.strictObject({
+export const taskInfoSchema = z.object({
   key: hashSchema,
   task: taskNameSchema,
   params: paramsSchema,
@@ -233,7 +236,7 @@ export const taskInfoSchema = z.strictObject({
 });
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 
-export const attemptInfoSchema = z.strictObject({
+export const attemptInfoSchema = z.object({
   attempt: z.int().min(1),
   workerId: z.string(),
   host: z.string(),
@@ -254,19 +257,19 @@ export const listTasksQuerySchema = z.strictObject({
 });
 export type ListTasksQuery = z.input<typeof listTasksQuerySchema>;
 
-export const listTasksResponseSchema = z.strictObject({
+export const listTasksResponseSchema = z.object({
   tasks: z.array(taskInfoSchema),
   nextCursor: z.string().nullable(),
 });
 export type ListTasksResponse = z.infer<typeof listTasksResponseSchema>;
 
-export const taskDetailResponseSchema = z.strictObject({
+export const taskDetailResponseSchema = z.object({
   task: taskInfoSchema,
   attempts: z.array(attemptInfoSchema),
 });
 export type TaskDetailResponse = z.infer<typeof taskDetailResponseSchema>;
 
-export const stateCountsSchema = z.strictObject({
+export const stateCountsSchema = z.object({
   queued: z.int().min(0),
   running: z.int().min(0),
   done: z.int().min(0),
@@ -276,7 +279,7 @@ export const stateCountsSchema = z.strictObject({
 });
 export type StateCounts = z.infer<typeof stateCountsSchema>;
 
-export const scanInfoSchema = z.strictObject({
+export const scanInfoSchema = z.object({
   name: scanNameSchema,
   createdAt: z.int(),
   total: z.int().min(0),
@@ -286,10 +289,10 @@ export const scanInfoSchema = z.strictObject({
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
 
-export const listScansResponseSchema = z.strictObject({ scans: z.array(scanInfoSchema) });
+export const listScansResponseSchema = z.object({ scans: z.array(scanInfoSchema) });
 export type ListScansResponse = z.infer<typeof listScansResponseSchema>;
 
-export const workerInfoSchema = z.strictObject({
+export const workerInfoSchema = z.object({
   workerId: z.string(),
   host: z.string(),
   firstSeen: z.int(),
@@ -299,16 +302,16 @@ export const workerInfoSchema = z.strictObject({
 });
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 
-export const listWorkersResponseSchema = z.strictObject({ workers: z.array(workerInfoSchema) });
+export const listWorkersResponseSchema = z.object({ workers: z.array(workerInfoSchema) });
 export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
 
-export const healthResponseSchema = z.strictObject({ ok: z.literal(true), version: z.string() });
+export const healthResponseSchema = z.object({ ok: z.literal(true), version: z.string() });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 // ---------------------------------------------------------------- gathered outputs
 
 /** `PUT /v1/tasks/:key/output`: what the server committed. */
-export const uploadResponseSchema = z.strictObject({
+export const uploadResponseSchema = z.object({
   files: z.int().min(0),
   /** Archive bytes read. */
   bytes: z.int().min(0),
@@ -318,10 +321,10 @@ export const uploadResponseSchema = z.strictObject({
 export type UploadResponse = z.infer<typeof uploadResponseSchema>;
 
 /** `GET /v1/outputs`: the parameter hashes with a gathered output, sorted. */
-export const listOutputsResponseSchema = z.strictObject({ outputs: z.array(hashSchema) });
+export const listOutputsResponseSchema = z.object({ outputs: z.array(hashSchema) });
 export type ListOutputsResponse = z.infer<typeof listOutputsResponseSchema>;
 
-export const outputFileSchema = z.strictObject({
+export const outputFileSchema = z.object({
   /** Relative to the task's output directory, `/`-separated. */
   path: z.string().min(1),
   size: z.int().min(0),
@@ -331,7 +334,7 @@ export const outputFileSchema = z.strictObject({
 export type OutputFileInfo = z.infer<typeof outputFileSchema>;
 
 /** `GET /v1/outputs/:paramsHash/files`. */
-export const outputFilesResponseSchema = z.strictObject({
+export const outputFilesResponseSchema = z.object({
   paramsHash: hashSchema,
   files: z.array(outputFileSchema),
 });
@@ -339,13 +342,13 @@ export type OutputFilesResponse = z.infer<typeof outputFilesResponseSchema>;
 
 // ---------------------------------------------------------------- errors
 
-export const errorBodySchema = z.strictObject({
-  error: z.strictObject({ code: errorCodeSchema, message: z.string() }),
+export const errorBodySchema = z.object({
+  error: z.object({ code: errorCodeSchema, message: z.string() }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 // ---------------------------------------------------------------- legacy (the 2013 Python worker)
 
 /** `GET /task`: one task, or `[]` when none. */
-export const legacyTaskSchema = z.strictObject({ params: paramsSchema, class_path: z.string() });
+export const legacyTaskSchema = z.object({ params: paramsSchema, class_path: z.string() });
 export type LegacyTask = z.infer<typeof legacyTaskSchema>;

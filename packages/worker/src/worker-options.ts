@@ -22,8 +22,11 @@ export interface WorkerOptions {
   token?: string;
   /** Tasks run at the same time (the CLI's `-x`). Default 1. */
   slots?: number;
-  /** Tasks leased beyond the free slots, so that a slot never waits for a claim. Default 0. */
-  prefetch?: number;
+  /**
+   * Tasks leased beyond the free slots, so that a slot never waits for a claim. `auto` (the default)
+   * leases one extra per slot while recent tasks take under a second, and none for longer tasks.
+   */
+  prefetch?: number | 'auto';
   /** Directory task modules are resolved in (and default outputs go under). Default `process.cwd()`. */
   root?: string;
   /** Keep waiting for tasks when the queue is empty instead of finishing. Default false. */
@@ -54,7 +57,7 @@ const log = debug('bottle:worker');
 /** Defaults of {@link WorkerOptions}. */
 export const workerDefaults = {
   slots: 1,
-  prefetch: 0,
+  prefetch: 'auto' as number | 'auto',
   retryIfEmpty: false,
   claimWaitMs: 30_000,
   killGraceMs: 3_000,
@@ -116,15 +119,15 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     }
   };
   positive('slots', 1, merged.slots);
-  positive('prefetch', 0, merged.prefetch);
+  if (merged.prefetch !== 'auto') positive('prefetch', 0, merged.prefetch);
   positive('timeoutMs', 1, merged.timeoutMs);
   positive('claimWaitMs', 0, merged.claimWaitMs);
   positive('killGraceMs', 0, merged.killGraceMs);
   positive('reportBatchSize', 1, merged.reportBatchSize);
   positive('reportDelayMs', 0, merged.reportDelayMs);
   positive('maxBackoffMs', 1, merged.maxBackoffMs);
-  if (merged.slots + merged.prefetch > 1000)
-    throw new TypeError('Worker: `slots` + `prefetch` must be <= 1000');
+  const extra = merged.prefetch === 'auto' ? merged.slots : merged.prefetch;
+  if (merged.slots + extra > 1000) throw new TypeError('Worker: `slots` + `prefetch` must be <= 1000');
   if (merged.claimWaitMs > 120_000) throw new TypeError('Worker: `claimWaitMs` must be <= 120000');
   return merged;
 }

@@ -13,6 +13,7 @@ import {
 } from '@bottle/protocol';
 import type { RunMessage } from './_child-protocol.js';
 import { Heartbeats } from './_heartbeats.js';
+import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
 import { type DoneEnd, type RunEnd, TaskChild } from './_task-child.js';
 import { BottleClient } from './client.js';
@@ -50,6 +51,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #busy: boolean[];
   readonly #modules = new Map<string, ResolvedModuleSpec>();
   readonly #reporter: Reporter;
+  readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
   #claimAbort = new AbortController();
   #wake: (() => void) | undefined;
@@ -79,6 +81,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       unreported: 0,
       durationMs: 0,
     };
+    this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
     this.#reporter = new Reporter(this.client, {
       workerId: this.options.workerId,
       batchSize: this.options.reportBatchSize,
@@ -162,7 +165,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
-      const capacity = o.slots + o.prefetch - active;
+      const capacity = o.slots + this.#prefetch.extra - active;
       if (capacity <= 0) {
         await this.#sleepUntilWoken();
         continue;
@@ -308,6 +311,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #finish(held: Held, end: RunEnd, started: number): void {
     const { task } = held;
     const info: TaskEndInfo = { outputDir: end.outputDir, durationMs: Date.now() - started };
+    this.#prefetch.record(info.durationMs);
     if (end.kind === 'done') {
       this.#summary.done++;
       this.#report(held, {

@@ -24,6 +24,12 @@ export function workerOptions<T>(yargs: Argv<T>) {
       default: false,
       description: 'Keep waiting for work when the queue is empty instead of exiting',
     })
+    .option('prefetch', {
+      type: 'string',
+      default: 'auto',
+      description:
+        'Tasks leased beyond the free slots: a number, or auto (one per slot while tasks are short)',
+    })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
@@ -141,6 +147,7 @@ async function runPool(
     slots,
     root,
     retryIfEmpty: argv['retry-if-empty'],
+    prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
     ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
     // The library's start and summary lines repeat what this command prints: debug only.
@@ -177,4 +184,12 @@ async function runPool(
 function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+function parsePrefetch(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0)
+    throw new UsageError('--prefetch takes a whole number >= 0, or auto');
+  return count;
 }
