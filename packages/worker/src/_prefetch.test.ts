@@ -2,19 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { PrefetchPolicy } from './_prefetch.js';
 
 describe('PrefetchPolicy', () => {
-  it('leases nothing extra until a run time is known, then one per slot for short tasks', () => {
+  it('leases nothing extra until a run time is known, then enough short tasks for 50 ms per slot', () => {
     const policy = new PrefetchPolicy('auto', 8);
     expect(policy.extra).toBe(0);
-    policy.record(3);
-    expect(policy.extra).toBe(8);
+    policy.record(10);
+    expect(policy.extra).toBe(8 * 5);
+    const capped = new PrefetchPolicy('auto', 8);
+    capped.record(0);
+    expect(capped.extra).toBe(992);
+  });
+
+  it('leases one extra per slot for tasks of a few hundred milliseconds', () => {
+    const policy = new PrefetchPolicy('auto', 3);
+    policy.record(400);
+    expect(policy.extra).toBe(3);
   });
 
   it('stops prefetching once tasks turn long, and starts again when they are short', () => {
-    const policy = new PrefetchPolicy('auto', 4, 1_000);
+    const policy = new PrefetchPolicy('auto', 4, { shortTaskMs: 1_000 });
     policy.record(10);
     for (let i = 0; i < 5; i++) policy.record(60_000);
     expect(policy.extra).toBe(0);
-    for (let i = 0; i < 60; i++) policy.record(5);
+    for (let i = 0; i < 60; i++) policy.record(50);
     expect(policy.extra).toBe(4);
   });
 

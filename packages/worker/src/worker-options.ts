@@ -24,7 +24,7 @@ export interface WorkerOptions {
   slots?: number;
   /**
    * Tasks leased beyond the free slots, so that a slot never waits for a claim. `auto` (the default)
-   * leases one extra per slot while recent tasks take under a second, and none for longer tasks.
+   * keeps about 50 ms of work per slot in hand while recent tasks take under a second, none for longer ones.
    */
   prefetch?: number | 'auto';
   /** Directory task modules are resolved in (and default outputs go under). Default `process.cwd()`. */

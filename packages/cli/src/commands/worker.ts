@@ -28,7 +28,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
       type: 'string',
       default: 'auto',
       description:
-        'Tasks leased beyond the free slots: a number, or auto (one per slot while tasks are short)',
+        'Tasks leased beyond the free slots: a number, or auto (about 50 ms of work per slot while tasks are short)',
     })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
