@@ -203,3 +203,26 @@ export function tarPadding(size: number): number {
 
 /** Two zero blocks end an archive. */
 export const TAR_END = Buffer.alloc(2 * TAR_BLOCK);
+
+/** One line of `.bottle-manifest.json`: a file of the archive with its size and SHA-256 (hex). */
+export interface ManifestFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * The closing bytes of every output archive: the `.bottle-manifest.json` entry listing each file
+ * the sender streamed, then the end-of-archive marker.
+ */
+export function encodeArchiveEnd(files: ManifestFile[], mtimeMs = Date.now()): Buffer {
+  const data = Buffer.from(JSON.stringify({ version: 1, files }));
+  const header = encodeTarHeader({
+    path: OUTPUT_MANIFEST_NAME,
+    type: 'file',
+    size: data.length,
+    mode: 0o644,
+    mtimeMs,
+  });
+  return Buffer.concat([header, data, Buffer.alloc(tarPadding(data.length)), TAR_END]);
+}

@@ -1,7 +1,9 @@
 export {
   decodeTarHeader,
+  encodeArchiveEnd,
   encodeTarHeader,
   isZeroTarBlock,
+  type ManifestFile,
   OUTPUT_MANIFEST_NAME,
   parsePaxRecords,
   TAR_BLOCK,

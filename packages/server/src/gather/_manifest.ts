@@ -3,15 +3,11 @@
  * computed by the sender while it streamed them. It lets the receiver check the whole upload in one
  * request (HTTP headers go before the body, so an archive-wide digest would come too late).
  */
-import { BottleError, OUTPUT_MANIFEST_NAME } from '@bottle/protocol';
+import { BottleError, type ManifestFile, OUTPUT_MANIFEST_NAME } from '@bottle/protocol';
 import type { ExtractedFile } from './_extract.js';
 import { safeRelativePath } from './_paths.js';
 
-export interface ManifestFile {
-  path: string;
-  size: number;
-  sha256: string;
-}
+export type { ManifestFile };
 
 export interface Manifest {
   version: 1;

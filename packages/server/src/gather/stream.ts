@@ -8,8 +8,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { encodeTarHeader, OUTPUT_MANIFEST_NAME, TAR_END, tarPadding } from '@bottle/protocol';
-import type { ManifestFile } from './_manifest.js';
+import { encodeArchiveEnd, encodeTarHeader, type ManifestFile, tarPadding } from '@bottle/protocol';
 import { outputDir, walk } from './files.js';
 
 /** Streams `<gatherDir>/<paramsHash>/` as a tar archive. Rejects with ERR_NOT_FOUND before any byte. */
@@ -49,15 +48,5 @@ async function* archiveChunks(dir: string): AsyncGenerator<Buffer> {
       await handle.close();
     }
   }
-  const data = Buffer.from(JSON.stringify({ version: 1, files: manifest }));
-  yield encodeTarHeader({
-    path: OUTPUT_MANIFEST_NAME,
-    type: 'file',
-    size: data.length,
-    mode: 0o644,
-    mtimeMs: Date.now(),
-  });
-  yield data;
-  yield Buffer.alloc(tarPadding(data.length));
-  yield TAR_END;
+  yield encodeArchiveEnd(manifest);
 }

@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { encodeTarHeader, OUTPUT_MANIFEST_NAME, TAR_END, tarPadding } from '@bottle/protocol';
+import { encodeArchiveEnd, encodeTarHeader, type ManifestFile, OUTPUT_MANIFEST_NAME, tarPadding } from '@bottle/protocol';
 
 export interface PackResult {
   /** SHA-256 (hex) of the archive bytes as the stream produced them. */
@@ -84,7 +84,7 @@ async function* walk(
 }
 
 async function* archiveChunks(dir: string, result: PackResult): AsyncGenerator<Buffer> {
-  const manifest: Array<{ path: string; size: number; sha256: string }> = [];
+  const manifest: ManifestFile[] = [];
   for await (const { path, stats } of walk(dir, '', result.skipped)) {
     if (stats.isDirectory()) {
       yield encodeTarHeader({ path, type: 'dir', size: 0, mode: 0o755, mtimeMs: stats.mtimeMs });
@@ -114,15 +114,5 @@ async function* archiveChunks(dir: string, result: PackResult): AsyncGenerator<B
       await handle.close();
     }
   }
-  const data = Buffer.from(JSON.stringify({ version: 1, files: manifest }));
-  yield encodeTarHeader({
-    path: OUTPUT_MANIFEST_NAME,
-    type: 'file',
-    size: data.length,
-    mode: 0o644,
-    mtimeMs: Date.now(),
-  });
-  yield data;
-  yield Buffer.alloc(tarPadding(data.length));
-  yield TAR_END;
+  yield encodeArchiveEnd(manifest);
 }
