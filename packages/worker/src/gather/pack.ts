@@ -9,7 +9,13 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { encodeArchiveEnd, encodeTarHeader, type ManifestFile, OUTPUT_MANIFEST_NAME, tarPadding } from '@bottle/protocol';
+import {
+  encodeArchiveEnd,
+  encodeTarHeader,
+  type ManifestFile,
+  OUTPUT_MANIFEST_NAME,
+  tarPadding,
+} from '@bottle/protocol';
 
 export interface PackResult {
   /** SHA-256 (hex) of the archive bytes as the stream produced them. */
