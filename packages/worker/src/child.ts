@@ -30,6 +30,8 @@ interface Active {
 }
 
 let active: Active | undefined;
+/** Exports already loaded, by file#export: the module cache would give the same, a few turns later. */
+const loadedExports = new Map<string, unknown>();
 const send = (message: ChildMessage, then?: () => void) => process.send?.(message, undefined, {}, then);
 
 // Route console output of the running task to its log files.
@@ -87,16 +89,21 @@ async function runTask(message: RunMessage): Promise<void> {
   };
   let prepared: ReturnType<typeof prepareTask>;
   try {
-    const { value } = await loadTaskModule(
-      {
-        spec: message.task,
-        module: message.task,
-        exportName: message.exportName,
-        file: message.file,
-        root: message.root,
-      },
-      message.root,
-    );
+    const cacheKey = `${message.file}#${message.exportName}`;
+    if (!loadedExports.has(cacheKey)) {
+      const { value } = await loadTaskModule(
+        {
+          spec: message.task,
+          module: message.task,
+          exportName: message.exportName,
+          file: message.file,
+          root: message.root,
+        },
+        message.root,
+      );
+      loadedExports.set(cacheKey, value);
+    }
+    const value = loadedExports.get(cacheKey);
     setTaskContext(context);
     prepared = prepareTask(value, message.params, context, abort);
     context.outputDir = join(prepared.outRoot, message.paramsHash);

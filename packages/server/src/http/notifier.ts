@@ -15,11 +15,13 @@ export class ClaimNotifier {
     return this.waiters.size;
   }
 
-  notify(): void {
+  /** Wakes every waiting claim; returns how many were waiting. */
+  notify(): number {
     this.generation++;
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
+    return waiters.length;
   }
 
   /** Resolves on the next notify, after `ms`, on abort, or on close, whichever comes first. */
