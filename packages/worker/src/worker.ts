@@ -16,6 +16,7 @@ import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
 import { type DoneEnd, type RunEnd, TaskChild } from './_task-child.js';
+import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
 import { BottleClient } from './client.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
@@ -54,7 +55,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
   #claimAbort = new AbortController();
-  #wake: (() => void) | undefined;
+  readonly #wakeUp = new WakeUp();
   #stopping: 'no' | 'graceful' | 'force' = 'no';
   readonly #heartbeats: Heartbeats;
   #running: Promise<WorkerSummary> | undefined;
@@ -119,7 +120,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#stopping === 'force' || (this.#stopping === 'graceful' && !force)) return this.#running;
     this.#stopping = force ? 'force' : 'graceful';
     this.#claimAbort.abort(new BottleError('ERR_UNAVAILABLE', 'the worker is stopping'));
-    this.#wakeUp();
+    this.#wakeUp.wake();
     for (const held of this.#waiting.splice(0)) this.#release(held);
     if (force) {
       this.#forced.resolve();
@@ -167,7 +168,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const active = this.#countActive();
       const capacity = o.slots + this.#prefetch.extra - active;
       if (capacity <= 0) {
-        await this.#sleepUntilWoken();
+        await this.#wakeUp.sleep();
         continue;
       }
       // Without retryIfEmpty an idle worker asks once and finishes; with tasks running it waits a
@@ -198,7 +199,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         }
         this.#warn(error, 'claim');
         backoffMs = Math.min(Math.max(backoffMs * 2, 100), o.maxBackoffMs);
-        await this.#sleepUntilWoken(backoffMs);
+        await this.#wakeUp.sleep(backoffMs);
         continue;
       }
       if (tasks.length === 0) {
@@ -232,7 +233,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       void this.#runOne(held, slot).finally(() => {
         this.#busy[slot] = false;
         this.#dispatch();
-        this.#wakeUp();
+        this.#wakeUp.wake();
       });
     }
   }
@@ -365,7 +366,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         'report',
       );
     }
-    this.#wakeUp();
+    this.#wakeUp.wake();
   }
 
   /** The server took a task back: stop it if it runs, forget it if it waits. */
@@ -381,35 +382,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#held.delete(key);
       this.#summary[reason]++;
       this.emit('stopped', held.task, reason);
-      this.#wakeUp();
+      this.#wakeUp.wake();
     }
   }
 
   // ------------------------------------------------------------ plumbing
 
   async #allSettled(): Promise<void> {
-    while (this.#countActive() > 0) await this.#sleepUntilWoken();
-  }
-
-  #sleepUntilWoken(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
-      const previous = this.#wake;
-      function done() {
-        if (timer) clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        previous?.();
-        done();
-      };
-    });
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    while (this.#countActive() > 0) await this.#wakeUp.sleep();
   }
 
   #warn(error: unknown, what: string): void {
@@ -426,19 +406,4 @@ function errorParts(error: unknown): { code: BottleError['code']; message: strin
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** A promise with its resolve function (Promise.withResolvers is Node 22+). */
-function resolvable(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -3,19 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
-import { toLegacyTask } from './_rows.js';
+import { type TaskRow, toLegacyTask } from './_rows.js';
 import { expireLeases } from './expiry.js';
 
-interface ReadyRow {
-  seq: number;
-  key: string;
-  task: string;
-  params: string;
-  params_hash: string;
-  scan: string;
-  attempt_count: number;
-  timeout_ms: number | null;
-}
+/** The columns SELECT_READY reads. */
+type ReadyRow = Pick<
+  TaskRow,
+  'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'attempt_count' | 'timeout_ms'
+>;
 
 // Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
 export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
