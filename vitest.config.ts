@@ -6,10 +6,17 @@ const packageNames = ['protocol', 'server', 'worker', 'cli', 'test-utils'];
 export default defineConfig({
   resolve: {
     // In-process tests import workspace packages from their TypeScript sources; child processes run the built dist.
-    alias: packageNames.map((name) => ({
-      find: new RegExp(`^@bottle/${name}$`),
-      replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
-    })),
+    // Subpath entries come first, so that `@bottle/worker/task` is not read as `@bottle/worker`.
+    alias: [
+      {
+        find: /^@bottle\/worker\/task$/,
+        replacement: fileURLToPath(new URL('./packages/worker/src/task/index.ts', import.meta.url)),
+      },
+      ...packageNames.map((name) => ({
+        find: new RegExp(`^@bottle/${name}$`),
+        replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
+      })),
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pset } from '@bottle/protocol';
-import { TaskBase } from '@bottle/worker';
+import { TaskBase } from '@bottle/worker/task';
 
 export function scan() {
   return pset('a', [1, 2, 3, 4, 5, 6, 7])

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pset } from '@bottle/protocol';
-import { defineTask } from '@bottle/worker';
+import { defineTask } from '@bottle/worker/task';
 
 export function scan() {
   return pset('samples', [10_000, 100_000, 1_000_000])

@@ -1,5 +1,13 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-// child.ts is the script each task process runs; the runner finds it beside dist/index.js.
-export default defineConfig({ ...baseConfig, entry: ['src/index.ts', 'src/child.ts'] });
+// process-entry is the script each task process runs; the runner finds it beside dist/index.js.
+// task is the light entry `@bottle/worker/task` for task modules and scan loaders.
+export default defineConfig({
+  ...baseConfig,
+  entry: {
+    index: 'src/index.ts',
+    task: 'src/task/index.ts',
+    'process-entry': 'src/runner/process-entry.ts',
+  },
+});

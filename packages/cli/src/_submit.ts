@@ -1,5 +1,5 @@
 import type { SubmitRequest, SubmitResponse, TaskSpec } from '@bottle/protocol';
-import { loadScan } from '@bottle/worker';
+import { loadScan } from '@bottle/worker/task';
 import type { CliContext } from './_context.js';
 import { progressLine } from './_progress.js';
 

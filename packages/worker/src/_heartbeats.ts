@@ -4,7 +4,7 @@
  * server took back: cancelled by an operator, or lost to another worker.
  */
 import type { LeaseRef } from '@bottle/protocol';
-import type { BottleClient } from './client.js';
+import type { BottleClient } from './client/client.js';
 
 export interface HeartbeatOptions {
   workerId: string;

@@ -4,7 +4,7 @@
  * retried with backoff, so tasks that finish during an outage are reported when it comes back.
  */
 import { isBottleError, type Report, type ReportResult } from '@bottle/protocol';
-import type { BottleClient } from './client.js';
+import type { BottleClient } from './client/client.js';
 
 export interface ReporterOptions {
   workerId: string;

@@ -1,6 +1,5 @@
-export type { TaskStatusFile } from './_child-protocol.js';
-export type { SubmitAllOptions, SubmitAllResult } from './_submit-all.js';
-export { BottleClient, type BottleClientOptions, clientDefaults } from './client.js';
+export type { SubmitAllOptions, SubmitAllResult } from './client/_submit-all.js';
+export { BottleClient, type BottleClientOptions, clientDefaults } from './client/client.js';
 export { type FormatOptions, formatRows, type ResultFormat, resultFormats } from './gather/format.js';
 export { readLocalResults } from './gather/local-results.js';
 export { type PackedOutput, type PackResult, packOutput } from './gather/pack.js';
@@ -34,9 +33,7 @@ export {
   type UploadTaskOutputOptions,
   uploadTaskOutput,
 } from './gather/upload.js';
-export { type LoadedTaskModule, loadTaskModule } from './load-module.js';
-export { moduleExtensions, type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
-export { type LoadedScan, type LoadScanOptions, loadScan } from './scan.js';
+export type { TaskStatusFile } from './runner/messages.js';
 export { type HostsFile, parseHostsFile, type RemoteHost } from './ssh/hosts-file.js';
 export { fingerprint as sshFingerprint } from './ssh/known-hosts.js';
 export {
@@ -55,13 +52,16 @@ export {
   type TunnelOptions,
   tunnelDefaults,
 } from './ssh/tunnel.js';
+export { type LoadedTaskModule, loadTaskModule } from './task/load-module.js';
+export { moduleExtensions, type ResolvedModuleSpec, resolveModuleSpec } from './task/module-spec.js';
+export { type LoadedScan, type LoadScanOptions, loadScan } from './task/scan.js';
 export {
   currentTaskContext,
   defineTask,
   TaskBase,
   type TaskContext,
   type TaskDefinition,
-} from './task-base.js';
+} from './task/task-base.js';
 export { Worker } from './worker.js';
 export type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 export { type WorkerLogger, type WorkerOptions, workerDefaults } from './worker-options.js';

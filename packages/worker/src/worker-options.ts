@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import debug from 'debug';
-import type { BottleClient } from './client.js';
+import type { BottleClient } from './client/client.js';
 
 /** Where a worker's messages go; the default writes through `debug('bottle:worker')`. */
 export interface WorkerLogger {

@@ -11,15 +11,15 @@ import {
   type Report,
   type ReportResult,
 } from '@bottle/protocol';
-import type { RunMessage } from './_child-protocol.js';
 import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
-import { type DoneEnd, type RunEnd, TaskChild } from './_task-child.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
-import { BottleClient } from './client.js';
+import { BottleClient } from './client/client.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
-import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
+import type { RunMessage } from './runner/messages.js';
+import { type DoneEnd, type RunEnd, TaskChild } from './runner/process-runner.js';
+import { type ResolvedModuleSpec, resolveModuleSpec } from './task/module-spec.js';
 import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { hashParams, type Params, taskKey } from '@bottle/protocol';
 import { makeTempDir } from '@bottle/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunMessage } from '../src/_child-protocol.js';
-import { TaskChild } from '../src/_task-child.js';
-import { resolveModuleSpec } from '../src/module-spec.js';
+import type { RunMessage } from '../src/runner/messages.js';
+import { TaskChild } from '../src/runner/process-runner.js';
+import { resolveModuleSpec } from '../src/task/module-spec.js';
 
 const temp = makeTempDir();
 const root = temp.path;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '@bottle/test-utils';
 import { afterAll, expect, it } from 'vitest';
-import { setTaskContext, TaskBase } from '../src/task-base.js';
+import { setTaskContext, TaskBase } from '../src/task/task-base.js';
 
 const temp = makeTempDir();
 afterAll(() => {

@@ -1,5 +1,5 @@
 /**
- * The entry of a task child process (built to dist/child.js). It runs one task at a time, as the
+ * The entry of a task child process (built to dist/process-entry.js). It runs one task at a time, as the
  * worker asks over IPC, and stays warm between tasks. The task's console output goes to its own
  * stdout.log and stderr.log; anything else (a native crash, a stray write between tasks) reaches
  * the worker through the child's own stdout and stderr pipes.
@@ -7,17 +7,11 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBottleError, type JsonValue } from '@bottle/protocol';
-import type {
-  ChildMessage,
-  EndFailed,
-  ParentMessage,
-  RunMessage,
-  TaskStatusFile,
-} from './_child-protocol.js';
-import { writeResultFile, writeStatusFile } from './_output-files.js';
-import { prepareTask } from './_task-form.js';
-import { loadTaskModule } from './load-module.js';
-import { setTaskContext } from './task-base.js';
+import { prepareTask } from '../task/_task-form.js';
+import { loadTaskModule } from '../task/load-module.js';
+import { setTaskContext } from '../task/task-base.js';
+import type { ChildMessage, EndFailed, ParentMessage, RunMessage, TaskStatusFile } from './messages.js';
+import { writeResultFile, writeStatusFile } from './task-files.js';
 
 interface Active {
   message: RunMessage;

@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { BottleError } from '@bottle/protocol';
-import { createJiti, type Jiti } from 'jiti';
+import type { Jiti } from 'jiti';
 import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
 
 /** A module spec resolved and imported, with the named export picked out. */
@@ -21,7 +21,11 @@ let jiti: Jiti | undefined;
 /** Imports a module file (absolute path): TypeScript through jiti, JavaScript natively. */
 export async function importModuleFile(file: string): Promise<Record<string, unknown>> {
   if (/\.m?ts$/.test(file)) {
-    jiti ??= createJiti(import.meta.url, { moduleCache: true });
+    // jiti is imported only here, so that a JavaScript module or a scan of one never loads it.
+    if (!jiti) {
+      const { createJiti } = await import('jiti');
+      jiti ??= createJiti(import.meta.url, { moduleCache: true });
+    }
     return (await jiti.import(file)) as Record<string, unknown>;
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonValue } from '@bottle/protocol';
-import type { TaskStatusFile } from './_child-protocol.js';
+import type { TaskStatusFile } from './messages.js';
 
 /** Writes status.json (a small file written once per task, or twice when the worker overrides it). */
 export function writeStatusFile(outputDir: string, status: TaskStatusFile): void {

@@ -1,6 +1,7 @@
 /**
- * Where the task child's script is. Built, the runner sits in dist/index.js beside dist/child.js.
- * Run from the TypeScript sources (vitest), it forks src/child.ts through jiti's ESM loader hook,
+ * Where the task process's entry script is. Built, the runner sits in dist/index.js beside
+ * dist/process-entry.js. Run from the TypeScript sources (vitest), it forks
+ * src/runner/process-entry.ts through jiti's ESM loader hook,
  * so that tests exercise the same sources they import.
  */
 import { existsSync } from 'node:fs';
@@ -19,12 +20,12 @@ let cached: ChildEntry | undefined;
 export function childEntry(): ChildEntry {
   if (cached) return cached;
   const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'child.js');
+  const built = join(here, 'process-entry.js');
   if (existsSync(built)) {
     cached = { script: built, execArgv: [] };
     return cached;
   }
-  const source = join(here, 'child.ts');
+  const source = join(here, 'process-entry.ts');
   if (existsSync(source)) {
     const jitiDir = dirname(createRequire(import.meta.url).resolve('jiti/package.json'));
     cached = { script: source, execArgv: ['--import', join(jitiDir, 'lib', 'jiti-register.mjs')] };
@@ -32,6 +33,6 @@ export function childEntry(): ChildEntry {
   }
   throw new BottleError(
     'ERR_INTERNAL',
-    `the task child script is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
+    `the task process entry script is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
   );
 }

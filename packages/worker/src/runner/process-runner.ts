@@ -6,9 +6,9 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorCode, JsonValue } from '@bottle/protocol';
-import { childEntry } from './_child-entry.js';
-import type { ChildMessage, RunMessage, TaskStatusFile } from './_child-protocol.js';
-import { readTail, writeStatusFile } from './_output-files.js';
+import { childEntry } from './_entry-script.js';
+import type { ChildMessage, RunMessage, TaskStatusFile } from './messages.js';
+import { readTail, writeStatusFile } from './task-files.js';
 
 /** Why the worker stops a task: its timeout, or the server/operator/worker taking it back. */
 export type AbortReason = 'timeout' | 'cancelled' | 'lost' | 'released';
