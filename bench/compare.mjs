@@ -48,7 +48,7 @@ const fmt = (n, digits = 0) =>
 
 function format(measure, r) {
   if (measure === 'latency') return `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
-  if (measure.startsWith('claims')) return `${fmt(r.cpuPercent, 2)} % CPU / ${fmt(r.fanoutMs)} ms`;
+  if (measure.startsWith('claims')) return `${fmt(r.cpuPercent, 3)} % CPU / ${fmt(r.fanoutMs)} ms`;
   return fmt(r.value);
 }
 
@@ -81,20 +81,9 @@ async function runOnce(c) {
   }
 }
 
-// Interleaved: each round runs every measure once per system, starting with a different system.
-const measures = [...new Set(cases.map((c) => c.measure))];
-for (let round = 0; round < options.runs; round++) {
-  for (const measure of measures) {
-    const group = cases.filter((c) => c.measure === measure);
-    for (let i = 0; i < group.length; i++) {
-      const c = group[(i + round) % group.length];
-      if (!c.skip) await runOnce(c);
-    }
-  }
-}
-for (const o of opened) await o.close();
-
 // ---------------------------------------------------------------- the table
+
+const measures = [...new Set(cases.map((c) => c.measure))];
 
 /** The median result of a case (each field's median over the runs) and the range of the main field. */
 function summary(c) {
@@ -102,37 +91,35 @@ function summary(c) {
   const fields = Object.keys(c.results[0]);
   const mid = Object.fromEntries(fields.map((f) => [f, median(c.results.map((r) => r[f]))]));
   const main = c.results.map((r) => r[fields[0]]);
-  return { mid, min: Math.min(...main), max: Math.max(...main), field: fields[0] };
+  return { mid, min: Math.min(...main), max: Math.max(...main) };
 }
+
+const times = (r) => `${r >= 10 ? fmt(r) : r >= 0.1 ? fmt(r, 2) : r.toPrecision(2)}×`;
 
 function ratio(measure, bottle, peer) {
   if (!bottle || !peer) return '';
   if (measure === 'latency')
-    return `${fmt(bottle.mid.p50 / peer.mid.p50, 2)}× / ${fmt(bottle.mid.p99 / peer.mid.p99, 2)}×`;
-  return `${fmt(bottle.mid.value / peer.mid.value, 2)}×`;
+    return `${times(bottle.mid.p50 / peer.mid.p50)} / ${times(bottle.mid.p99 / peer.mid.p99)}`;
+  return times(bottle.mid.value / peer.mid.value);
 }
 
-const peers = [...new Set(cases.filter((c) => c.peer).map((c) => c.peer))];
-const rows = [];
-for (const measure of measures) {
-  const group = cases.filter((c) => c.measure === measure);
-  const claims = measure.startsWith('claims');
-  const title = claims
-    ? `${fmt(Number(measure.slice(7)))} idle claims: server CPU / one submit until all answered`
-    : measure === 'latency'
-      ? 'idle dispatch p50 / p99 (ms)'
-      : `throughput, ${measure.slice(1)} at a time (tasks/s)`;
-  for (const c of group) {
-    const s = summary(c);
-    let cell = c.skip ? `skipped: ${c.skip}` : c.error ? `failed: ${c.error}` : format(measure, s.mid);
-    if (s && options.runs > 1 && c.results.length > 1 && !claims)
-      cell += ` (${format(measure, { ...s.mid, [s.field]: s.min }).split(' /')[0]}–${format(measure, { ...s.mid, [s.field]: s.max }).split(' /')[0]})`;
-    const ratios = peers.map((p) => {
-      const peer = group.find((g) => g.peer === p);
-      return c.peer || !peer ? '' : ratio(measure, s, summary(peer));
-    });
-    rows.push([title, c.system, cell, ...ratios]);
-  }
+// A ratio column per peer, when there are bottle rows to compare.
+const peers = cases.some((c) => !c.peer) ? [...new Set(cases.filter((c) => c.peer).map((c) => c.peer))] : [];
+
+function cellOf(c) {
+  const s = summary(c);
+  if (!s) return c.skip ? `skipped: ${c.skip}` : c.error ? `failed: ${c.error}` : 'not run';
+  let cell = format(c.measure, s.mid);
+  if (c.results.length > 1 && !c.measure.startsWith('claims'))
+    cell += ` (${fmt(s.min, c.measure === 'latency' ? 1 : 0)}–${fmt(s.max, c.measure === 'latency' ? 1 : 0)})`;
+  return c.error ? `${cell}; a run failed: ${c.error}` : cell;
+}
+
+function titleOf(measure) {
+  if (measure.startsWith('claims'))
+    return `${fmt(Number(measure.slice(7)))} idle claims: server CPU / one submit until all answered`;
+  if (measure === 'latency') return 'idle dispatch p50 / p99 (ms)';
+  return `throughput, ${measure.slice(1)} at a time (tasks/s)`;
 }
 
 const git = (command) => {
@@ -142,24 +129,53 @@ const git = (command) => {
     return '?';
   }
 };
-const dirty = git('status --porcelain --untracked-files=no') ? ' (with uncommitted changes)' : '';
-const command = `node bench/compare.mjs ${process.argv.slice(2).join(' ')}`.trim();
-console.log(
-  `\n## bottle against its peers: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n`,
-);
-console.log(
-  `- machine: nproc ${availableParallelism()}, ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')} at the end`,
-);
-console.log(`- commit: ${git('rev-parse --short HEAD')}${dirty}`);
-console.log(`- command: \`${command}\``);
-console.log(
-  `- ${options.runs} run(s) of each row, interleaved; median (range); ${fmt(options.tasks)} no-op tasks per throughput run, ${options.samples} latency samples; ratios are bottle ÷ peer (for latency, lower is better)\n`,
-);
-const header = ['measure', 'system', 'median', ...peers.map((p) => `bottle ÷ ${p}`)];
-console.log(`| ${header.join(' | ')} |`);
-console.log(`|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-console.log(`\ntotal time: ${elapsed()}`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+const loadAtStart = load();
+
+/** The report: the machine, the commit, the command, then one row per system and measure. */
+function report(roundsDone) {
+  const dirty = git('status --porcelain --untracked-files=no') ? ' (with uncommitted changes)' : '';
+  const command = `node bench/compare.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const lines = [
+    `## bottle against its peers: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `- machine: nproc ${availableParallelism()}, ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}; load average ${loadAtStart} at the start, ${load()} at the end`,
+    `- commit: ${git('rev-parse --short HEAD')}${dirty}`,
+    `- command: \`${command}\``,
+    `- ${roundsDone} of ${options.runs} run(s) of each row, interleaved, in ${elapsed()}; median (range of the first figure); ${fmt(options.tasks)} no-op tasks per throughput run, ${options.samples} latency samples; ratios are bottle ÷ peer (for latency, lower is better)`,
+    '',
+  ];
+  const header = ['measure', 'system', 'median', ...peers.map((p) => `bottle ÷ ${p}`)];
+  lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
+  for (const measure of measures) {
+    const group = cases.filter((c) => c.measure === measure);
+    for (const c of group) {
+      const ratios = peers.map((p) => {
+        const peer = group.find((g) => g.peer === p);
+        return c.peer || !peer ? '' : ratio(measure, summary(c), summary(peer));
+      });
+      lines.push(`| ${[titleOf(measure), c.system, cellOf(c), ...ratios].join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+// Interleaved: each round runs every measure once per system, starting with a different system.
+for (let round = 0; round < options.runs; round++) {
+  for (const measure of measures) {
+    const group = cases.filter((c) => c.measure === measure);
+    for (let i = 0; i < group.length; i++) {
+      const c = group[(i + round) % group.length];
+      if (!c.skip) await runOnce(c);
+    }
+  }
+  // A table after each round: a run stopped early still leaves its figures.
+  if (round < options.runs - 1) process.stderr.write(`\n${report(round + 1)}\n\n`);
+}
+for (const o of opened) await o.close();
+
+console.log(`\n${report(options.runs)}\n\ntotal time: ${elapsed()}`);
 process.exitCode = cases.some((c) => c.error) ? 1 : 0;
