@@ -68,6 +68,8 @@ const children = new Set();
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+// Ctrl-C or a kill: leave through 'exit' so that no server, worker or redis-server outlives the bench.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 /**
  * Starts a child process (`node` with `args` when `command` is null) and collects its output.

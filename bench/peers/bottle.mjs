@@ -1,7 +1,7 @@
 // bottle as its users run it: the built `bottle-server` on a temporary SQLite file and ONE
 // `bottle-worker` process, both started from their bins, driven over the public HTTP API.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,10 +14,15 @@ const bin = (name) => join(here, '..', '..', 'packages/cli/bin', `${name}.js`);
 const SUBMIT_BATCH = 5_000;
 const ISOLATIONS = ['process', 'thread', 'none'];
 
-/** A server on a fresh SQLite file in a fresh directory holding the no-op task module. */
+/**
+ * A server on a fresh SQLite file (on disk, like the peers' queues), and a root holding the no-op task
+ * module where the worker runs and writes task outputs: on tmpfs when the machine has one, so that
+ * the disk is not loaded by outputs nobody reads (and removing them costs nothing).
+ */
 async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'bottle-bench-'));
-  copyFileSync(join(here, '..', 'tasks', 'noop.mjs'), join(dir, 'noop.mjs'));
+  const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bottle-bench-root-'));
+  copyFileSync(join(here, '..', 'tasks', 'noop.mjs'), join(root, 'noop.mjs'));
   const server = startProcess(null, [bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'], {
     cwd: dir,
   });
@@ -26,14 +31,15 @@ async function startServer() {
   const stop = async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   };
-  return { dir, url, pid: server.child.pid, stop };
+  return { root, url, pid: server.child.pid, stop };
 }
 
 async function startWorker(server, slots, isolation) {
   const args = [bin('bottle-worker'), server.url, '-x', String(slots), '--retry-if-empty'];
   if (isolation.flag) args.push('--isolation', isolation.mode);
-  const worker = startProcess(null, args, { cwd: server.dir });
+  const worker = startProcess(null, args, { cwd: server.root });
   try {
     await worker.waitFor(/working for/);
   } catch (error) {
