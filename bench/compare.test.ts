@@ -33,35 +33,35 @@ test('compare.mjs --quick --only bottle prints one row per measure and mode, wit
   expect(stdout).toContain(`- command: \`node bench/compare.mjs ${args.join(' ')}\``);
 
   const table = stdout.split('\n').filter((line) => line.startsWith('|'));
-  expect(cells(table[0])).toEqual(['measure', 'system', 'median']);
+  expect(cells(table[0] ?? '')).toEqual(['measure', 'system', 'median']);
   expect(table[1]).toBe('|---|---|---:|');
-  const rows = table.slice(2).map(cells);
-  for (const row of rows) expect(row).toHaveLength(3);
-  const measures = rows.map(([measure]) => measure);
-  for (const measure of [
+  const rows = table.slice(2).map((line) => {
+    const row = cells(line);
+    expect(row).toHaveLength(3);
+    const [measure = '', system = '', value = ''] = row;
+    return { measure, system, value };
+  });
+  const measures = rows.map((row) => row.measure);
+  const perMode = [
+    'idle dispatch p50 / p99 (ms)',
     'throughput, 1 at a time (tasks/s)',
     'throughput, 2 at a time (tasks/s)',
-    'idle dispatch p50 / p99 (ms)',
-    '20 idle claims: server CPU / one submit until all answered',
-  ])
+  ];
+  for (const measure of [...perMode, '20 idle claims: server CPU / one submit until all answered'])
     expect(measures).toContain(measure);
 
   // Each isolation mode has its three rows: measured, or skipped with the reason.
   for (const mode of ['process', 'thread', 'none']) {
-    const own = rows.filter(([, system]) => system.startsWith(`bottle, isolation ${mode}`));
-    expect(own.map(([measure]) => measure).sort()).toEqual([
-      'idle dispatch p50 / p99 (ms)',
-      'throughput, 1 at a time (tasks/s)',
-      'throughput, 2 at a time (tasks/s)',
-    ]);
-    for (const [measure, , value] of own) {
+    const own = rows.filter((row) => row.system.startsWith(`bottle, isolation ${mode}`));
+    expect(own.map((row) => row.measure).sort()).toEqual(perMode);
+    for (const { measure, value } of own) {
       if (value.startsWith('skipped: ')) continue;
       expect(value).toMatch(measure.startsWith('idle') ? /^[\d,.]+ \/ [\d,.]+$/ : /^[\d,]+$/);
     }
   }
   // Today's default mode is always measured.
-  const defaults = rows.filter(([, system]) => system.startsWith('bottle, isolation process'));
-  for (const [, , value] of defaults) expect(value).not.toMatch(/^skipped/);
-  const [claims] = rows.filter(([measure]) => measure.startsWith('20 idle claims'));
-  expect(claims[2]).toMatch(/^[\d,.]+ % CPU \/ [\d,]+ ms$/);
+  const defaults = rows.filter((row) => row.system.startsWith('bottle, isolation process'));
+  for (const { value } of defaults) expect(value).not.toMatch(/^skipped/);
+  const claims = rows.find((row) => row.measure.startsWith('20 idle claims'));
+  expect(claims?.value).toMatch(/^[\d,.]+ % CPU \/ [\d,]+ ms$/);
 }, 180_000);
