@@ -158,6 +158,15 @@ export async function startRedis() {
   return { port, stop: redis.stop, pid: redis.child.pid };
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
@@ -174,6 +183,12 @@ export async function createPgDatabase() {
     return { skip: `no PostgreSQL at 127.0.0.1:5432 (${error.message})` };
   }
   const name = `bottle_bench_${process.pid}`;
+  // Databases left by a bench that was killed: their process is gone.
+  const { rows } = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'bottle\\_bench\\_%'");
+  for (const { datname } of rows) {
+    const pid = Number(datname.slice('bottle_bench_'.length));
+    if (pid !== process.pid && !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
   await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   await admin.query(`CREATE DATABASE ${name}`);
   const drop = async () => {
