@@ -184,10 +184,13 @@ export async function createPgDatabase() {
   }
   const name = `bottle_bench_${process.pid}`;
   // Databases left by a bench that was killed: their process is gone.
-  const { rows } = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'bottle\\_bench\\_%'");
+  const { rows } = await admin.query(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'bottle\\_bench\\_%'",
+  );
   for (const { datname } of rows) {
     const pid = Number(datname.slice('bottle_bench_'.length));
-    if (pid !== process.pid && !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    if (pid !== process.pid && !alive(pid))
+      await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
   }
   await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   await admin.query(`CREATE DATABASE ${name}`);
