@@ -166,11 +166,8 @@ function report(roundsDone) {
 // Interleaved: each round runs every measure once per system, starting with a different system.
 for (let round = 0; round < options.runs; round++) {
   for (const measure of measures) {
-    const group = cases.filter((c) => c.measure === measure);
-    for (let i = 0; i < group.length; i++) {
-      const c = group[(i + round) % group.length];
-      if (!c.skip) await runOnce(c);
-    }
+    const group = cases.filter((c) => c.measure === measure && !c.skip);
+    for (let i = 0; i < group.length; i++) await runOnce(group[(i + round) % group.length]);
   }
   // A table after each round: a run stopped early still leaves its figures.
   if (round < options.runs - 1) process.stderr.write(`\n${report(round + 1)}\n\n`);
