@@ -134,16 +134,17 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' ');
 const loadAtStart = load();
+// The code measured is the code at the start: later commits do not change the running processes.
+const commit = `${git('rev-parse --short HEAD')}${git('status --porcelain --untracked-files=no') ? ' (with uncommitted changes)' : ''}`;
 
 /** The report: the machine, the commit, the command, then one row per system and measure. */
 function report(roundsDone) {
-  const dirty = git('status --porcelain --untracked-files=no') ? ' (with uncommitted changes)' : '';
   const command = `node bench/compare.mjs ${process.argv.slice(2).join(' ')}`.trim();
   const lines = [
     `## bottle against its peers: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `- machine: nproc ${availableParallelism()}, ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}; load average ${loadAtStart} at the start, ${load()} at the end`,
-    `- commit: ${git('rev-parse --short HEAD')}${dirty}`,
+    `- commit: ${commit}`,
     `- command: \`${command}\``,
     `- ${roundsDone} of ${options.runs} run(s) of each row, interleaved, in ${elapsed()}; median (range of the first figure); ${fmt(options.tasks)} no-op tasks per throughput run, ${options.samples} latency samples; ratios are bottle ÷ peer (for latency, lower is better)`,
     '',
