@@ -7,7 +7,7 @@ import {
   serverResultRows,
 } from '@bottle/worker';
 import type { Argv } from 'yargs';
-import { clientFor } from '../_client.js';
+import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { withServerOptions } from '../_options.js';
@@ -43,11 +43,15 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
   } else {
     const client = clientFor(argv, context);
     try {
+      // An unknown scan would list no task: say so rather than print an empty table.
+      if (argv.scan !== undefined)
+        await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
       rows = await serverResultRows(client, { scan: argv.scan });
     } finally {
       client.close();
     }
   }
-  context.stdout(formatRows(rows, format, { width: context.columns }));
+  const width = Number.isFinite(context.columns) ? context.columns : undefined;
+  context.stdout(formatRows(rows, format, width === undefined ? {} : { width }));
   return 0;
 }
