@@ -10,9 +10,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot, Scene } from './_e2e.js';
 
 // better-sqlite3 is the server's dependency: reached from there to write other applications' files.
-const Database = createRequire(join(repoRoot, 'packages/server/package.json'))(
-  'better-sqlite3',
-) as typeof import('better-sqlite3');
+interface RawDb {
+  exec(sql: string): void;
+  prepare(sql: string): { run(...values: unknown[]): void };
+  pragma(text: string): unknown;
+  close(): void;
+}
+const Database = createRequire(join(repoRoot, 'packages/server/package.json'))('better-sqlite3') as new (
+  path: string,
+) => RawDb;
 
 let scene: Scene;
 afterEach(async () => {
@@ -78,7 +84,10 @@ describe('scans that throw', () => {
 describe('queue files that are not ours', () => {
   async function refused(db: string): Promise<string> {
     const server = scene.spawn('bottle-server', ['--db', db, '--port', '0']);
-    const code = await Promise.race([server.exited, server.waitForOutput(/listening on/).then(() => 'listening')]);
+    const code = await Promise.race([
+      server.exited,
+      server.waitForOutput(/listening on/).then(() => 'listening'),
+    ]);
     expect(code).toBe(1);
     expectClear(server.stderr);
     return server.stderr;
@@ -101,7 +110,9 @@ describe('queue files that are not ours', () => {
     raw.exec('CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO tasks (title) VALUES (1)');
     raw.close();
     const before = readFileSync(other);
-    expect(await refused(other)).toMatch(/app\.db belongs to another application \(it holds the tables tasks\)/);
+    expect(await refused(other)).toMatch(
+      /app\.db belongs to another application \(it holds the tables tasks\)/,
+    );
     expect(readFileSync(other).equals(before)).toBe(true);
     // No journal, WAL or lock left beside it either.
     expect(readdirSync(join(scene.dir, 'other'))).toEqual(['app.db']);
@@ -122,7 +133,10 @@ describe('queue files that are not ours', () => {
     const first = await scene.server();
     const pid = first.child.process.pid;
     const second = scene.spawn('bottle-server', ['--db', scene.db, '--port', '0']);
-    const code = await Promise.race([second.exited, second.waitForOutput(/listening on/).then(() => 'listening')]);
+    const code = await Promise.race([
+      second.exited,
+      second.waitForOutput(/listening on/).then(() => 'listening'),
+    ]);
     expect(code).toBe(1);
     expect(second.stderr).toContain(`served by another bottle server (process ${pid} on `);
     expect(second.stderr).toMatch(/ERR_DATABASE_LOCKED/);

@@ -318,7 +318,12 @@ export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 export const listWorkersResponseSchema = z.object({ workers: z.array(workerInfoSchema) });
 export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
 
-export const healthResponseSchema = z.object({ ok: z.literal(true), version: z.string() });
+export const healthResponseSchema = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  /** Random per server start: two answers with the same `instance` come from the same server. */
+  instance: z.string().optional(),
+});
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 // ---------------------------------------------------------------- gathered outputs

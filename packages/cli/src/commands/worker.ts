@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
-import { BottleClient, openTunnel, Worker } from '@bottle/worker';
+import { BottleClient, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
@@ -93,7 +93,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
   if (argv.p && !argv.post)
     throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
 
-  let tunnel: Awaited<ReturnType<typeof openTunnel>> | undefined;
+  let tunnel: SshTunnel | undefined;
   let serverUrl: string;
   if (argv.t) {
     const target = argv.server ?? context.env.BOTTLE_SERVER;
@@ -112,7 +112,8 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       logger,
     });
     serverUrl = tunnel.localUrl;
-    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}`);
+    const shared = tunnel.shared ? ' (a tunnel already open to that server)' : '';
+    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
   } else {
     serverUrl = resolveServer(argv.server, context.env);
   }
@@ -136,7 +137,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       );
       return 0;
     }
-    return await runPool(serverUrl, token, { slots, root, timeoutSeconds }, argv, context, logger);
+    return await runPool(serverUrl, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
   } finally {
     await tunnel?.close();
   }
@@ -145,7 +146,12 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
 async function runPool(
   serverUrl: string,
   token: string | undefined,
-  { slots, root, timeoutSeconds }: { slots: number; root: string; timeoutSeconds: number | undefined },
+  {
+    slots,
+    root,
+    timeoutSeconds,
+    tunnel,
+  }: { slots: number; root: string; timeoutSeconds: number | undefined; tunnel: SshTunnel | undefined },
   argv: WorkerArgs,
   context: CliContext,
   logger: ReturnType<typeof contextLogger>,
@@ -180,8 +186,19 @@ async function runPool(
       void worker.stop({ force: true });
     },
   );
+  // A tunnel that gave up (a changed host key, a refused login) will not come back: stop, and say
+  // why, rather than retry the server forever.
+  let tunnelFailure: Error | undefined;
+  tunnel?.on('error', (error) => {
+    tunnelFailure = error;
+    logger.error('the SSH tunnel gave up: stopping (running tasks are released)');
+    void worker.stop({ force: true });
+  });
   try {
-    const summary = await worker.run();
+    const summary = await worker.run().catch((error: unknown) => {
+      throw tunnelFailure ?? error;
+    });
+    if (tunnelFailure) throw tunnelFailure;
     const seconds = (summary.durationMs / 1000).toFixed(1);
     context.stdout(`${PROGRAM}: ${summary.done} done, ${summary.failed} failed in ${seconds} s\n`);
     return interrupted ? 130 : 0;

@@ -22,7 +22,7 @@ export interface BottleRouter extends express.Router {
 }
 
 /** The paths this router answers; anything else falls through to the app's own routes. */
-const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
