@@ -56,7 +56,7 @@ describe('accounting', () => {
     expect(status.stdout).toMatch(/half\s+2\s.*\s50%/);
   });
 
-  it("a report's startedAt and endedAt give the task's duration, not the time since its claim", async () => {
+  it("a report's startedAt and endedAt give the task's duration (not the time since its claim); rows carry key and paramsHash", async () => {
     scene = new Scene();
     const server = await scene.server();
     await server.client.submit([{ task: 'm.Task', params: { n: 1 } }], { scan: 'timed' });
@@ -77,8 +77,11 @@ describe('accounting', () => {
     ]);
     const results = await scene.bottle(['results', '--server', server.url, '--format', 'json']);
     expect(results.code).toBe(0);
-    expect(JSON.parse(results.stdout)).toMatchObject([{ n: 1, state: 'done', duration: 0.02, y: 1 }]);
     const detail = await server.client.getTask(task.key);
+    // With the task's key and its output folder's name, to match a row to its outputs.
+    expect(JSON.parse(results.stdout)).toMatchObject([
+      { n: 1, state: 'done', duration: 0.02, y: 1, key: task.key, paramsHash: detail.task.paramsHash },
+    ]);
     expect(detail.attempts[0]!.endedAt! - detail.attempts[0]!.startedAt).toBe(20);
   });
 });
