@@ -17,12 +17,19 @@ export function instanceViaPort(port: number): Promise<string | undefined> {
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(res.statusCode === 200 ? instanceOf(Buffer.concat(chunks)) : undefined));
+        res.on('end', () => {
+          // Closed from this side too: a peer that only half-closes would otherwise keep it open.
+          req.destroy();
+          resolve(res.statusCode === 200 ? instanceOf(Buffer.concat(chunks)) : undefined);
+        });
         res.on('error', () => resolve(undefined));
       },
     );
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
+    req.on('error', () => {
+      req.destroy();
+      resolve(undefined);
+    });
     req.end();
   });
 }
