@@ -120,13 +120,18 @@ interface LockOwner {
  * host (kill -9, a crash) is taken over; one held by a live process, or from another host (a
  * shared folder), is refused.
  */
+/** Queue files this process holds: a lock naming this pid is stale unless listed here. */
+const heldHere = new Set<string>();
+
 function takeLock(file: string): () => void {
   const lockFile = `${file}.lock`;
   const me: LockOwner = { pid: process.pid, host: hostname(), since: Date.now() };
   for (let tries = 0; tries < 2; tries++) {
     try {
       writeFileSync(lockFile, `${JSON.stringify(me)}\n`, { flag: 'wx' });
+      heldHere.add(file);
       return () => {
+        heldHere.delete(file);
         try {
           unlinkSync(lockFile);
         } catch {
@@ -139,7 +144,7 @@ function takeLock(file: string): () => void {
       }
     }
     const owner = readOwner(lockFile);
-    if (owner && !isStale(owner, me.host)) {
+    if (owner && !isStale(owner, me.host, heldHere.has(file))) {
       const since = new Date(owner.since).toISOString();
       throw new BottleError(
         'ERR_DATABASE_LOCKED',
@@ -165,8 +170,10 @@ function readOwner(lockFile: string): LockOwner | undefined {
   }
 }
 
-function isStale(owner: LockOwner, host: string): boolean {
+function isStale(owner: LockOwner, host: string, heldByThisProcess: boolean): boolean {
   if (owner.host !== host) return false;
+  // A restarted container runs the server under the same pid again: that lock is its previous life's.
+  if (owner.pid === process.pid) return !heldByThisProcess;
   try {
     process.kill(owner.pid, 0);
     return false;
