@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { type CliContext, processContext } from './_context.js';
 import { exitCodeFor, exitCodes, UsageError } from './_exit.js';
-import { suggestionFor } from './_suggest.js';
+import { suggestionFor, unknownNames } from './_suggest.js';
 import { version } from './_version.js';
 import { cancelCommand, runCancel } from './commands/cancel.js';
 import { gatherCommand, runGather } from './commands/gather.js';
@@ -45,7 +45,13 @@ export function buildParser(
       const parser = base as unknown as { getOptions(): { key: Record<string, unknown> } };
       const options = Object.keys(parser.getOptions().key);
       const hint = suggestionFor(message ?? '', options, program === 'bottle' ? BOTTLE_COMMAND_NAMES : []);
-      throw new UsageError(hint ? `${message}\n${hint}` : message);
+      // yargs names an unknown option twice (retry-if-emtpy, retryIfEmtpy): once is enough.
+      const unknown = unknownNames(message ?? '');
+      const said =
+        unknown.length > 0
+          ? `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`
+          : message;
+      throw new UsageError(hint ? `${said}\n${hint}` : said);
     });
   switch (program) {
     case 'bottle-server':

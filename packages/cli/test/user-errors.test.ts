@@ -45,7 +45,7 @@ describe('bad flag values', () => {
     scene = new Scene();
     const worker = scene.worker(`http://127.0.0.1:${await freePort()}`, ['--retry-if-emtpy']);
     expect(await worker.exited).toBe(2);
-    expect(worker.stderr).toContain('Did you mean --retry-if-empty?');
+    expect(worker.stderr).toContain('Unknown argument: retry-if-emtpy\nDid you mean --retry-if-empty?');
     const bottle = await scene.bottle(['stauts']);
     expect(bottle.code).toBe(2);
     expect(bottle.stderr).toContain('Did you mean status?');
