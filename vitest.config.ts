@@ -24,6 +24,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/**/*.test.ts',
       'bench/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

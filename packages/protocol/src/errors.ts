@@ -90,6 +90,15 @@ export const errorCatalog = {
     hint: "A downloaded output file does not match the server's listing; run the gather again.",
   },
 
+  ERR_BAD_DATABASE: {
+    status: undefined,
+    hint: 'The --db file is not a bottle queue (or is damaged): give a new file name, or restore the file.',
+  },
+  ERR_DATABASE_LOCKED: {
+    status: undefined,
+    hint: 'Another bottle server serves this --db file: stop it, or use another file.',
+  },
+
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },
 } as const satisfies Record<string, { status: number | undefined; hint: string }>;
 

@@ -1,7 +1,7 @@
 /** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BottleError } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT } from '@bottle/protocol';
 import express from 'express';
 import { bearerAuth } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -24,7 +24,7 @@ export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'> 
 }
 
 export const serverDefaults = {
-  port: 1988,
+  port: DEFAULT_PORT,
   host: '127.0.0.1',
   db: 'bottle.db',
   drainTimeoutMs: 10_000,

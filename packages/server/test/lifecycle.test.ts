@@ -205,7 +205,11 @@ describe('task lifecycle over HTTP', () => {
       ['a', 5],
       ['b', 3],
     ]);
-    expect((await t.call('GET', '/healthz')).body).toEqual({ ok: true, version: expect.any(String) });
+    expect((await t.call('GET', '/healthz')).body).toEqual({
+      ok: true,
+      version: expect.any(String),
+      instance: expect.any(String),
+    });
     expect((await t.call('GET', '/v1/healthz')).status).toBe(200);
   });
 });

@@ -95,6 +95,7 @@ describe('refusals', () => {
       ['POST', '/v1/claim'],
       ['GET', '/task'],
       ['GET', '/alltasks'],
+      ['GET', '/upload'],
       ['POST', '/tasks'],
       ['GET', '/v1/unknown'],
       ['GET', '/unknown'],

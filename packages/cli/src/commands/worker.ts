@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { BottleClient, openTunnel, Worker } from '@bottle/worker';
+import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
+import { BottleClient, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
-import { positiveInt, resolveServer, resolveToken } from '../_options.js';
+import { positiveInt, positiveSeconds, resolveServer, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import { submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
@@ -37,10 +38,18 @@ export function workerOptions<T>(yargs: Argv<T>) {
       alias: 'tunnel',
       type: 'boolean',
       default: false,
-      description: "Reach the server through SSH: forward 127.0.0.1:19880 to the host's localhost:1988",
+      description: `Reach the server through SSH: forward 127.0.0.1:${DEFAULT_TUNNEL_PORT} to the host's localhost:${DEFAULT_PORT}`,
     })
-    .option('tunnel-port', { type: 'number', default: 19880, description: 'Local port of the -t tunnel' })
-    .option('remote-port', { type: 'number', default: 1988, description: 'Server port on the SSH host' })
+    .option('tunnel-port', {
+      type: 'number',
+      default: DEFAULT_TUNNEL_PORT,
+      description: 'Local port of the -t tunnel (taken by another tunnel: the next free one)',
+    })
+    .option('remote-port', {
+      type: 'number',
+      default: DEFAULT_PORT,
+      description: 'Server port on the SSH host',
+    })
     .option('identity', { alias: 'i', type: 'string', description: 'SSH private key file for -t' })
     .option('accept-new-host-key', {
       type: 'boolean',
@@ -48,7 +57,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
       description: 'Record an unknown SSH host key (a changed key is always refused)',
     })
     .option('p', {
-      alias: 'scan',
+      alias: 'module',
       type: 'string',
       description: 'With --post: the scan to submit (module.export)',
     })
@@ -78,12 +87,13 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
   const logger = contextLogger(context, PROGRAM);
   const token = resolveToken(argv.token, context.env);
   const slots = positiveInt('x', argv.x) ?? 1;
+  const timeoutSeconds = positiveSeconds('timeout', argv.timeout);
   const root = argv.root ?? context.cwd;
   if (argv.post && !argv.p) throw new UsageError('--post needs -p module.export, the scan to submit');
   if (argv.p && !argv.post)
     throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
 
-  let tunnel: Awaited<ReturnType<typeof openTunnel>> | undefined;
+  let tunnel: SshTunnel | undefined;
   let serverUrl: string;
   if (argv.t) {
     const target = argv.server ?? context.env.BOTTLE_SERVER;
@@ -102,7 +112,8 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       logger,
     });
     serverUrl = tunnel.localUrl;
-    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}`);
+    const shared = tunnel.shared ? ' (a tunnel already open to that server)' : '';
+    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
   } else {
     serverUrl = resolveServer(argv.server, context.env);
   }
@@ -126,7 +137,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       );
       return 0;
     }
-    return await runPool(serverUrl, token, slots, root, argv, context, logger);
+    return await runPool(serverUrl, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
   } finally {
     await tunnel?.close();
   }
@@ -135,8 +146,12 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
 async function runPool(
   serverUrl: string,
   token: string | undefined,
-  slots: number,
-  root: string,
+  {
+    slots,
+    root,
+    timeoutSeconds,
+    tunnel,
+  }: { slots: number; root: string; timeoutSeconds: number | undefined; tunnel: SshTunnel | undefined },
   argv: WorkerArgs,
   context: CliContext,
   logger: ReturnType<typeof contextLogger>,
@@ -149,7 +164,7 @@ async function runPool(
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
-    ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
+    ...(timeoutSeconds ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
     // The library's start and summary lines repeat what this command prints: debug only.
     logger: { ...logger, info: logger.debug },
   });
@@ -171,8 +186,19 @@ async function runPool(
       void worker.stop({ force: true });
     },
   );
+  // A tunnel that gave up (a changed host key, a refused login) will not come back: stop, and say
+  // why, rather than retry the server forever.
+  let tunnelFailure: Error | undefined;
+  tunnel?.on('error', (error) => {
+    tunnelFailure = error;
+    logger.error('the SSH tunnel gave up: stopping (running tasks are released)');
+    void worker.stop({ force: true });
+  });
   try {
-    const summary = await worker.run();
+    const summary = await worker.run().catch((error: unknown) => {
+      throw tunnelFailure ?? error;
+    });
+    if (tunnelFailure) throw tunnelFailure;
     const seconds = (summary.durationMs / 1000).toFixed(1);
     context.stdout(`${PROGRAM}: ${summary.done} done, ${summary.failed} failed in ${seconds} s\n`);
     return interrupted ? 130 : 0;

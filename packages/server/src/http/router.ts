@@ -9,7 +9,7 @@ import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
-import { mountLegacyRoutes } from './routes-legacy.js';
+import { legacyBody, mountLegacyRoutes } from './routes-legacy.js';
 import { mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -22,7 +22,7 @@ export interface BottleRouter extends express.Router {
 }
 
 /** The paths this router answers; anything else falls through to the app's own routes. */
-const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
@@ -56,8 +56,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
   router.use('/v1', express.json({ limit: resolved.bodyLimit }));
-  router.post('/tasks', express.urlencoded({ extended: false, limit: resolved.bodyLimit }));
-  router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
+  router.post('/tasks', legacyBody(resolved.bodyLimit));
 
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);

@@ -52,6 +52,7 @@ export function toTaskInfo(row: TaskRow): TaskInfo {
     scan: row.scan,
     state: row.state,
     attempts: row.attempt_count,
+    chargedAttempts: row.charged,
     maxAttempts: row.max_attempts,
     timeoutMs: row.timeout_ms,
     createdAt: row.created_at,
