@@ -1,4 +1,5 @@
 /** The router's options: one interface, one defaults object, validated once. */
+import { BottleError } from '@bottle/protocol';
 import createDebug from 'debug';
 import { version } from '../_version.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
@@ -154,9 +155,12 @@ export function resolveRouterOptions(
     throw new TypeError(`${who}: option 'gatherDir' must be a directory path when set`);
   }
   if (merged.gatherDir !== undefined && typeof store.onWork === 'function' && merged.gatherShared !== true) {
-    throw new TypeError(
-      `${who}: option 'gatherDir' with a store shared by several servers loses outputs unless every server ` +
-        `sees the same directory: put ${merged.gatherDir} on shared storage and set 'gatherShared' (--gather-shared)`,
+    // A configuration mistake rather than a bad argument: the CLI shows it as a usage error.
+    throw new BottleError(
+      'ERR_USAGE',
+      `gathering outputs in ${merged.gatherDir} with a queue shared by several servers loses the outputs ` +
+        'uploaded to the other servers unless every server sees this same directory: put it on shared ' +
+        "storage and confirm with --gather-shared (option 'gatherShared'), or gather with one server",
     );
   }
   const maxUploadBytes = merged.maxUploadBytes;
