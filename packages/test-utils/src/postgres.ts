@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** A database that tests may connect to in order to create and drop their own. */
-export const postgresAdminUrl = process.env['BOTTLE_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const postgresAdminUrl =
+  process.env['BOTTLE_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** What a skipped test says when no PostgreSQL answers. */
 export const postgresSkipReason = `PostgreSQL is not reachable at ${postgresAdminUrl.replace(/\/\/[^@/]*@/, '//')} (set BOTTLE_TEST_POSTGRES): its store tests are skipped`;
@@ -58,6 +59,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: url.toString(),
-    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
 }

@@ -25,8 +25,11 @@ export function redactUrl(value: string): string {
     if (url.password !== '') url.password = '***';
     return url.toString();
   } catch {
-    // Not parseable: hide everything between the scheme and an '@', where a password would be.
-    return value.replace(/\/\/[^@/]*@/, '//***@');
+    // Not parseable: hide everything before the last '@', where a password would be.
+    const at = value.lastIndexOf('@');
+    if (at < 0) return value;
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+    return `${scheme}***${value.slice(at)}`;
   }
 }
 
