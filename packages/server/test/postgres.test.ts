@@ -12,7 +12,7 @@ import {
 } from '@bottle/test-utils';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { specs, startTestServer, type TestServer, worker } from './helpers.js';
 
 describe('PostgresStore: the URL', () => {
   it('refuses a malformed URL with ERR_DATABASE, never showing the password', () => {

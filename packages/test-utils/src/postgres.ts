@@ -36,12 +36,14 @@ export interface TestDatabase {
   name: string;
   /** Connection URL of the fresh database. */
   url: string;
+  /** Runs one statement in it, on a connection of its own; returns the rows. */
+  query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
   /** Drops it, cutting any connection still open. */
   drop(): Promise<void>;
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl });
+async function admin<T>(fn: (client: pg.Client) => Promise<T>, url = postgresAdminUrl): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -59,6 +61,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: url.toString(),
+    query: <T>(sql: string, values: unknown[] = []) =>
+      admin(async (client) => (await client.query(sql, values)).rows as T[], url.toString()),
     drop: () =>
       admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
