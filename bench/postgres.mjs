@@ -4,8 +4,8 @@
 // Needs PostgreSQL (BOTTLE_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test); makes and
 // drops its own database. Run after `pnpm build`: `node bench/postgres.mjs` or `--quick` (10^5 submit).
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,7 +42,8 @@ const stores = {
     return store;
   },
 };
-const specs = (n, from = 0) => Array.from({ length: n }, (_, i) => ({ task: 'bench.task', params: { i: from + i } }));
+const specs = (n, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ task: 'bench.task', params: { i: from + i } }));
 
 async function submitAll(store, n) {
   for (let i = 0; i < n; i += 50_000) await store.submit({ tasks: specs(Math.min(50_000, n - i), i) });
@@ -75,7 +76,8 @@ async function submitRate(store) {
 /** Median ms from a submit through server A to the answer of a claim waiting on server B. */
 async function idleDispatch(kind) {
   const storeA = await stores[kind]();
-  const storeB = kind === 'sqlite' ? storeA : new PostgresStore({ connectionString: url, schema: `b${schemas}` });
+  const storeB =
+    kind === 'sqlite' ? storeA : new PostgresStore({ connectionString: url, schema: `b${schemas}` });
   const a = await startBottleServer({ store: storeA, port: 0, logger: quiet });
   const b = kind === 'sqlite' ? a : await startBottleServer({ store: storeB, port: 0, logger: quiet });
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -132,5 +134,7 @@ console.log('|---|---:|---:|---:|');
 for (const key of Object.keys(results.sqlite)) {
   const s = results.sqlite[key];
   const p = results.postgres[key];
-  console.log(`| ${key} | ${s.toFixed(key.includes('ms') ? 1 : 0)} | ${p.toFixed(key.includes('ms') ? 1 : 0)} | ${(p / s).toFixed(2)} |`);
+  console.log(
+    `| ${key} | ${s.toFixed(key.includes('ms') ? 1 : 0)} | ${p.toFixed(key.includes('ms') ? 1 : 0)} | ${(p / s).toFixed(2)} |`,
+  );
 }

@@ -3,7 +3,7 @@
  * lets servers claim side by side: each takes rows no other claim holds, and none waits.
  */
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
-import { toLegacyTask } from '../sqlite/_rows.js';
+import { toClaimedTask, toLegacyTask } from '../sqlite/_rows.js';
 import type { LegacyClaimant } from '../store.js';
 import { type PgContext, rows } from './_context.js';
 import { expireLeases } from './expiry.js';
@@ -57,20 +57,9 @@ async function lease(
 export async function claim(ctx: PgContext, request: ClaimRequest): Promise<ClaimedTask[]> {
   const leased = await lease(ctx, request.max, request.workerId, request.host, 'running');
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
-  return leased.map((row) => {
-    const claimed: ClaimedTask = {
-      key: row.key,
-      task: row.task,
-      params: JSON.parse(row.params) as ClaimedTask['params'],
-      paramsHash: row.params_hash,
-      scan: row.scan,
-      attempt: row.attempt_count,
-      leaseToken: row.lease_token,
-      leaseExpiresAt,
-    };
-    if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-    return claimed;
-  });
+  return leased.map((row) =>
+    toClaimedTask(row, { attempt: row.attempt_count, leaseToken: row.lease_token, leaseExpiresAt }),
+  );
 }
 
 /** The legacy protocol has no acknowledgement: the task is `delivered` for good. */
