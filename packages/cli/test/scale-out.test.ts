@@ -64,6 +64,21 @@ describe.skipIf(!reachable)('several servers on one PostgreSQL queue', () => {
     expect((await b.client.listScans()).scans[0]?.total).toBe(1);
   });
 
+  it('hides the password of the URL, and refuses --gather without --gather-shared', async () => {
+    scene = new Scene();
+    const url = new URL(dbUrl('words'));
+    url.password = 'hunter2';
+    const server = await startServer(scene, url.toString());
+    expect(server.child.stdout).toContain(':***@');
+    expect(server.child.stdout + server.child.stderr).not.toContain('hunter2');
+    const refused = scene.spawn('bottle-server', ['--db', url.toString(), '--port', '0', '--gather', 'out']);
+    expect(await refused.exited).toBe(2);
+    expect(refused.stderr).toMatch(/--gather-shared/);
+    expect(refused.stderr).not.toContain('hunter2');
+    const shared = await startServer(scene, url.toString(), ['--gather', 'out', '--gather-shared']);
+    expect(shared.child.stdout).toMatch(/gathering outputs in out/);
+  });
+
   it(`3 servers, 3 workers at -x 10, ${TASKS} tasks, one server killed -9 mid-sweep: each task done once, no lease overlapping another`, async () => {
     scene = new Scene();
     const db = dbUrl('sweep');
