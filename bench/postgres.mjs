@@ -3,6 +3,7 @@
 // on server B, woken by LISTEN/NOTIFY; SQLite: one server, woken in-process).
 // Needs PostgreSQL (BOTTLE_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test); makes and
 // drops its own database. Run after `pnpm build`: `node bench/postgres.mjs` or `--quick` (10^5 submit).
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -107,6 +108,66 @@ async function idleDispatch(kind) {
   return samples[Math.floor(samples.length / 2)];
 }
 
+/** A bottle-server process on the PostgreSQL queue `schema`; resolves with its URL. */
+async function serverProcess(schema, children) {
+  const bin = new URL('../packages/cli/bin/bottle-server.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, '--db', `${url}?schema=${schema}`, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (match && /tasks queued/.test(out)) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`bottle-server exited with ${code}`)));
+  });
+}
+
+async function post(base, path, body) {
+  const response = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Claim+complete over HTTP, batch 100, 6 client loops spread over `n` server processes of one queue. */
+async function sweepThrough(n) {
+  const schema = `sweep${n}`;
+  const children = [];
+  try {
+    const urls = [];
+    for (let i = 0; i < n; i++) urls.push(await serverProcess(schema, children));
+    const total = CLAIMED[100];
+    for (let i = 0; i < total; i += 10_000) await post(urls[0], '/v1/tasks', { tasks: specs(10_000, i) });
+    const start = performance.now();
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(async (loop) => {
+        const base = urls[loop % n];
+        for (;;) {
+          const { tasks } = await post(base, '/v1/claim', {
+            workerId: `w${loop}`,
+            host: 'h',
+            max: 100,
+            waitMs: 0,
+          });
+          if (tasks.length === 0) return;
+          const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken }));
+          await post(base, '/v1/report', { workerId: `w${loop}`, reports });
+        }
+      }),
+    );
+    return total / ((performance.now() - start) / 1000);
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+  }
+}
+
 const results = {};
 try {
   for (const kind of ['sqlite', 'postgres']) {
@@ -122,6 +183,9 @@ try {
     r['idle dispatch, median (ms)'] = await idleDispatch(kind);
     results[kind] = r;
   }
+  const one = await sweepThrough(1);
+  const three = await sweepThrough(3);
+  results.servers = { one, three };
 } finally {
   rmSync(dir, { recursive: true, force: true });
   await adminClient.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -131,10 +195,18 @@ try {
 console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), quick=${quick}`);
 console.log('| measure | SQLite | PostgreSQL | PostgreSQL / SQLite |');
 console.log('|---|---:|---:|---:|');
-for (const key of Object.keys(results.sqlite)) {
+const sqliteKeys = Object.keys(results.sqlite);
+for (const key of sqliteKeys) {
   const s = results.sqlite[key];
   const p = results.postgres[key];
   console.log(
     `| ${key} | ${s.toFixed(key.includes('ms') ? 1 : 0)} | ${p.toFixed(key.includes('ms') ? 1 : 0)} | ${(p / s).toFixed(2)} |`,
   );
 }
+console.log('');
+console.log('| PostgreSQL over HTTP, batch 100, 6 client loops | 1 server | 3 servers | 3 / 1 |');
+console.log('|---|---:|---:|---:|');
+const { one, three } = results.servers;
+console.log(
+  `| claim+complete (tasks/s) | ${one.toFixed(0)} | ${three.toFixed(0)} | ${(three / one).toFixed(2)} |`,
+);
