@@ -66,7 +66,7 @@ export const postgresStoreDefaults = {
   schema: 'bottle',
   poolSize: 10,
   connectTimeoutMs: 5_000,
-} as const;
+} as const satisfies Required<Omit<PostgresStoreOptions, 'connectionString' | 'policy'>>;
 
 // bigint columns (epoch ms, counters) as numbers: every value bottle stores fits in 2^53.
 const types = {
@@ -94,6 +94,14 @@ export class PostgresStore implements Store {
     const known = ['connectionString', 'policy', ...Object.keys(postgresStoreDefaults)];
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`PostgresStore: unknown option '${key}'`);
+    }
+    for (const key of ['poolSize', 'connectTimeoutMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new TypeError(
+          `PostgresStore: option '${key}' must be a positive integer, got ${String(value)}`,
+        );
+      }
     }
     const parsed = parseDatabaseUrl(options.connectionString);
     this.url = parsed.shown;
