@@ -25,11 +25,13 @@ export async function notifyWork(ctx: PgContext): Promise<void> {
 }
 
 /** Records that a worker was heard from; keeps the known host when the message names none. */
-export const TOUCH_WORKER = `INSERT INTO workers (worker_id, host, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+/** The upsert, with the placeholders of the statement it goes into (a CTE, or alone). */
+export const touchWorkerSql = (worker: string, host: string, now: string) =>
+  `INSERT INTO workers (worker_id, host, first_seen, last_seen) VALUES (${worker}, ${host}, ${now}, ${now})
   ON CONFLICT (worker_id) DO UPDATE SET
     host = CASE WHEN excluded.host = '' THEN workers.host ELSE excluded.host END,
     last_seen = excluded.last_seen`;
 
 export async function touchWorker(ctx: PgContext, workerId: string, host: string | undefined): Promise<void> {
-  await ctx.db.query(TOUCH_WORKER, [workerId, host ?? '', ctx.now]);
+  await ctx.db.query(touchWorkerSql('$1', '$2', '$3'), [workerId, host ?? '', ctx.now]);
 }

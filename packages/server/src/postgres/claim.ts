@@ -5,7 +5,7 @@
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import { toClaimedTask, toLegacyTask } from '../sqlite/_rows.js';
 import type { LegacyClaimant } from '../store.js';
-import { type PgContext, rows } from './_context.js';
+import { type PgContext, rows, touchWorkerSql } from './_context.js';
 import { expireLeases } from './expiry.js';
 
 interface LeasedRow {
@@ -36,8 +36,7 @@ WITH ready AS (
   SELECT seq, attempt_count, $3, $4, lease_token, $5, $1,
     CASE WHEN $5 = 'running' THEN NULL ELSE $1::bigint END FROM leased
 ), touched AS (
-  INSERT INTO workers (worker_id, host, first_seen, last_seen) VALUES ($3, $4, $1, $1)
-  ON CONFLICT (worker_id) DO UPDATE SET host = excluded.host, last_seen = excluded.last_seen
+  ${touchWorkerSql('$3', '$4', '$1')}
 )
 SELECT * FROM leased ORDER BY not_before, seq`;
 

@@ -1,10 +1,12 @@
 /** Heartbeat: one statement extends every lease the worker still holds and names the others. */
 import type { HeartbeatRequest, HeartbeatResponse } from '@bottle/protocol';
-import { type PgContext, rows, touchWorker } from './_context.js';
+import { type PgContext, rows, touchWorker, touchWorkerSql } from './_context.js';
 
-// $1 keys, $2 tokens, $3 new expiry, $4 worker, $5 now. The rule is judgeLease's, in SQL.
+// $1 keys, $2 tokens, $3 new expiry, $4 worker, $5 now, $6 host. The rule is judgeLease's, in SQL.
 const HEARTBEAT = `
-WITH req AS (
+WITH touched AS (
+  ${touchWorkerSql('$4', '$6', '$5')}
+), req AS (
   SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(key, lease_token, ord)
 ), extended AS (
   UPDATE tasks t SET lease_expires_at = $3
@@ -19,16 +21,19 @@ FROM req LEFT JOIN (SELECT DISTINCT key FROM extended) e ON e.key = req.key
 ORDER BY req.ord`;
 
 export async function heartbeat(ctx: PgContext, request: HeartbeatRequest): Promise<HeartbeatResponse> {
-  await touchWorker(ctx, request.workerId, request.host);
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
   const response: HeartbeatResponse = { extended: [], cancelled: [], lost: [], leaseExpiresAt };
-  if (request.leases.length === 0) return response;
+  if (request.leases.length === 0) {
+    await touchWorker(ctx, request.workerId, request.host);
+    return response;
+  }
   const result = await rows<{ key: string; extended: boolean; cancelled: boolean }>(ctx, HEARTBEAT, [
     request.leases.map((l) => l.key),
     request.leases.map((l) => l.leaseToken),
     leaseExpiresAt,
     request.workerId,
     ctx.now,
+    request.host,
   ]);
   for (const row of result) {
     if (row.extended) response.extended.push(row.key);

@@ -1,12 +1,12 @@
 /**
- * Report: a batch of outcomes in one transaction and four statements whatever its size: lock the
- * tasks, judge each lease (judgeLease, the rule every store shares), then write every task and
- * every attempt with one statement each.
+ * Report: a batch of outcomes in one transaction of two statements whatever its size: lock the
+ * tasks (recording the worker), judge each lease (judgeLease, the rule every store shares), then
+ * write every task and every attempt.
  */
 import type { Report, ReportResult } from '@bottle/protocol';
 import { judgeLease, type LeaseRow } from '../sqlite/_lease.js';
 import { backoffMs } from '../sqlite/report.js';
-import { notifyWork, type PgContext, rows, touchWorker } from './_context.js';
+import { notifyWork, type PgContext, rows, touchWorkerSql } from './_context.js';
 
 interface ReportRow extends LeaseRow {
   key: string;
@@ -16,20 +16,24 @@ interface ReportRow extends LeaseRow {
   finished_at: number | null;
 }
 
-const LOCK = `SELECT seq, key, state, worker_id, lease_token, lease_expires_at, attempt_count, charged,
-  max_attempts, params_hash, upload_lease, not_before, result, error, finished_at
-  FROM tasks WHERE key = ANY($1::text[]) ORDER BY seq FOR UPDATE`;
+const LOCK_COLUMNS = `seq, key, state, worker_id, lease_token, lease_expires_at, attempt_count, charged,
+  max_attempts, params_hash, upload_lease, not_before, result, error, finished_at`;
+const LOCK = `SELECT ${LOCK_COLUMNS} FROM tasks WHERE key = ANY($1::text[]) ORDER BY seq FOR UPDATE`;
+// The same, recording that the worker was heard from ($2 worker, $3 now), in the same round trip.
+const TOUCH_AND_LOCK = `WITH touched AS (${touchWorkerSql('$2', "''", '$3')}) ${LOCK}`;
 
-const WRITE_TASKS = `UPDATE tasks t SET state = u.state, result = u.result, error = u.error,
-  not_before = u.not_before, charged = u.charged, finished_at = u.finished_at,
-  lease_expires_at = NULL, updated_at = $7
+// Every task and every attempt of the batch, in one statement.
+const WRITE = `WITH tasks_written AS (
+  UPDATE tasks t SET state = u.state, result = u.result, error = u.error,
+    not_before = u.not_before, charged = u.charged, finished_at = u.finished_at,
+    lease_expires_at = NULL, updated_at = $7
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $8::bigint[])
     AS u(seq, state, result, error, not_before, charged, finished_at)
-  WHERE t.seq = u.seq`;
-
-const WRITE_ATTEMPTS = `UPDATE attempts a SET outcome = u.outcome, error = u.error, ended_at = $5
-  FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS u(seq, attempt, outcome, error)
-  WHERE a.task_seq = u.seq AND a.attempt = u.attempt`;
+  WHERE t.seq = u.seq
+)
+UPDATE attempts a SET outcome = u.outcome, error = u.error, ended_at = $7
+FROM unnest($9::bigint[], $10::int[], $11::text[], $12::text[]) AS u(seq, attempt, outcome, error)
+WHERE a.task_seq = u.seq AND a.attempt = u.attempt`;
 
 interface AttemptEnd {
   seq: number;
@@ -44,8 +48,11 @@ export async function report(
   reports: Report[],
 ): Promise<ReportResult[]> {
   const { now, policy } = ctx;
-  if (workerId !== undefined) await touchWorker(ctx, workerId, undefined);
-  const locked = await rows<ReportRow>(ctx, LOCK, [[...new Set(reports.map((r) => r.key))]]);
+  const keys = [...new Set(reports.map((r) => r.key))];
+  const locked =
+    workerId === undefined
+      ? await rows<ReportRow>(ctx, LOCK, [keys])
+      : await rows<ReportRow>(ctx, TOUCH_AND_LOCK, [keys, workerId, now]);
   const byKey = new Map(locked.map((row) => [row.key, row]));
   const changed = new Map<number, ReportRow>();
   const ended: AttemptEnd[] = [];
@@ -77,7 +84,7 @@ export async function report(
   });
   if (changed.size > 0) {
     const tasks = [...changed.values()];
-    await ctx.db.query(WRITE_TASKS, [
+    await ctx.db.query(WRITE, [
       tasks.map((t) => t.seq),
       tasks.map((t) => t.state),
       tasks.map((t) => t.result),
@@ -86,13 +93,10 @@ export async function report(
       tasks.map((t) => t.charged),
       now,
       tasks.map((t) => t.finished_at),
-    ]);
-    await ctx.db.query(WRITE_ATTEMPTS, [
       ended.map((e) => e.seq),
       ended.map((e) => e.attempt),
       ended.map((e) => e.outcome),
       ended.map((e) => e.error),
-      now,
     ]);
   }
   if (wakes) await notifyWork(ctx);

@@ -44,7 +44,7 @@ import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
-import { submitPrepared } from './submit.js';
+import { isOneStatement, submitPrepared } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
 
 const debug = createDebug('bottle:postgres');
@@ -185,7 +185,10 @@ export class PostgresStore implements Store {
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
     // Hashed before the transaction, so that a bad parameter set changes nothing.
     const tasks = prepareSubmit(request, this.policy.maxAttempts);
-    return this.tx((ctx) => submitPrepared(ctx, tasks, request.rerun === true));
+    const rerun = request.rerun === true;
+    // A submit of one statement skips BEGIN and COMMIT: a fresh task is claimable after one round trip.
+    const within = isOneStatement(tasks, rerun) ? this.run.bind(this) : this.tx.bind(this);
+    return within((ctx) => submitPrepared(ctx, tasks, rerun));
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {

@@ -12,12 +12,13 @@ type PreparedTask = ReturnType<typeof prepareSubmit>[number];
 /** Rows per statement: large enough to amortise the round trip, small enough to keep memory flat. */
 const CHUNK = 5_000;
 
-const INSERT_SCANS = `INSERT INTO scans (name, created_at) SELECT DISTINCT unnest($1::text[]), $2::bigint
-  ON CONFLICT DO NOTHING`;
-
 // ORDER BY ord keeps submission order in seq, which is the queue order among tasks ready at once.
+// The scans are inserted by the same statement: foreign keys are checked at its end.
 const INSERT_TASKS = `
-WITH inserted AS (
+WITH scans_added AS (
+  INSERT INTO scans (name, created_at) SELECT DISTINCT unnest($9::text[]), $8::bigint
+  ON CONFLICT DO NOTHING
+), inserted AS (
   INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
                      created_at, updated_at, not_before)
   SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8
@@ -34,13 +35,17 @@ const REQUEUE = `UPDATE tasks SET state = 'queued', charged = 0, not_before = $2
   finished_at = NULL, result = NULL, error = NULL
   WHERE key = ANY($1::text[]) AND state IN ${FINISHED_STATES}`;
 
+/** One statement, atomic by itself: such a submit needs no transaction around it. */
+export function isOneStatement(tasks: readonly unknown[], rerun: boolean): boolean {
+  return tasks.length <= CHUNK && !rerun;
+}
+
 export async function submitPrepared(
   ctx: PgContext,
   tasks: PreparedTask[],
   rerun: boolean,
 ): Promise<SubmitResponse> {
   const { now } = ctx;
-  await ctx.db.query(INSERT_SCANS, [[...new Set(tasks.map((t) => t.scan))], now]);
   let created = 0;
   let requeued = 0;
   for (let start = 0; start < tasks.length; start += CHUNK) {
@@ -54,6 +59,7 @@ export async function submitPrepared(
       chunk.map((t) => t.maxAttempts),
       chunk.map((t) => t.timeoutMs),
       now,
+      [...new Set(chunk.map((t) => t.scan))],
     ]);
     created += inserted?.n ?? 0;
     if (rerun) {
