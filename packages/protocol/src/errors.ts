@@ -30,6 +30,10 @@ export const errorCatalog = {
   },
   ERR_INTERNAL: { status: 500, hint: 'A bug or an environment failure; see the server log.' },
   ERR_UNAVAILABLE: { status: 503, hint: 'The server is shutting down or not ready; retry later.' },
+  ERR_DATABASE: {
+    status: 503,
+    hint: "Check the database URL, that the database accepts this login, and that bottle's schema holds only bottle's tables.",
+  },
 
   ERR_SERVER_UNREACHABLE: {
     status: undefined,

@@ -1,11 +1,9 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers.js';
+import type { TestServer } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer;
-beforeEach(async () => {
-  t = await startTestServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
-});
 afterEach(async () => {
   await t.close();
 });
@@ -16,7 +14,13 @@ const postForm = (fields: Record<string, string>) =>
     contentType: 'application/x-www-form-urlencoded',
   });
 
-describe('legacy routes of the 2013 worker', () => {
+const stores = await contractStores();
+
+describe.each(stores)('legacy routes of the 2013 worker ($name)', ({ startServer }) => {
+  beforeEach(async () => {
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
+  });
+
   it('takes tasks as a form field and hands them out as {params, class_path}, once', async () => {
     const posted = await postForm({
       data: JSON.stringify([

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_PORT } from '@bottle/protocol';
-import { startBottleServer } from '@bottle/server';
+import { redactUrl, startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
 import { reachableUrls } from '../_addresses.js';
 import { type CliContext, contextLogger } from '../_context.js';
@@ -31,7 +31,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
       default: '127.0.0.1',
       description: 'Address to bind; beyond loopback, set --token',
     })
-    .option('db', { type: 'string', default: 'bottle.db', description: 'SQLite file that holds the queue' })
+    .option('db', {
+      type: 'string',
+      default: 'bottle.db',
+      description: 'SQLite file that holds the queue, or postgres://user@host/db to share it between servers',
+    })
     .option('token', { type: 'string', description: 'Require this bearer token (default: $BOTTLE_TOKEN)' })
     .option('lease', { type: 'number', description: 'Lease length in seconds (default 30)' })
     .option('max-attempts', { type: 'number', description: 'Attempts before a task is failed (default 3)' })
@@ -39,6 +43,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('gather', {
       type: 'string',
       description: "Collect each task's output folder here (workers upload it)",
+    })
+    .option('gather-shared', {
+      type: 'boolean',
+      default: false,
+      description: 'With --gather and a postgres:// --db: confirm that every server sees the same directory',
     })
     .option('max-upload', {
       type: 'string',
@@ -76,6 +85,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
       ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) }
       : {}),
     ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
+    ...(argv['gather-shared'] ? { gatherShared: true } : {}),
     ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
     logger,
   });
@@ -93,7 +103,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     const urls = reachableUrls(server.url, argv.host);
     const everywhere =
       urls.remote.length > 0 ? `, and on every interface as ${urls.remote.join(' or ')}` : '';
-    context.stdout(`${PROGRAM}: listening on ${urls.local}${everywhere} (queue in ${argv.db})\n`);
+    context.stdout(`${PROGRAM}: listening on ${urls.local}${everywhere} (queue in ${redactUrl(argv.db)})\n`);
     if (argv.gather !== undefined) context.stdout(`${PROGRAM}: gathering outputs in ${argv.gather}\n`);
     if (argv.p) {
       const outcome = await submitScanSpec(argv.p, {

@@ -28,6 +28,8 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
   const { store, logger } = resolved;
   const notifier = new ClaimNotifier();
+  // Work made ready through another server on the same store wakes this server's claims too.
+  const stopListening = store.onWork?.(() => notifier.notify()) ?? (() => {});
   let closing = false;
   const router = express.Router();
 
@@ -90,6 +92,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       clearInterval(timer);
+      stopListening();
       notifier.close();
     },
   }) as BottleRouter;

@@ -2,6 +2,7 @@
 import type {
   AttemptInfo,
   AttemptOutcome,
+  ClaimedTask,
   JsonValue,
   LegacyTask,
   TaskInfo,
@@ -86,4 +87,21 @@ export function toAttemptInfo(row: AttemptRow): AttemptInfo {
  */
 export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask {
   return { params: JSON.parse(row.params) as LegacyTask['params'], class_path: row.task };
+}
+
+/** A leased row as a claim answers it; `timeoutMs` only when the task has one. */
+export function toClaimedTask(
+  row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'>,
+  lease: { attempt: number; leaseToken: string; leaseExpiresAt: number },
+): ClaimedTask {
+  const claimed: ClaimedTask = {
+    key: row.key,
+    task: row.task,
+    params: JSON.parse(row.params) as ClaimedTask['params'],
+    paramsHash: row.params_hash,
+    scan: row.scan,
+    ...lease,
+  };
+  if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
+  return claimed;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
-import { type TaskRow, toLegacyTask } from './_rows.js';
+import { type TaskRow, toClaimedTask, toLegacyTask } from './_rows.js';
 import { expireLeases } from './expiry.js';
 
 /** The columns SELECT_READY reads. */
@@ -59,27 +59,7 @@ export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
   expireLeases(ctx);
   touchWorker(ctx, request.workerId, request.host);
   const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
-  return rows.map((row) => {
-    const { attempt, leaseToken, leaseExpiresAt } = lease(
-      ctx,
-      row,
-      request.workerId,
-      request.host,
-      'running',
-    );
-    const claimed: ClaimedTask = {
-      key: row.key,
-      task: row.task,
-      params: JSON.parse(row.params) as ClaimedTask['params'],
-      paramsHash: row.params_hash,
-      scan: row.scan,
-      attempt,
-      leaseToken,
-      leaseExpiresAt,
-    };
-    if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-    return claimed;
-  });
+  return rows.map((row) => toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running')));
 }
 
 /**
