@@ -54,32 +54,41 @@ function lease(
   return { attempt, leaseToken, leaseExpiresAt };
 }
 
-export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
+/**
+ * Serves each request in order from one read of the queue's head: the waiting claims of many workers
+ * cost one transaction. Once a request gets less than its `max`, the queue is dry for the rest.
+ */
+export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): ClaimedTask[][] {
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
-  touchWorker(ctx, request.workerId, request.host);
-  const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
-  return rows.map((row) => {
-    const { attempt, leaseToken, leaseExpiresAt } = lease(
-      ctx,
-      row,
-      request.workerId,
-      request.host,
-      'running',
-    );
-    const claimed: ClaimedTask = {
-      key: row.key,
-      task: row.task,
-      params: JSON.parse(row.params) as ClaimedTask['params'],
-      paramsHash: row.params_hash,
-      scan: row.scan,
-      attempt,
-      leaseToken,
-      leaseExpiresAt,
-    };
-    if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-    return claimed;
+  const heard = new Set<string>();
+  const wanted = requests.reduce((sum, r) => sum + r.max, 0);
+  const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
+  let next = 0;
+  return requests.map((request) => {
+    if (!heard.has(request.workerId)) {
+      heard.add(request.workerId);
+      touchWorker(ctx, request.workerId, request.host);
+    }
+    const mine = rows.slice(next, next + request.max);
+    next += mine.length;
+    return mine.map((row) => toClaimed(row, lease(ctx, row, request.workerId, request.host, 'running')));
   });
+}
+
+function toClaimed(row: ReadyRow, leased: ReturnType<typeof lease>): ClaimedTask {
+  const claimed: ClaimedTask = {
+    key: row.key,
+    task: row.task,
+    params: JSON.parse(row.params) as ClaimedTask['params'],
+    paramsHash: row.params_hash,
+    scan: row.scan,
+    attempt: leased.attempt,
+    leaseToken: leased.leaseToken,
+    leaseExpiresAt: leased.leaseExpiresAt,
+  };
+  if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
+  return claimed;
 }
 
 /**
