@@ -22,6 +22,8 @@ export interface BottleRouter extends express.Router {
    * ERR_BAD_PARAMS), commits it to the store and answers the claims waiting for work.
    */
   submit(request: unknown): Promise<SubmitResponse>;
+  /** How many claims are waiting for work now (long polls held open). */
+  readonly waitingClaims: number;
   /** Stops the expiry timer and answers waiting claims with no tasks; later requests get 503. */
   close(): Promise<void>;
 }
@@ -93,6 +95,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   }, resolved.expiryCheckMs);
   timer.unref();
 
+  Object.defineProperty(router, 'waitingClaims', { get: () => notifier.waiting, enumerable: true });
   return Object.assign(router, {
     store,
     settings: resolved,

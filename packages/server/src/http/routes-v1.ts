@@ -63,8 +63,11 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const body = parseWith(claimRequestSchema, req.body);
     // A client that hangs up stops the wait: it must not be handed leases it will never see.
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    const hangUp = () => gone.abort();
+    res.once('close', hangUp);
     const tasks = await notifier.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
+    // An abort builds an error with a stack: not on every answered claim's close.
+    res.off('close', hangUp);
     send(res, { tasks, ...claimAnswer } satisfies ClaimResponse);
   });
 
