@@ -68,7 +68,12 @@ async function storePart() {
     for (let done = 0; done < total; done += batch) {
       const [tasks] = await store.claim([{ workerId: 'bench', host: 'bench', max: batch, waitMs: 0 }]);
       if (tasks.length < batch) throw new Error('queue ran dry');
-      const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken, result: 1 }));
+      const reports = tasks.map((t) => ({
+        outcome: 'done',
+        key: t.key,
+        leaseToken: t.leaseToken,
+        result: 1,
+      }));
       const results = await store.report('bench', reports);
       if (!results.every((r) => r.ok)) throw new Error('a completion was refused');
     }
@@ -81,9 +86,15 @@ async function storePart() {
     const started = performance.now();
     await submitAll(store, 0, queued + consumed);
     if (queued === BIG) {
-      row(`store: submit ${fmt(queued + consumed)} tasks (10k per call)`, rate(queued + consumed, performance.now() - started, cpuMs() - cpu));
+      row(
+        `store: submit ${fmt(queued + consumed)} tasks (10k per call)`,
+        rate(queued + consumed, performance.now() - started, cpuMs() - cpu),
+      );
     }
-    row(`store: claim+complete, batch 100, ${fmt(queued)} queued`, await claimComplete(store, 100, measure[100]));
+    row(
+      `store: claim+complete, batch 100, ${fmt(queued)} queued`,
+      await claimComplete(store, 100, measure[100]),
+    );
     row(`store: claim+complete, batch 1, ${fmt(queued)} queued`, await claimComplete(store, 1, measure[1]));
     await store.close();
   }
@@ -91,11 +102,17 @@ async function storePart() {
 
 // ----------------------------------------------------------------------------------------------- http
 async function startServer(name) {
-  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`, `--cpu-prof-name=server-${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...flags, join(here, 'server', 'child.mjs'), join(dir, `${name}.db`)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BOTTLE_SERVER_DIST: dist },
-  });
+  const flags = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`, `--cpu-prof-name=server-${name}.cpuprofile`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...flags, join(here, 'server', 'child.mjs'), join(dir, `${name}.db`)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BOTTLE_SERVER_DIST: dist },
+    },
+  );
   children.push(child);
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -155,7 +172,12 @@ async function claimCompleteHttp(server, batch, total, loops = CLIENTS) {
       remaining -= max;
       const { tasks } = await post(server.url, '/v1/claim', { workerId, host: 'bench', max, waitMs: 0 });
       if (tasks.length === 0) throw new Error('queue ran dry');
-      const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken, result: 1 }));
+      const reports = tasks.map((t) => ({
+        outcome: 'done',
+        key: t.key,
+        leaseToken: t.leaseToken,
+        result: 1,
+      }));
       const { results } = await post(server.url, '/v1/report', { workerId, reports });
       if (!results.every((r) => r.ok)) throw new Error('a completion was refused');
     }
@@ -164,20 +186,29 @@ async function claimCompleteHttp(server, batch, total, loops = CLIENTS) {
   const cpu = server.cpuMs();
   await Promise.all(Array.from({ length: loops }, (_, n) => loop(n)));
   const wall = performance.now() - started;
-  return `${fmt(total / (wall / 1000))} tasks/s (server ${((server.cpuMs() - cpu) * 1000 / total).toFixed(0)} µs CPU/task)`;
+  return `${fmt(total / (wall / 1000))} tasks/s (server ${(((server.cpuMs() - cpu) * 1000) / total).toFixed(0)} µs CPU/task)`;
 }
 
 async function httpPart() {
   {
     const server = await startServer('small');
     await submitHttp(server.url, 0, SMALL + measure[1] * 2 + measure[100]);
-    row(`http: claim+complete, batch 100, ${fmt(SMALL)} queued`, await claimCompleteHttp(server, 100, measure[100]));
-    row(`http: claim+complete, batch 1, ${fmt(SMALL)} queued`, await claimCompleteHttp(server, 1, measure[1]));
+    row(
+      `http: claim+complete, batch 100, ${fmt(SMALL)} queued`,
+      await claimCompleteHttp(server, 100, measure[100]),
+    );
+    row(
+      `http: claim+complete, batch 1, ${fmt(SMALL)} queued`,
+      await claimCompleteHttp(server, 1, measure[1]),
+    );
     // One client, one task at a time: the cost of a request, as a worker at -x 1 pays it.
     const n = measure[1];
     const started = performance.now();
     await claimCompleteHttp(server, 1, n, 1);
-    row('http: one claim + one report, single task, one client', `${((performance.now() - started) / n / 2).toFixed(2)} ms per request`);
+    row(
+      'http: one claim + one report, single task, one client',
+      `${((performance.now() - started) / n / 2).toFixed(2)} ms per request`,
+    );
     await server.stop();
   }
   {
@@ -192,10 +223,16 @@ async function httpPart() {
     clearInterval(sampler);
     row(
       `http: submit ${fmt(BIG)} tasks (50k per request)`,
-      `${(wall / 1000).toFixed(1)} s, ${fmt(BIG / (wall / 1000))} tasks/s (server ${((server.cpuMs() - cpu) * 1000 / BIG).toFixed(1)} µs CPU/task)`,
+      `${(wall / 1000).toFixed(1)} s, ${fmt(BIG / (wall / 1000))} tasks/s (server ${(((server.cpuMs() - cpu) * 1000) / BIG).toFixed(1)} µs CPU/task)`,
     );
-    row(`http: server RSS empty / peak during the submit / after`, `${rssBefore.toFixed(0)} / ${peak.toFixed(0)} / ${server.rssMb().toFixed(0)} MB`);
-    row(`http: claim+complete, batch 100, ${fmt(BIG)} queued`, await claimCompleteHttp(server, 100, measure[100]));
+    row(
+      `http: server RSS empty / peak during the submit / after`,
+      `${rssBefore.toFixed(0)} / ${peak.toFixed(0)} / ${server.rssMb().toFixed(0)} MB`,
+    );
+    row(
+      `http: claim+complete, batch 100, ${fmt(BIG)} queued`,
+      await claimCompleteHttp(server, 100, measure[100]),
+    );
     row(`http: claim+complete, batch 1, ${fmt(BIG)} queued`, await claimCompleteHttp(server, 1, measure[1]));
     await server.stop();
   }
@@ -209,7 +246,11 @@ async function longpollPart() {
       const body = JSON.stringify({ workerId, host: 'bench', max: 1, waitMs: 60_000 });
       const req = request(
         `${url}/v1/claim`,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8').on('data', (c) => (text += c));
@@ -234,11 +275,14 @@ async function longpollPart() {
     await new Promise((r) => setTimeout(r, idleMs));
     const idle = ((server.cpuMs() - idleCpu) / idleMs) * 100;
     const started = performance.now();
-    const submitted = post(server.url, '/v1/tasks', { tasks: specs(0, n), scan: 'bench' }).then(() => performance.now());
+    const submitted = post(server.url, '/v1/tasks', { tasks: specs(0, n), scan: 'bench' }).then(() =>
+      performance.now(),
+    );
     const got = await Promise.all(answers);
     const submitAnswered = await submitted;
     const keys = new Set(got.flatMap((g) => g.tasks.map((t) => t.key)));
-    if (keys.size !== n || got.some((g) => g.tasks.length !== 1)) throw new Error(`expected ${n} distinct tasks, got ${keys.size}`);
+    if (keys.size !== n || got.some((g) => g.tasks.length !== 1))
+      throw new Error(`expected ${n} distinct tasks, got ${keys.size}`);
     const last = Math.max(...got.map((g) => g.at)) - started;
     row(`longpoll: ${fmt(n)} waiting claims, server CPU while idle`, `${idle.toFixed(2)} %`);
     row(

@@ -4,7 +4,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const dist = process.env.BOTTLE_SERVER_DIST ?? join(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist');
+const dist =
+  process.env.BOTTLE_SERVER_DIST ??
+  join(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist');
 const { startBottleServer } = await import(pathToFileURL(join(dist, 'index.js')).href);
 const quiet = () => {};
 const server = await startBottleServer({

@@ -147,7 +147,9 @@ describe('many waiting claims', () => {
     // Every lease handed out is recorded as running under the worker that was answered.
     const running = (await server.call('GET', '/v1/tasks?state=running&limit=1000')).body.tasks;
     expect(running).toHaveLength(keys.length);
-    const owner = new Map(replies.flatMap((r, i) => r.body.tasks.map((x: { key: string }) => [x.key, `w${i}`])));
+    const owner = new Map(
+      replies.flatMap((r, i) => r.body.tasks.map((x: { key: string }) => [x.key, `w${i}`])),
+    );
     for (const task of running) expect(task.workerId).toBe(owner.get(task.key));
     expect(server.server.router.waitingClaims).toBe(0);
   });

@@ -37,7 +37,8 @@ describe('ClaimNotifier', () => {
     await notifier.submit({ tasks: specs(2) });
     expect(await waiting).toEqual([]);
     while ((await store.listTasks({ state: 'queued', limit: 10 })).tasks.length < 2) await sleep(10);
-    const [[task]] = await store.claim([{ workerId: 'w', host: 'h', max: 1, waitMs: 0 }]);
+    const [served] = await store.claim([{ workerId: 'w', host: 'h', max: 1, waitMs: 0 }]);
+    const task = served?.[0];
     const detail = await store.getTask(task!.key);
     expect(detail.attempts.map((a) => [a.workerId, a.outcome])).toEqual([
       ['gone', 'released'],
@@ -59,7 +60,9 @@ describe('ClaimNotifier', () => {
     notifier.close();
     expect(await Promise.all(waiting)).toEqual([[], [], []]);
     await store.submit({ tasks: specs(1) });
-    expect(await notifier.claim({ workerId: 'late', host: 'h', max: 1, waitMs: 60_000 }, 60_000, signal)).toEqual([]);
+    expect(
+      await notifier.claim({ workerId: 'late', host: 'h', max: 1, waitMs: 60_000 }, 60_000, signal),
+    ).toEqual([]);
     await store.close();
   });
 });

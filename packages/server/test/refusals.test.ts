@@ -145,7 +145,9 @@ describe('refusals', () => {
       expect(() => createBottleRouter({ store, leaseMs: 100 })).toThrow(/unknown option 'leaseMs'/);
       expect(() => new SqliteStore(':memory:', { policy: { leaseMs: -1 } })).toThrow(/'leaseMs'/);
       // @ts-expect-error unknown key
-      expect(() => new SqliteStore(':memory:', { policy: { lease: 1 } })).toThrow(/unknown policy option 'lease'/);
+      expect(() => new SqliteStore(':memory:', { policy: { lease: 1 } })).toThrow(
+        /unknown policy option 'lease'/,
+      );
       expect(() => createBottleRouter({ store, heartbeatMs: 30_000 })).toThrow(/'heartbeatMs'/);
       await expect(startBottleServer({ store, maxAttempts: 2 })).rejects.toThrow(/set them on the store/);
       // Gathering needs a store that refuses a done without its upload, and only then.

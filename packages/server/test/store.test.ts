@@ -101,7 +101,13 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(':memory:');
     await store.submit({ tasks: specs(7) });
     const claim = (workerId: string, max: number) => ({ workerId, host: 'h', max, waitMs: 0 });
-    const served = await store.claim([claim('a', 2), claim('b', 3), claim('a', 1), claim('c', 4), claim('d', 1)]);
+    const served = await store.claim([
+      claim('a', 2),
+      claim('b', 3),
+      claim('a', 1),
+      claim('c', 4),
+      claim('d', 1),
+    ]);
     const params = served.map((tasks) => tasks.map((t) => t.params['i']));
     // Queue order, split in request order; 'c' gets what is left and 'd' nothing.
     expect(params).toEqual([[0, 1], [2, 3, 4], [5], [6], []]);
@@ -130,7 +136,10 @@ describe('SqliteStore', () => {
     const [[first, second]] = (await store.claim([{ ...worker, max: 2, waitMs: 0 }])) as [ClaimedTask[]];
     expect(first!.leaseExpiresAt - before).toBeGreaterThanOrEqual(1_000);
     expect(first!.leaseExpiresAt - Date.now()).toBeLessThanOrEqual(1_000);
-    const beat = await store.heartbeat({ ...worker, leases: [{ key: first!.key, leaseToken: first!.leaseToken }] });
+    const beat = await store.heartbeat({
+      ...worker,
+      leases: [{ key: first!.key, leaseToken: first!.leaseToken }],
+    });
     expect(beat.extended).toEqual([first!.key]);
     // A retryable failure waits out the store's backoff.
     await store.report(worker.workerId, [

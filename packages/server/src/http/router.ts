@@ -35,7 +35,8 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
   const { store, logger } = resolved;
   const notifier = new ClaimNotifier(store, (error) => {
-    if (!closing) logger.error(`serving waiting claims failed: ${(error as Error)?.message ?? String(error)}`);
+    if (!closing)
+      logger.error(`serving waiting claims failed: ${(error as Error)?.message ?? String(error)}`);
   });
   let closing = false;
   const router = express.Router();
