@@ -101,7 +101,7 @@ export class SqliteStore implements Store {
   /** Runs `fn` in one IMMEDIATE transaction with the clock read once. */
   private write<T>(fn: (ctx: OpContext) => T, now = Date.now()): T {
     this.assertOpen();
-    const ctx: OpContext = { db: this.ctx.db, stmt: this.ctx.stmt, now, policy: this.policy };
+    const ctx: OpContext = { ...this.ctx, now, policy: this.policy };
     return this.transaction.immediate(() => fn(ctx)) as T;
   }
 
