@@ -2,7 +2,7 @@
 //  store:    the SqliteStore in this process, no HTTP: claim+complete at batch 100 and 1 with 10^4 and
 //            10^6 queued, and a 10^6-task submit (10,000 per call), with the CPU time per task.
 //  http:     the built server in a child process, driven over HTTP: the same claims from 4 client loops,
-//            one single-task request's round trip, a 10^6-task submit (50,000 per request, generated
+//            one single-task request's round trip, a 10^6-task submit (50,000 per request or --submit-batch=N, generated
 //            request by request so that neither side holds the sweep) with the server's peak RSS.
 //  longpoll: 1,000 and 8,000 claims held open (max 1, waitMs 60 s): the server's CPU while they wait,
 //            then one submit of as many tasks, timed until the last waiting claim has its task.
@@ -25,7 +25,7 @@ const profile = arg('profile');
 const BIG = quick ? 100_000 : 1_000_000;
 const SMALL = 10_000;
 const CLIENTS = 4; // concurrent claim/complete loops, as from several workers
-const SUBMIT_BATCH = 50_000; // the protocol's largest submit
+const SUBMIT_BATCH = Number(arg('submit-batch') ?? 50_000); // default: the protocol's largest submit
 const measure = quick ? { 1: 1_000, 100: 10_000 } : { 1: 3_000, 100: 30_000 };
 const WAITERS = (arg('waiters') ?? (quick ? '1000' : '1000,8000')).split(',').map(Number);
 const TICKS = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux
@@ -151,7 +151,7 @@ async function post(url, path, body) {
   return json;
 }
 
-/** Submits `count` tasks numbered from `from`, 50k per request; returns the wall time in ms. */
+/** Submits `count` tasks numbered from `from`, SUBMIT_BATCH per request; returns the wall time in ms. */
 async function submitHttp(url, from, count) {
   const started = performance.now();
   for (let offset = 0; offset < count; offset += SUBMIT_BATCH) {
@@ -222,7 +222,7 @@ async function httpPart() {
     const wall = await submitHttp(server.url, 0, BIG);
     clearInterval(sampler);
     row(
-      `http: submit ${fmt(BIG)} tasks (50k per request)`,
+      `http: submit ${fmt(BIG)} tasks (${fmt(SUBMIT_BATCH)} per request)`,
       `${(wall / 1000).toFixed(1)} s, ${fmt(BIG / (wall / 1000))} tasks/s (server ${(((server.cpuMs() - cpu) * 1000) / BIG).toFixed(1)} µs CPU/task)`,
     );
     row(

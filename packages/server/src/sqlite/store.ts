@@ -38,7 +38,7 @@ import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
-import { prepareSubmit, submitPrepared } from './submit.js';
+import { submit } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
 
 export interface SqliteStoreOptions {
@@ -115,8 +115,7 @@ export class SqliteStore implements Store {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
-    const tasks = prepareSubmit(request, this.policy.maxAttempts);
-    return this.write((ctx) => submitPrepared(ctx, tasks, request.rerun === true));
+    return this.write((ctx) => submit(ctx, request));
   }
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {

@@ -8,41 +8,17 @@ export const DEFAULT_SCAN = 'default';
 /** States a rerun may leave: everything that is not waiting or running. */
 export const FINISHED_STATES = "('done', 'failed', 'cancelled', 'delivered')";
 
-interface PreparedTask {
-  key: string;
-  task: string;
-  params: string;
-  paramsHash: string;
-  scan: string;
-  maxAttempts: number;
-  timeoutMs: number | null;
-}
-
 // The one-shot hash: a third of the cost of createHash().update().digest() for short texts.
 const sha256 = (text: string) => hash('sha256', text, 'hex');
 
-/** Hashes outside the transaction, so that a bad parameter set changes nothing. */
-export function prepareSubmit(request: SubmitRequest, defaultMaxAttempts: number): PreparedTask[] {
-  const defaultScan = request.scan ?? DEFAULT_SCAN;
-  return request.tasks.map((spec, i) => {
-    // Throws ERR_BAD_PARAMS naming tasks[i].params... for values without a stable JSON form.
-    const params = canonicalJson(spec.params, `tasks[${i}].params`);
-    return {
-      // Canonicalising once and hashing twice is what taskKey and hashParams do, at a third of the
-      // cost: a 1M sweep spends most of its submit time here. Tests check the equality.
-      key: sha256(`{"params":${params},"task":${JSON.stringify(spec.task)}}`),
-      task: spec.task,
-      params,
-      paramsHash: sha256(params),
-      scan: spec.scan ?? defaultScan,
-      maxAttempts: spec.maxAttempts ?? defaultMaxAttempts,
-      timeoutMs: spec.timeoutMs ?? null,
-    };
-  });
-}
-
-export function submitPrepared(ctx: OpContext, tasks: PreparedTask[], rerun: boolean): SubmitResponse {
+/**
+ * Canonicalises, hashes and inserts task by task, holding no copy of the batch: a bad parameter set
+ * throws ERR_BAD_PARAMS (naming tasks[i].params...) and the transaction rolls back, so it changes nothing.
+ */
+export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
   const { now } = ctx;
+  const rerun = request.rerun === true;
+  const defaultScan = request.scan ?? DEFAULT_SCAN;
   const insertScan = ctx.stmt('INSERT INTO scans (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const insertTask = ctx.stmt(
     `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
@@ -60,29 +36,34 @@ export function submitPrepared(ctx: OpContext, tasks: PreparedTask[], rerun: boo
   let created = 0;
   let existing = 0;
   let requeued = 0;
-  for (const t of tasks) {
-    if (!scans.has(t.scan)) {
-      scans.add(t.scan);
-      insertScan.run(t.scan, now);
+  request.tasks.forEach((spec, i) => {
+    const params = canonicalJson(spec.params, `tasks[${i}].params`);
+    // Canonicalising once and hashing twice is what taskKey and hashParams do, at a third of the
+    // cost: a 1M sweep spends much of its submit time here. Tests check the equality.
+    const key = sha256(`{"params":${params},"task":${JSON.stringify(spec.task)}}`);
+    const scan = spec.scan ?? defaultScan;
+    if (!scans.has(scan)) {
+      scans.add(scan);
+      insertScan.run(scan, now);
     }
     const inserted = insertTask.run(
-      t.key,
-      t.task,
-      t.params,
-      t.paramsHash,
-      t.scan,
-      t.maxAttempts,
-      t.timeoutMs,
+      key,
+      spec.task,
+      params,
+      sha256(params),
+      scan,
+      spec.maxAttempts ?? ctx.policy.maxAttempts,
+      spec.timeoutMs ?? null,
       now,
       now,
       now,
     );
     if (inserted.changes > 0) {
       created++;
-      continue;
+      return;
     }
     existing++;
-    if (rerun && requeue.run(now, now, t.key).changes > 0) requeued++;
-  }
+    if (rerun && requeue.run(now, now, key).changes > 0) requeued++;
+  });
   return { created, existing, requeued };
 }
