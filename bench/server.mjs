@@ -8,7 +8,7 @@
 //            then one submit of as many tasks, timed until the last waiting claim has its task.
 // Run after `pnpm build`: `node bench/server.mjs` (a few minutes on 2 cores) or `--quick` (10^5 sweeps).
 // `--dist=DIR` benchmarks another build of packages/server (e.g. an older commit's dist);
-// `--profile=DIR` writes a CPU profile of each server process (and of this one) into DIR.
+// `--profile=DIR` writes a CPU profile of each server process into DIR.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -278,11 +278,11 @@ async function longpollPart() {
         last = now;
       }
     };
-    // Connected 500 at a time, as workers arrive: a burst of 8,000 overflows the listen backlog while
+    // Connected 250 at a time, as workers arrive: a burst of 8,000 overflows the listen backlog while
     // the server is busy answering the first ones (each claim's first look at the queue is a transaction).
     const answers = [];
-    for (let i = 0; i < n; i += 500) {
-      for (let k = i; k < Math.min(n, i + 500); k++) answers.push(claim(server.url, `w${k}`));
+    for (let i = 0; i < n; i += 250) {
+      for (let k = i; k < Math.min(n, i + 250); k++) answers.push(claim(server.url, `w${k}`));
       await settled();
     }
     const idleCpu = server.cpuMs();
