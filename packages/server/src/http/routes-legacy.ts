@@ -94,8 +94,6 @@ export function mountLegacyRoutes(router: Router, context: RouteContext): void {
       },
       'data',
     );
-    const result = await store.submit(request, { maxAttempts: options.maxAttempts });
-    if (result.created > 0) notifier.notify();
-    res.json(result);
+    res.json(await notifier.submit(request));
   });
 }

@@ -54,12 +54,26 @@ function lease(
   return { attempt, leaseToken, leaseExpiresAt };
 }
 
-export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
+/**
+ * Serves each request in order from one read of the queue's head: the waiting claims of many workers
+ * cost one transaction. Once a request gets less than its `max`, the queue is dry for the rest.
+ */
+export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): ClaimedTask[][] {
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
-  touchWorker(ctx, request.workerId, request.host);
-  const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
-  return rows.map((row) => toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running')));
+  const heard = new Set<string>();
+  const wanted = requests.reduce((sum, r) => sum + r.max, 0);
+  const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
+  let next = 0;
+  return requests.map((request) => {
+    if (!heard.has(request.workerId)) {
+      heard.add(request.workerId);
+      touchWorker(ctx, request.workerId, request.host);
+    }
+    const mine = rows.slice(next, next + request.max);
+    next += mine.length;
+    return mine.map((row) => toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running')));
+  });
 }
 
 /**
