@@ -20,7 +20,16 @@ export {
   errorCodes,
   isBottleError,
 } from './errors.js';
-export { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
+export {
+  canonicalJson,
+  formatPath,
+  hashParams,
+  type JsonValueIssue,
+  jsonValueIssue,
+  MAX_JSON_DEPTH,
+  sha256Hex,
+  taskKey,
+} from './hash.js';
 export {
   concat,
   fromList,
@@ -43,6 +52,7 @@ export {
   type CompleteReport,
   type CountResponse,
   claimedTaskSchema,
+  claimIdSchema,
   claimRequestSchema,
   claimResponseSchema,
   completeBodySchema,
