@@ -173,11 +173,25 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * Throws `ERR_BAD_PARAMS` naming the path (`tasks[3].params.a`) unless `params` is a parameter set
+ * that `hashParams` accepts and JSON carries faithfully: what a client checks before sending.
+ */
+export function assertParams(params: unknown, rootPath = 'params'): asserts params is Params {
+  assertObject(params, rootPath);
+  const issue = jsonValueIssue(params);
+  if (issue) throw bad(formatPath(rootPath, issue.path), issue.message);
+}
+
 function paramsJson(params: unknown): string {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw bad('params', 'parameters must be an object of named values');
-  }
+  assertObject(params, 'params');
   return canonicalJson(params, 'params');
+}
+
+function assertObject(params: unknown, path: string): void {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw bad(path, 'parameters must be an object of named values');
+  }
 }
 
 function isPlainObject(value: object): boolean {

@@ -21,6 +21,7 @@ export {
   isBottleError,
 } from './errors.js';
 export {
+  assertParams,
   canonicalJson,
   formatPath,
   hashParams,
