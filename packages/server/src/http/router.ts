@@ -4,7 +4,9 @@ import { BottleError } from '@bottle/protocol';
 import express from 'express';
 import { recoverGatherDir } from '../gather/recover.js';
 import type { Store } from '../store.js';
+import { answerOptions } from './allow.js';
 import { bearerAuth } from './auth.js';
+import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
@@ -26,6 +28,7 @@ const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
+  const bodyLimit = parseByteSize(resolved.bodyLimit);
   const { store, logger } = resolved;
   const notifier = new ClaimNotifier();
   let closing = false;
@@ -37,6 +40,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     );
   });
   if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
+  router.use(answerOptions(router));
   const context = { options: resolved, notifier, isClosing: () => closing };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
@@ -55,9 +59,8 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   });
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
-  router.use('/v1', express.json({ limit: resolved.bodyLimit }));
-  router.post('/tasks', express.urlencoded({ extended: false, limit: resolved.bodyLimit }));
-  router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
+  router.use('/v1', bodyParser(bodyLimit, ['json']));
+  router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
