@@ -24,7 +24,11 @@ export function raw(
         method,
         // Sent as is: `/v1/tasks/%zz` must reach the server malformed.
         path: `${url.pathname.replace(/\/$/, '')}${path}`,
-        headers: options.headers,
+        // Framed explicitly: Node sends a GET, DELETE or OPTIONS body unframed otherwise.
+        headers:
+          options.body === undefined
+            ? options.headers
+            : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
         agent: false,
       },
       (res) => {

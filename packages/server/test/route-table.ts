@@ -22,10 +22,10 @@ const samples: Record<string, string> = {
   path: 'dir/file.txt',
 };
 
-/** Fills `:param` and `*splat` segments with values of the right shape. */
-function concrete(pattern: string): string {
+/** Fills `:param` and `*splat` segments with values of the right shape (`overrides` first). */
+export function concrete(pattern: string, overrides: Record<string, string> = {}): string {
   return pattern.replace(/[:*](\w+)/g, (_, name: string) => {
-    const sample = samples[name];
+    const sample = overrides[name] ?? samples[name];
     if (sample === undefined) throw new Error(`route-table: no sample for parameter ${name} in ${pattern}`);
     return sample;
   });
@@ -36,7 +36,8 @@ export function routeTable(router: Router): RouteSample[] {
   for (const layer of router.stack as unknown as Layer[]) {
     if (!layer.route) continue;
     const patterns = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-    for (const method of Object.keys(layer.route.methods).filter((m) => layer.route?.methods[m])) {
+    // `_all` is a catch-all answering wrong methods, not a route of its own.
+    for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all' && layer.route?.methods[m])) {
       for (const pattern of patterns) out.push({ method: method.toUpperCase(), pattern, path: concrete(pattern) });
     }
   }

@@ -65,6 +65,8 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
   router.use('/v1', notFound);
+  // A wrong method on a path of its own is answered here, in JSON, not left to the host application.
+  router.all(['/healthz', '/task', '/tasks', '/alltasks'], notFound);
   router.use(errorHandler(logger));
 
   // Leases also expire at claim time; the timer frees them when no one claims, and wakes waiters.
