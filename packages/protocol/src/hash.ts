@@ -4,8 +4,8 @@
  * parameters is the queue key.
  */
 import { createHash } from 'node:crypto';
-import { BottleError } from './errors.js';
 import { isWellFormed } from './_well-formed.js';
+import { BottleError } from './errors.js';
 import type { Params } from './schemas.js';
 
 /**
@@ -90,7 +90,9 @@ function walk(root: unknown, out: string[] | undefined): void {
     } else {
       if (!isPlainObject(v)) {
         const kind = (v as { constructor?: { name?: unknown } }).constructor?.name;
-        throw fail(`a ${typeof kind === 'string' && kind !== '' ? kind : 'non-plain object'} is not a plain object`);
+        throw fail(
+          `a ${typeof kind === 'string' && kind !== '' ? kind : 'non-plain object'} is not a plain object`,
+        );
       }
       // JSON.stringify would drop symbol keys silently; refuse them so no data is lost unseen.
       if (Object.getOwnPropertySymbols(v).length > 0) throw fail('an object with symbol keys');

@@ -56,91 +56,104 @@ async function until(url: () => string, path: string, body: unknown): Promise<an
 }
 
 describe('chaos: kill -9 of the server during a sweep', () => {
-  it(`loses nothing, runs each task once and charges no undelivered attempt (${kills} kills)`, async () => {
-    const dir = makeTempDir('bottle-chaos-');
-    const db = join(dir.path, 'bottle.db');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const start = async () => {
-      child = spawnChild(process.execPath, [fixture, db, String(port), String(LEASE_MS)]);
-      await child.waitForOutput(/listening/);
-    };
-    await start();
+  it(
+    `loses nothing, runs each task once and charges no undelivered attempt (${kills} kills)`,
+    async () => {
+      const dir = makeTempDir('bottle-chaos-');
+      const db = join(dir.path, 'bottle.db');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const start = async () => {
+        child = spawnChild(process.execPath, [fixture, db, String(port), String(LEASE_MS)]);
+        await child.waitForOutput(/listening/);
+      };
+      await start();
 
-    const specs = Array.from({ length: taskCount }, (_, i) => ({ task: 'chaos.task', params: { i } }));
-    const acknowledged = new Set<string>();
-    /** `key#attempt` of every lease a worker received. */
-    const received = new Set<string>();
-    const accepted = new Map<string, number>();
-    const refused: string[] = [];
-    let finished = false;
+      const specs = Array.from({ length: taskCount }, (_, i) => ({ task: 'chaos.task', params: { i } }));
+      const acknowledged = new Set<string>();
+      /** `key#attempt` of every lease a worker received. */
+      const received = new Set<string>();
+      const accepted = new Map<string, number>();
+      const refused: string[] = [];
+      let finished = false;
 
-    const submitter = async () => {
-      for (let at = 0; at < specs.length; at += 50) {
-        const tasks = specs.slice(at, at + 50);
-        const reply = await until(() => url, '/v1/tasks', { tasks, scan: 'chaos' });
-        expect(reply.status).toBe(200);
-        for (const t of tasks) acknowledged.add(taskKey(t.task, t.params));
-      }
-    };
-    const worker = async (workerId: string) => {
-      while (!finished) {
-        // One id per claim, repeated unchanged until the claim is answered.
-        const claim = { workerId, host: 'h', max: 5, waitMs: 50, claimId: randomUUID() };
-        const reply = await until(() => url, '/v1/claim', claim);
-        expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-        const tasks = reply.body.tasks as { key: string; leaseToken: string; attempt: number }[];
-        for (const t of tasks) received.add(`${t.key}#${t.attempt}`);
-        if (tasks.length === 0) continue;
-        await sleep(Math.random() * 10);
-        const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken, result: 1 }));
-        const answer = await until(() => url, '/v1/report', { workerId, reports });
-        for (const r of answer.body.results as { key: string; ok: boolean }[]) {
-          if (r.ok) accepted.set(r.key, (accepted.get(r.key) ?? 0) + 1);
-          else refused.push(JSON.stringify(r));
+      const submitter = async () => {
+        for (let at = 0; at < specs.length; at += 50) {
+          const tasks = specs.slice(at, at + 50);
+          const reply = await until(() => url, '/v1/tasks', { tasks, scan: 'chaos' });
+          expect(reply.status).toBe(200);
+          for (const t of tasks) acknowledged.add(taskKey(t.task, t.params));
         }
-      }
-    };
-    const killer = async () => {
-      for (let k = 0; k < kills; k++) {
-        await sleep(150 + Math.random() * 600);
-        await child?.kill9();
-        await sleep(Math.random() * 100);
-        await start();
-      }
-    };
+      };
+      const worker = async (workerId: string) => {
+        while (!finished) {
+          // One id per claim, repeated unchanged until the claim is answered.
+          const claim = { workerId, host: 'h', max: 5, waitMs: 50, claimId: randomUUID() };
+          const reply = await until(() => url, '/v1/claim', claim);
+          expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+          const tasks = reply.body.tasks as { key: string; leaseToken: string; attempt: number }[];
+          for (const t of tasks) received.add(`${t.key}#${t.attempt}`);
+          if (tasks.length === 0) continue;
+          await sleep(Math.random() * 10);
+          const reports = tasks.map((t) => ({
+            outcome: 'done',
+            key: t.key,
+            leaseToken: t.leaseToken,
+            result: 1,
+          }));
+          const answer = await until(() => url, '/v1/report', { workerId, reports });
+          for (const r of answer.body.results as { key: string; ok: boolean }[]) {
+            if (r.ok) accepted.set(r.key, (accepted.get(r.key) ?? 0) + 1);
+            else refused.push(JSON.stringify(r));
+          }
+        }
+      };
+      const killer = async () => {
+        for (let k = 0; k < kills; k++) {
+          await sleep(150 + Math.random() * 600);
+          await child?.kill9();
+          await sleep(Math.random() * 100);
+          await start();
+        }
+      };
 
-    const sweep = Promise.all([submitter(), ...Array.from({ length: WORKERS }, (_, i) => worker(`w${i}`))]);
-    await killer();
-    // After the last kill, the sweep runs to its end.
-    for (;;) {
-      const scan = await until(() => url, '/v1/scans/chaos', undefined);
-      if (scan.status === 200 && scan.body.counts.done === taskCount) break;
-      await sleep(100);
-    }
-    finished = true;
-    await sweep;
-
-    expect(refused, 'done reports refused').toEqual([]);
-    expect(acknowledged.size).toBe(taskCount);
-    let attemptsSeen = 0;
-    for (const key of acknowledged) {
-      const detail = await until(() => url, `/v1/tasks/${key}`, undefined);
-      expect(detail.status, `acknowledged task ${key} lost`).toBe(200);
-      expect(detail.body.task.state).toBe('done');
-      const attempts = detail.body.attempts as { attempt: number; outcome: string }[];
-      expect(attempts.filter((a) => a.outcome === 'done'), `${key} done more than once`).toHaveLength(1);
-      for (const a of attempts) {
-        attemptsSeen++;
-        expect(received.has(`${key}#${a.attempt}`), `${key} attempt ${a.attempt} charged but never received`).toBe(
-          true,
-        );
+      const sweep = Promise.all([submitter(), ...Array.from({ length: WORKERS }, (_, i) => worker(`w${i}`))]);
+      await killer();
+      // After the last kill, the sweep runs to its end.
+      for (;;) {
+        const scan = await until(() => url, '/v1/scans/chaos', undefined);
+        if (scan.status === 200 && scan.body.counts.done === taskCount) break;
+        await sleep(100);
       }
-      // Accepted once, or again on a resend of the same report: never for another lease.
-      expect(accepted.get(key), key).toBeGreaterThanOrEqual(1);
-    }
-    expect(attemptsSeen).toBe(taskCount);
-    await child?.kill9();
-    dir.remove();
-  }, 60_000 + kills * 20_000);
+      finished = true;
+      await sweep;
+
+      expect(refused, 'done reports refused').toEqual([]);
+      expect(acknowledged.size).toBe(taskCount);
+      let attemptsSeen = 0;
+      for (const key of acknowledged) {
+        const detail = await until(() => url, `/v1/tasks/${key}`, undefined);
+        expect(detail.status, `acknowledged task ${key} lost`).toBe(200);
+        expect(detail.body.task.state).toBe('done');
+        const attempts = detail.body.attempts as { attempt: number; outcome: string }[];
+        expect(
+          attempts.filter((a) => a.outcome === 'done'),
+          `${key} done more than once`,
+        ).toHaveLength(1);
+        for (const a of attempts) {
+          attemptsSeen++;
+          expect(
+            received.has(`${key}#${a.attempt}`),
+            `${key} attempt ${a.attempt} charged but never received`,
+          ).toBe(true);
+        }
+        // Accepted once, or again on a resend of the same report: never for another lease.
+        expect(accepted.get(key), key).toBeGreaterThanOrEqual(1);
+      }
+      expect(attemptsSeen).toBe(taskCount);
+      await child?.kill9();
+      dir.remove();
+    },
+    60_000 + kills * 20_000,
+  );
 });

@@ -30,7 +30,11 @@ export const hostileStrings = [
 ];
 
 const hostile = fc.constantFrom(...hostileStrings);
-const text = fc.oneof(hostile, fc.string({ unit: 'binary', maxLength: 20 }), fc.stringMatching(/^[a-z.]{1,12}$/));
+const text = fc.oneof(
+  hostile,
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.stringMatching(/^[a-z.]{1,12}$/),
+);
 const int = fc.oneof(fc.integer({ min: -5, max: 2_000 }), fc.constantFrom(0, 1, 1e9, -1, 1.5));
 
 /** A JSON value, sometimes with a hostile key or string, sometimes deep. */
@@ -52,12 +56,18 @@ const key = fc.oneof(
   fc.nat().map((index): Pick => ({ pick: 'key', index })),
   fc.constantFrom('0'.repeat(64), 'f'.repeat(63), 'G'.repeat(64), '%zz'),
 );
-const lease = fc.oneof(fc.nat().map((index): Pick => ({ pick: 'lease', index })), text);
+const lease = fc.oneof(
+  fc.nat().map((index): Pick => ({ pick: 'lease', index })),
+  text,
+);
 
 const taskSpec = fc.record(
   {
     task: fc.oneof(fc.stringMatching(/^fz\.[a-z]{1,6}$/), text),
-    params: fc.oneof({ weight: 3, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), jsonish, { maxKeys: 4 }) }, jsonish),
+    params: fc.oneof(
+      { weight: 3, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), jsonish, { maxKeys: 4 }) },
+      jsonish,
+    ),
     scan: fc.constantFrom('fz', 'fz-2', 'bad name', '\ud800'),
     maxAttempts: int,
     timeoutMs: int,
@@ -88,11 +98,21 @@ const bodies = {
     { workerId: text, host: text, max: int, waitMs: fc.constantFrom(0, 5, -1, 200_000), claimId: text },
     { requiredKeys: [] },
   ),
-  heartbeat: fc.record({ workerId: text, host: text, leases: fc.array(fc.record({ key, leaseToken: lease }), { maxLength: 3 }) }),
+  heartbeat: fc.record({
+    workerId: text,
+    host: text,
+    leases: fc.array(fc.record({ key, leaseToken: lease }), { maxLength: 3 }),
+  }),
   report: fc.record({ workerId: text, reports: fc.array(report, { maxLength: 3 }) }),
-  single: fc.record({ leaseToken: lease, result: jsonish, error: text, retryable: fc.boolean(), workerId: text }, { requiredKeys: [] }),
+  single: fc.record(
+    { leaseToken: lease, result: jsonish, error: text, retryable: fc.boolean(), workerId: text },
+    { requiredKeys: [] },
+  ),
   rerun: fc.record({ only: fc.constantFrom('failed', 'all', 'some') }, { requiredKeys: [] }),
-  legacy: fc.record({ data: fc.oneof(fc.array(jsonish, { maxLength: 3 }), text), class_path: text }, { requiredKeys: ['data'] }),
+  legacy: fc.record(
+    { data: fc.oneof(fc.array(jsonish, { maxLength: 3 }), text), class_path: text },
+    { requiredKeys: ['data'] },
+  ),
   any: jsonish,
 };
 
@@ -103,7 +123,17 @@ export interface FuzzRequest {
   query: string;
   body: unknown;
   /** How the body is sent. */
-  form: 'json' | 'truncated' | 'bytes' | 'gzip' | 'lying-gzip' | 'zstd' | 'latin1' | 'text' | 'urlencoded' | 'none';
+  form:
+    | 'json'
+    | 'truncated'
+    | 'bytes'
+    | 'gzip'
+    | 'lying-gzip'
+    | 'zstd'
+    | 'latin1'
+    | 'text'
+    | 'urlencoded'
+    | 'none';
   bytes: number[];
 }
 
@@ -123,7 +153,10 @@ export function fuzzRequest(routes: RouteSample[]): fc.Arbitrary<FuzzRequest> {
   const methods = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD');
   const known = fc.constantFrom(...routes).chain((route) =>
     fc.record({
-      method: fc.oneof({ weight: 4, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: methods }),
+      method: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(route.method) },
+        { weight: 1, arbitrary: methods },
+      ),
       path: fc.constant(
         concrete(route.pattern, { key: /\/(cancel|rerun)$/.test(route.pattern) ? '{fuzzKey}' : '{key}' }),
       ),
@@ -133,23 +166,61 @@ export function fuzzRequest(routes: RouteSample[]): fc.Arbitrary<FuzzRequest> {
   const unknown = fc.record({
     method: methods,
     path: fc.oneof(
-      fc.constantFrom('/v1', '/v1/', '/v1/tasks/%', '/v1/scans/%E0%A4%A', '/v1/outputs/%zz/files', '/task/x', '//v1/tasks'),
+      fc.constantFrom(
+        '/v1',
+        '/v1/',
+        '/v1/tasks/%',
+        '/v1/scans/%E0%A4%A',
+        '/v1/outputs/%zz/files',
+        '/task/x',
+        '//v1/tasks',
+      ),
       fc.string({ maxLength: 12 }).map((s) => `/v1/${encodeURIComponent(s)}`),
     ),
     body: bodies.any,
   });
-  return fc.record({
-    target: fc.oneof({ weight: 5, arbitrary: known }, { weight: 1, arbitrary: unknown }),
-    query: fc.oneof(
-      { weight: 5, arbitrary: fc.constant('') },
-      { weight: 1, arbitrary: fc.constantFrom('?state=done', '?state=nope&limit=-1', '?limit=5&cursor=zz', '?scan=%ED%A0%80', '?leaseToken=x&scan=fz', '?a[b]=1&a[c]=2') },
-    ),
-    form: fc.oneof(
-      { weight: 6, arbitrary: fc.constant('json' as const) },
-      { weight: 1, arbitrary: fc.constantFrom('truncated', 'bytes', 'gzip', 'lying-gzip', 'zstd', 'latin1', 'text', 'urlencoded', 'none') },
-    ),
-    bytes: fc.array(fc.nat({ max: 255 }), { maxLength: 16 }),
-  }).map(({ target, query, form, bytes }) => ({ ...target, query, form: form as FuzzRequest['form'], bytes }));
+  return fc
+    .record({
+      target: fc.oneof({ weight: 5, arbitrary: known }, { weight: 1, arbitrary: unknown }),
+      query: fc.oneof(
+        { weight: 5, arbitrary: fc.constant('') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            '?state=done',
+            '?state=nope&limit=-1',
+            '?limit=5&cursor=zz',
+            '?scan=%ED%A0%80',
+            '?leaseToken=x&scan=fz',
+            '?a[b]=1&a[c]=2',
+          ),
+        },
+      ),
+      form: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('json' as const) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            'truncated',
+            'bytes',
+            'gzip',
+            'lying-gzip',
+            'zstd',
+            'latin1',
+            'text',
+            'urlencoded',
+            'none',
+          ),
+        },
+      ),
+      bytes: fc.array(fc.nat({ max: 255 }), { maxLength: 16 }),
+    })
+    .map(({ target, query, form, bytes }) => ({
+      ...target,
+      query,
+      form: form as FuzzRequest['form'],
+      bytes,
+    }));
 }
 
 /** Fills the pick slots of a body with live values. */
@@ -159,7 +230,12 @@ export function resolvePicks(value: unknown, pick: (slot: Pick) => string): unkn
     if ('pick' in value && 'index' in value && Object.keys(value).length === 2) return pick(value as Pick);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, { value: resolvePicks(v, pick), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: resolvePicks(v, pick),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
@@ -167,14 +243,20 @@ export function resolvePicks(value: unknown, pick: (slot: Pick) => string): unkn
 }
 
 /** The headers and bytes of a body sent `form`-wise. */
-export function encodeBody(request: FuzzRequest, body: unknown): { headers: Record<string, string>; body?: Buffer } {
+export function encodeBody(
+  request: FuzzRequest,
+  body: unknown,
+): { headers: Record<string, string>; body?: Buffer } {
   const json = Buffer.from(JSON.stringify(body) ?? 'null');
   const type = { 'content-type': 'application/json' };
   switch (request.form) {
     case 'json':
       return { headers: type, body: json };
     case 'truncated':
-      return { headers: type, body: json.subarray(0, Math.max(1, json.length - 1 - (request.bytes[0] ?? 0))) };
+      return {
+        headers: type,
+        body: json.subarray(0, Math.max(1, json.length - 1 - (request.bytes[0] ?? 0))),
+      };
     case 'bytes':
       return { headers: type, body: Buffer.from(request.bytes) };
     case 'gzip':
@@ -190,7 +272,9 @@ export function encodeBody(request: FuzzRequest, body: unknown): { headers: Reco
     case 'urlencoded':
       return {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: Buffer.from(`data=${encodeURIComponent(json.toString())}&class_path=${encodeURIComponent('fz.form')}`),
+        body: Buffer.from(
+          `data=${encodeURIComponent(json.toString())}&class_path=${encodeURIComponent('fz.form')}`,
+        ),
       };
     case 'none':
       return { headers: {} };

@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorCatalog, type ErrorCode, taskKey } from '@bottle/protocol';
+import { type ErrorCode, errorCatalog, taskKey } from '@bottle/protocol';
 import { type BottleRouter, createBottleRouter, SqliteStore, startBottleServer } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
 import express from 'express';
@@ -20,7 +20,8 @@ import { type RawReply, raw } from './raw-http.js';
 import { routeTable } from './route-table.js';
 
 const requests = Number(process.env['BOTTLE_FUZZ_REQUESTS'] ?? 600);
-const seed = process.env['BOTTLE_FUZZ_SEED'] === undefined ? undefined : Number(process.env['BOTTLE_FUZZ_SEED']);
+const seed =
+  process.env['BOTTLE_FUZZ_SEED'] === undefined ? undefined : Number(process.env['BOTTLE_FUZZ_SEED']);
 const BATCH = 8;
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -55,7 +56,13 @@ async function standalone(): Promise<Target> {
 async function mounted(): Promise<Target> {
   const dir = makeTempDir('bottle-fuzz-');
   const store = new SqliteStore(`${dir.path}/bottle.db`);
-  const router = createBottleRouter({ store, logger: quietLogger, maxClaimWaitMs: 20, token: 'tok', bodyLimit: '2mb' });
+  const router = createBottleRouter({
+    store,
+    logger: quietLogger,
+    maxClaimWaitMs: 20,
+    token: 'tok',
+    bodyLimit: '2mb',
+  });
   const app = express();
   app.get('/app', (_req, res) => {
     res.json({ app: true });
@@ -120,7 +127,10 @@ function validFlow(target: Target, ledger: Ledger, stop: { now: boolean }): Prom
   const init = { token: target.token };
   const submitter = async () => {
     for (let batch = 0; !stop.now; batch++) {
-      const tasks = Array.from({ length: 5 }, (_, i) => ({ task: 'flow.task', params: { batch, i, s: 'é\u2028' } }));
+      const tasks = Array.from({ length: 5 }, (_, i) => ({
+        task: 'flow.task',
+        params: { batch, i, s: 'é\u2028' },
+      }));
       const reply = await call(target.base, 'POST', '/v1/tasks', { tasks, scan: 'flow' }, init);
       expect(reply.status).toBe(200);
       for (const t of tasks) ledger.submitted.set(taskKey(t.task, t.params), t);
@@ -159,9 +169,14 @@ async function listAll(target: Target): Promise<Map<string, Record<string, unkno
   let cursor: string | null = null;
   do {
     const page: { body: { tasks: Record<string, unknown>[]; nextCursor: string | null } } = await call(
-      target.base, 'GET', `/v1/tasks?limit=10000${cursor ? `&cursor=${cursor}` : ''}`, undefined, {
-      token: target.token,
-    });
+      target.base,
+      'GET',
+      `/v1/tasks?limit=10000${cursor ? `&cursor=${cursor}` : ''}`,
+      undefined,
+      {
+        token: target.token,
+      },
+    );
     for (const t of page.body.tasks) all.set(t['key'] as string, t);
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -177,11 +192,16 @@ async function checkStore(target: Target, ledger: Ledger): Promise<void> {
   }
   for (const key of ledger.done) expect(tasks.get(key)?.['state'], key).toBe('done');
   for (const t of tasks.values()) {
-    expect(taskKey(t['task'] as string, t['params'] as Record<string, never>), 'a task under a key it does not hash to').toBe(t['key']);
-    if (t['state'] !== 'running') expect(t['leaseExpiresAt'], `${t['key']} ${t['state']} with a lease`).toBe(null);
+    expect(
+      taskKey(t['task'] as string, t['params'] as Record<string, never>),
+      'a task under a key it does not hash to',
+    ).toBe(t['key']);
+    if (t['state'] !== 'running')
+      expect(t['leaseExpiresAt'], `${t['key']} ${t['state']} with a lease`).toBe(null);
   }
   // Counts agree across the listing routes.
-  const scans = (await call(target.base, 'GET', '/v1/scans', undefined, { token: target.token })).body.scans as {
+  const scans = (await call(target.base, 'GET', '/v1/scans', undefined, { token: target.token })).body
+    .scans as {
     name: string;
     total: number;
     counts: Record<string, number>;
@@ -190,7 +210,11 @@ async function checkStore(target: Target, ledger: Ledger): Promise<void> {
     const mine = [...tasks.values()].filter((t) => t['scan'] === scan.name);
     expect(scan.total, scan.name).toBe(mine.length);
     for (const [state, count] of Object.entries(scan.counts)) {
-      expect([scan.name, state, count]).toEqual([scan.name, state, mine.filter((t) => t['state'] === state).length]);
+      expect([scan.name, state, count]).toEqual([
+        scan.name,
+        state,
+        mine.filter((t) => t['state'] === state).length,
+      ]);
     }
   }
   expect(scans.reduce((sum, s) => sum + s.total, 0)).toBe(tasks.size);
@@ -223,17 +247,25 @@ async function fuzz(target: Target): Promise<{ sent: number; statuses: Record<nu
       .replace('{key}', () => pickFrom({ pick: 'key', index: request.bytes.length }))
       .replace('{fuzzKey}', () => pickFrom({ pick: 'fuzzKey', index: request.bytes.length }));
     const encoded = encodeBody(request, body);
-    const headers = target.token ? { ...encoded.headers, authorization: `Bearer ${target.token}` } : encoded.headers;
-    const reply = await raw(target.base, request.method, `${path}${request.query}`, { headers, body: encoded.body });
+    const headers = target.token
+      ? { ...encoded.headers, authorization: `Bearer ${target.token}` }
+      : encoded.headers;
+    const reply = await raw(target.base, request.method, `${path}${request.query}`, {
+      headers,
+      body: encoded.body,
+    });
     sent++;
     statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
     checkAnswer(target, { ...request, path }, reply);
   };
   try {
     await fc.assert(
-      fc.asyncProperty(fc.array(fuzzRequest(routes), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        await Promise.all(batch.map(send));
-      }),
+      fc.asyncProperty(
+        fc.array(fuzzRequest(routes), { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          await Promise.all(batch.map(send));
+        },
+      ),
       { numRuns: Math.ceil(requests / BATCH), endOnFailure: true, ...(seed === undefined ? {} : { seed }) },
     );
   } finally {
@@ -251,7 +283,8 @@ describe('fuzz: generated requests on every route', () => {
     async () => {
       const result = await fuzz(await standalone());
       expect(result.sent).toBeGreaterThanOrEqual(requests);
-      if (process.env['BOTTLE_FUZZ_REQUESTS']) process.stdout.write(`standalone: ${JSON.stringify(result)}\n`);
+      if (process.env['BOTTLE_FUZZ_REQUESTS'])
+        process.stdout.write(`standalone: ${JSON.stringify(result)}\n`);
     },
     timeout,
   );

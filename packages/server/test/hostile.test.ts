@@ -110,7 +110,11 @@ describe('Content-Encoding and charset', () => {
   });
 
   it('refuses bytes that are not UTF-8 instead of replacing them', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"tasks":[{"task":"t'), Buffer.from([0xff]), Buffer.from('","params":{}}]}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"tasks":[{"task":"t'),
+      Buffer.from([0xff]),
+      Buffer.from('","params":{}}]}'),
+    ]);
     const reply = await post('/v1/tasks', bytes);
     expect([reply.status, codeOf(reply)]).toEqual([400, 'ERR_BAD_REQUEST']);
   });
@@ -151,7 +155,11 @@ describe('keys JavaScript cannot carry', () => {
   it('refuses "__proto__" in params instead of dropping it, and keeps two sets apart', async () => {
     const plain = await post('/v1/tasks', '{"tasks":[{"task":"proto","params":{"a":2}}]}');
     expect(plain.json).toMatchObject({ created: 1 });
-    for (const params of ['{"__proto__":1,"a":2}', '{"__proto__":{"x":1},"a":2}', '{"a":{"__proto__":null}}']) {
+    for (const params of [
+      '{"__proto__":1,"a":2}',
+      '{"__proto__":{"x":1},"a":2}',
+      '{"a":{"__proto__":null}}',
+    ]) {
       const reply = await post('/v1/tasks', `{"tasks":[{"task":"proto","params":${params}}]}`);
       expect([params, reply.status, codeOf(reply)]).toEqual([params, 400, 'ERR_BAD_REQUEST']);
       expect(reply.text).toContain('__proto__');

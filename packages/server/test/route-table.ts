@@ -37,8 +37,11 @@ export function routeTable(router: Router): RouteSample[] {
     if (!layer.route) continue;
     const patterns = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
     // `_all` is a catch-all answering wrong methods, not a route of its own.
-    for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all' && layer.route?.methods[m])) {
-      for (const pattern of patterns) out.push({ method: method.toUpperCase(), pattern, path: concrete(pattern) });
+    for (const method of Object.keys(layer.route.methods).filter(
+      (m) => m !== '_all' && layer.route?.methods[m],
+    )) {
+      for (const pattern of patterns)
+        out.push({ method: method.toUpperCase(), pattern, path: concrete(pattern) });
     }
   }
   return out;

@@ -18,11 +18,15 @@ async function checkEveryRoute(base: string, router: BottleRouter) {
   // Enough routes that a forgotten one (or an empty table) cannot pass unnoticed.
   expect(routes.length).toBeGreaterThanOrEqual(25);
   expect(routes.map((r) => `${r.method} ${r.pattern}`)).toContain('POST /v1/claim');
-  for (const { method, pattern, path } of [...routes, { method: 'OPTIONS', pattern: '*', path: '/v1/tasks' }]) {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic s3cret' }] as Record<
-      string,
-      string
-    >[]) {
+  for (const { method, pattern, path } of [
+    ...routes,
+    { method: 'OPTIONS', pattern: '*', path: '/v1/tasks' },
+  ]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: 'Basic s3cret' },
+    ] as Record<string, string>[]) {
       const reply = await raw(base, method, path, {
         headers: { ...headers, 'content-type': 'application/json' },
         body: method === 'GET' || method === 'HEAD' ? undefined : '{}',

@@ -18,7 +18,12 @@ const decoders: Record<string, (() => NodeJS.ReadWriteStream) | undefined> = {
   deflate: createInflate,
   br: createBrotliDecompress,
 };
-const encodingNames: Record<string, string> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'br' };
+const encodingNames: Record<string, string> = {
+  gzip: 'gzip',
+  'x-gzip': 'gzip',
+  deflate: 'deflate',
+  br: 'br',
+};
 
 const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -28,7 +33,9 @@ export function parseByteSize(value: string | number, option = 'bodyLimit'): num
   const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value) : null;
   const bytes = match ? Math.floor(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]!) : 0;
   if (bytes < 1) {
-    throw new TypeError(`createBottleRouter: option '${option}' must be a size like '16mb' or a number of bytes`);
+    throw new TypeError(
+      `createBottleRouter: option '${option}' must be a size like '16mb' or a number of bytes`,
+    );
   }
   return bytes;
 }
@@ -44,7 +51,8 @@ function mediaType(req: Request): { type: string; charset: string | undefined } 
 }
 
 function kindOf(type: string): BodyKind | undefined {
-  if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return 'json';
+  if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json')))
+    return 'json';
   if (type === 'application/x-www-form-urlencoded') return 'form';
   return undefined;
 }
