@@ -44,6 +44,9 @@ const jsonish: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 60, max: 70 }).map((n) => nest(n)) },
 );
 
+/** 3,000 levels of arrays, spliced into the JSON text (a value that deep would overflow the generators). */
+const deepText = `${'['.repeat(3_000)}${']'.repeat(3_000)}`;
+
 function nest(levels: number): unknown {
   let value: unknown = 0;
   for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { v: value };
@@ -252,6 +255,14 @@ export function encodeBody(
   switch (request.form) {
     case 'json':
       return { headers: type, body: json };
+    case 'deep': {
+      // In place of a parameter set or a result when the body has one, else the whole body.
+      const text = json.toString();
+      const spliced = /"(params|result)":/.test(text)
+        ? text.replace(/"(params|result)":/, `"$1":{"d":${deepText}},"_":`)
+        : deepText;
+      return { headers: type, body: Buffer.from(spliced) };
+    }
     case 'truncated':
       return {
         headers: type,

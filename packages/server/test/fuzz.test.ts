@@ -19,7 +19,7 @@ import { call, quietLogger } from './helpers.js';
 import { type RawReply, raw } from './raw-http.js';
 import { routeTable } from './route-table.js';
 
-const requests = Number(process.env['BOTTLE_FUZZ_REQUESTS'] ?? 600);
+const requests = Number(process.env['BOTTLE_FUZZ_REQUESTS'] ?? 400);
 const seed =
   process.env['BOTTLE_FUZZ_SEED'] === undefined ? undefined : Number(process.env['BOTTLE_FUZZ_SEED']);
 const BATCH = 8;
