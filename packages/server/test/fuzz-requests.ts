@@ -128,6 +128,7 @@ export interface FuzzRequest {
   /** How the body is sent. */
   form:
     | 'json'
+    | 'deep'
     | 'truncated'
     | 'bytes'
     | 'gzip'
@@ -204,6 +205,7 @@ export function fuzzRequest(routes: RouteSample[]): fc.Arbitrary<FuzzRequest> {
         {
           weight: 1,
           arbitrary: fc.constantFrom(
+            'deep',
             'truncated',
             'bytes',
             'gzip',

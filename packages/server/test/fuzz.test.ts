@@ -5,9 +5,6 @@
  * status; afterwards the store is consistent. `BOTTLE_FUZZ_REQUESTS` sets the number of requests
  * per server (`pnpm fuzz` runs 50,000 on each, 10^5 in all); `BOTTLE_FUZZ_SEED` replays a run.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ErrorCode, errorCatalog, taskKey } from '@bottle/protocol';
 import { type BottleRouter, createBottleRouter, SqliteStore, startBottleServer } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
@@ -16,10 +13,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeBody, type FuzzRequest, fuzzRequest, type Pick, resolvePicks } from './fuzz-requests.js';
 import { call, quietLogger } from './helpers.js';
+import { serveMounted } from './mount.js';
 import { type RawReply, raw } from './raw-http.js';
 import { routeTable } from './route-table.js';
 
-const requests = Number(process.env['BOTTLE_FUZZ_REQUESTS'] ?? 400);
+const requests = Number(process.env['BOTTLE_FUZZ_REQUESTS'] ?? 300);
 const seed =
   process.env['BOTTLE_FUZZ_SEED'] === undefined ? undefined : Number(process.env['BOTTLE_FUZZ_SEED']);
 const BATCH = 8;
@@ -67,34 +65,17 @@ async function mounted(): Promise<Target> {
   app.get('/app', (_req, res) => {
     res.json({ app: true });
   });
-  app.use('/under/here', router);
-  return listen(app, router, '/under/here', 'tok', async () => {
-    await store.close();
-    dir.remove();
-  });
-}
-
-async function listen(
-  app: express.Express,
-  router: BottleRouter,
-  prefix: string,
-  token: string,
-  close: () => Promise<void>,
-): Promise<Target> {
-  const server = createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    await router.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await close();
-  });
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`,
-    token,
+  const served = await serveMounted(
     router,
-    mounted: true,
-  };
+    '/under/here',
+    async () => {
+      await store.close();
+      dir.remove();
+    },
+    app,
+  );
+  cleanups.push(() => served.close());
+  return { base: served.base, token: 'tok', router, mounted: true };
 }
 
 /** What the valid flow had acknowledged. */

@@ -1,10 +1,7 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type BottleRouter, createBottleRouter, SqliteStore } from '@bottle/server';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quietLogger, startTestServer } from './helpers.js';
+import { serveMounted } from './mount.js';
 import { codeOf, raw } from './raw-http.js';
 import { routeTable } from './route-table.js';
 
@@ -52,16 +49,8 @@ describe('the token on every route, enumerated from the router', () => {
   it('mounted under a prefix in an application', async () => {
     const store = new SqliteStore(':memory:');
     const router = createBottleRouter({ store, logger: quietLogger, token: 's3cret' });
-    const app = express();
-    app.use('/deep/bottle', router);
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(async () => {
-      await router.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await store.close();
-    });
-    await checkEveryRoute(`http://127.0.0.1:${(server.address() as AddressInfo).port}/deep/bottle`, router);
+    const mounted = await serveMounted(router, '/deep/bottle', () => store.close());
+    cleanups.push(() => mounted.close());
+    await checkEveryRoute(mounted.base, router);
   });
 });

@@ -7,19 +7,36 @@
  */
 import type { ClaimedTask, ClaimRequest } from '@bottle/protocol';
 import type { OpContext } from './_context.js';
+import type { TaskRow } from './_rows.js';
 
-interface GrantedRow {
-  seq: number;
-  key: string;
-  task: string;
-  params: string;
-  params_hash: string;
-  scan: string;
-  timeout_ms: number | null;
+/** A task row with the attempt and lease that the claim granted. */
+interface GrantedRow
+  extends Pick<TaskRow, 'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'> {
   attempt: number;
   lease_token: string;
   /** 1 while the task is still running under this attempt's lease. */
   held: number;
+}
+
+/** The wire form of one leased task. */
+export function toClaimedTask(
+  row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'>,
+  attempt: number,
+  leaseToken: string,
+  leaseExpiresAt: number,
+): ClaimedTask {
+  const claimed: ClaimedTask = {
+    key: row.key,
+    task: row.task,
+    params: JSON.parse(row.params) as ClaimedTask['params'],
+    paramsHash: row.params_hash,
+    scan: row.scan,
+    attempt,
+    leaseToken,
+    leaseExpiresAt,
+  };
+  if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
+  return claimed;
 }
 
 const SELECT_GRANTED = `SELECT t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.timeout_ms, a.attempt,
@@ -37,17 +54,6 @@ export function repeatClaim(ctx: OpContext, request: ClaimRequest): ClaimedTask[
     .filter((row) => row.held === 1)
     .map((row) => {
       renew.run(leaseExpiresAt, ctx.now, row.seq);
-      const claimed: ClaimedTask = {
-        key: row.key,
-        task: row.task,
-        params: JSON.parse(row.params) as ClaimedTask['params'],
-        paramsHash: row.params_hash,
-        scan: row.scan,
-        attempt: row.attempt,
-        leaseToken: row.lease_token,
-        leaseExpiresAt,
-      };
-      if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-      return claimed;
+      return toClaimedTask(row, row.attempt, row.lease_token, leaseExpiresAt);
     });
 }

@@ -4,7 +4,7 @@ import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
 import { type TaskRow, toLegacyTask } from './_rows.js';
-import { repeatClaim } from './claim-repeat.js';
+import { repeatClaim, toClaimedTask } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
 
 /** The columns SELECT_READY reads. */
@@ -74,18 +74,7 @@ export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
       'running',
       request.claimId,
     );
-    const claimed: ClaimedTask = {
-      key: row.key,
-      task: row.task,
-      params: JSON.parse(row.params) as ClaimedTask['params'],
-      paramsHash: row.params_hash,
-      scan: row.scan,
-      attempt,
-      leaseToken,
-      leaseExpiresAt,
-    };
-    if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-    return claimed;
+    return toClaimedTask(row, attempt, leaseToken, leaseExpiresAt);
   });
 }
 
