@@ -21,6 +21,8 @@ const WORKERS = 4;
 // Longer than any outage: a lease must never expire here, so every attempt is one a worker got.
 const LEASE_MS = 60_000;
 const fixture = join(packageDir, 'test', 'fixtures', 'server-child.mjs');
+/** Generous: a loaded machine restarts a server in seconds, and nothing here measures time. */
+const budget = 90_000 + kills * 20_000 + taskCount * 40;
 
 beforeAll(ensureBuilt, 120_000);
 
@@ -59,6 +61,7 @@ describe('chaos: kill -9 of the server during a sweep', () => {
   it(
     `loses nothing, runs each task once and charges no undelivered attempt (${kills} kills)`,
     async () => {
+      const deadline = Date.now() + budget - 30_000;
       const dir = makeTempDir('bottle-chaos-');
       const db = join(dir.path, 'bottle.db');
       const port = await freePort();
@@ -118,13 +121,24 @@ describe('chaos: kill -9 of the server during a sweep', () => {
       };
 
       const sweep = Promise.all([submitter(), ...Array.from({ length: WORKERS }, (_, i) => worker(`w${i}`))]);
-      await killer();
+      // A failed assertion in the sweep ends the test at once, instead of waiting for the end.
+      const broken = sweep.then(() => new Promise<never>(() => {}));
+      await Promise.race([killer(), broken]);
       // After the last kill, the sweep runs to its end.
-      for (;;) {
-        const scan = await until(() => url, '/v1/scans/chaos', undefined);
-        if (scan.status === 200 && scan.body.counts.done === taskCount) break;
-        await sleep(100);
-      }
+      const allDone = async () => {
+        for (;;) {
+          const scan = await until(() => url, '/v1/scans/chaos', undefined);
+          if (scan.status === 200 && scan.body.counts.done === taskCount) return;
+          if (Date.now() > deadline) {
+            throw new Error(
+              `the sweep did not end: ${JSON.stringify(scan.body)}, ${acknowledged.size} acknowledged, ` +
+                `${received.size} leases received, ${accepted.size} accepted, refused ${refused.length}`,
+            );
+          }
+          await sleep(100);
+        }
+      };
+      await Promise.race([allDone(), broken]);
       finished = true;
       await sweep;
 
@@ -154,6 +168,6 @@ describe('chaos: kill -9 of the server during a sweep', () => {
       await child?.kill9();
       dir.remove();
     },
-    60_000 + kills * 20_000,
+    budget,
   );
 });
