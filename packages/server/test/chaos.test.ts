@@ -48,11 +48,20 @@ async function send(url: string, path: string, body: unknown): Promise<any> {
   }
 }
 
+/** Requests repeated after a failed exchange, by route: what the kills cost the clients. */
+const repeats: Record<string, number> = {};
+
 /** Repeats the very same request until it is answered: what the retry contract asks of clients. */
 async function until(url: () => string, path: string, body: unknown): Promise<any> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     const reply = await send(url(), path, body);
-    if (reply !== undefined) return reply;
+    if (reply !== undefined) {
+      if (tries > 0) {
+        const route = path.replace(/[0-9a-f]{64}/, ':key');
+        repeats[route] = (repeats[route] ?? 0) + 1;
+      }
+      return reply;
+    }
     await sleep(20 + Math.random() * 50);
   }
 }
@@ -165,6 +174,10 @@ describe('chaos: kill -9 of the server during a sweep', () => {
         expect(accepted.get(key), key).toBeGreaterThanOrEqual(1);
       }
       expect(attemptsSeen).toBe(taskCount);
+      if (process.env['BOTTLE_CHAOS_KILLS']) {
+        const summary = { kills, tasks: taskCount, workers: WORKERS, repeatedRequests: repeats };
+        process.stdout.write(`chaos: ${JSON.stringify(summary)}\n`);
+      }
       await child?.kill9();
       dir.remove();
     },
