@@ -195,3 +195,14 @@ describe('OPTIONS', () => {
     expect([unknown.status, codeOf(unknown)]).toEqual([404, 'ERR_NOT_FOUND']);
   });
 });
+
+describe('the 2013 client', () => {
+  it('has its form body read under a JSON Content-Type on POST /tasks, as its server did', async () => {
+    const data = encodeURIComponent(JSON.stringify([{ old: 1 }, { old: 2 }]));
+    const reply = await post('/tasks', `data=${data}`);
+    expect([reply.status, reply.json]).toEqual([200, { created: 2, existing: 0, requeued: 0 }]);
+    // Only there: the /v1 routes take JSON.
+    const v1 = await post('/v1/tasks', `data=${data}`);
+    expect([v1.status, codeOf(v1)]).toEqual([400, 'ERR_BAD_REQUEST']);
+  });
+});
