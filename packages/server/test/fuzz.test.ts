@@ -156,19 +156,26 @@ async function listAll(target: Target): Promise<Map<string, Record<string, unkno
   const all = new Map<string, Record<string, unknown>>();
   let cursor: string | null = null;
   do {
-    const page: { body: { tasks: Record<string, unknown>[]; nextCursor: string | null } } = await call(
-      target.base,
-      'GET',
-      `/v1/tasks?limit=10000${cursor ? `&cursor=${cursor}` : ''}`,
-      undefined,
-      {
-        token: target.token,
-      },
-    );
-    for (const t of page.body.tasks) all.set(t['key'] as string, t);
-    cursor = page.body.nextCursor;
+    const page = (await get(target, `/v1/tasks?limit=10000${cursor ? `&cursor=${cursor}` : ''}`)) as {
+      tasks: Record<string, unknown>[];
+      nextCursor: string | null;
+    };
+    for (const t of page.tasks) all.set(t['key'] as string, t);
+    cursor = page.nextCursor;
   } while (cursor);
   return all;
+}
+
+/**
+ * A read on a fresh connection: the checks block the event loop for seconds, long enough for the
+ * server to close a pooled keep-alive connection just as it is reused.
+ */
+async function get(target: Target, path: string): Promise<unknown> {
+  const reply = await raw(target.base, 'GET', path, {
+    headers: target.token ? { authorization: `Bearer ${target.token}` } : {},
+  });
+  expect(reply.status, `GET ${path}: ${reply.text.slice(0, 200)}`).toBe(200);
+  return reply.json;
 }
 
 async function checkStore(target: Target, ledger: Ledger): Promise<void> {
@@ -188,12 +195,13 @@ async function checkStore(target: Target, ledger: Ledger): Promise<void> {
       expect(t['leaseExpiresAt'], `${t['key']} ${t['state']} with a lease`).toBe(null);
   }
   // Counts agree across the listing routes.
-  const scans = (await call(target.base, 'GET', '/v1/scans', undefined, { token: target.token })).body
-    .scans as {
-    name: string;
-    total: number;
-    counts: Record<string, number>;
-  }[];
+  const { scans } = (await get(target, '/v1/scans')) as {
+    scans: {
+      name: string;
+      total: number;
+      counts: Record<string, number>;
+    }[];
+  };
   for (const scan of scans) {
     const mine = [...tasks.values()].filter((t) => t['scan'] === scan.name);
     expect(scan.total, scan.name).toBe(mine.length);
@@ -208,8 +216,8 @@ async function checkStore(target: Target, ledger: Ledger): Promise<void> {
   expect(scans.reduce((sum, s) => sum + s.total, 0)).toBe(tasks.size);
   // Exactly one completion recorded per done task (a sample of the flow's).
   for (const key of [...ledger.done].slice(0, 50)) {
-    const detail = await call(target.base, 'GET', `/v1/tasks/${key}`, undefined, { token: target.token });
-    const done = (detail.body.attempts as { outcome: string }[]).filter((a) => a.outcome === 'done');
+    const detail = (await get(target, `/v1/tasks/${key}`)) as { attempts: { outcome: string }[] };
+    const done = detail.attempts.filter((a) => a.outcome === 'done');
     expect(done.length, key).toBe(1);
   }
 }
