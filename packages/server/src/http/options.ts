@@ -24,7 +24,7 @@ export interface BottleRouterOptions {
   heartbeatMs?: number;
   /** How often expired leases are swept back into the queue (claims also sweep). */
   expiryCheckMs?: number;
-  /** Largest request body, as express.json takes it ('16mb', or bytes). */
+  /** Largest request body, counted after decompression: '512kb', '16mb' or a number of bytes. */
   bodyLimit?: string | number;
   /** Longest a claim may wait for work, whatever `waitMs` it asks. */
   maxClaimWaitMs?: number;

@@ -4,12 +4,14 @@ import { BottleError, type SubmitResponse, submitRequestSchema } from '@bottle/p
 import express from 'express';
 import { recoverGatherDir } from '../gather/recover.js';
 import type { Store } from '../store.js';
+import { answerOptions } from './allow.js';
 import { bearerAuth } from './auth.js';
+import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound, parseWith } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
-import { legacyBody, mountLegacyRoutes } from './routes-legacy.js';
+import { mountLegacyRoutes } from './routes-legacy.js';
 import { mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -33,6 +35,7 @@ const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload']
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
+  const bodyLimit = parseByteSize(resolved.bodyLimit);
   const { store, logger } = resolved;
   const notifier = new ClaimNotifier(store, (error) => {
     if (!closing)
@@ -51,6 +54,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     );
   });
   if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
+  router.use(answerOptions(router));
   const context = { options: resolved, notifier };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
@@ -69,12 +73,14 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   });
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
-  router.use('/v1', express.json({ limit: resolved.bodyLimit }));
-  router.post('/tasks', legacyBody(resolved.bodyLimit));
+  router.use('/v1', bodyParser(bodyLimit, ['json']));
+  router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
   router.use('/v1', notFound);
+  // A wrong method on a path of its own is answered here, in JSON, not left to the host application.
+  router.all(['/healthz', '/task', '/tasks', '/alltasks'], notFound);
   router.use(errorHandler(logger));
 
   // Leases also expire at claim time; the timer frees them when no one claims, and wakes waiters.

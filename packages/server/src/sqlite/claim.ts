@@ -4,6 +4,7 @@ import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from './_rows.js';
+import { repeatClaim } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
 
 /** The columns SELECT_READY reads. */
@@ -22,6 +23,7 @@ function lease(
   workerId: string,
   host: string,
   state: 'running' | 'delivered',
+  claimId: string | null = null,
 ) {
   const attempt = row.attempt_count + 1;
   const leaseToken = randomUUID();
@@ -47,10 +49,11 @@ function lease(
     );
   ctx
     .stmt(
-      `INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at,
+                             claim_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(row.seq, attempt, workerId, host, leaseToken, state, ctx.now, running ? null : ctx.now);
+    .run(row.seq, attempt, workerId, host, leaseToken, state, ctx.now, running ? null : ctx.now, claimId);
   return { attempt, leaseToken, leaseExpiresAt };
 }
 
@@ -70,9 +73,14 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
       heard.add(request.workerId);
       touchWorker(ctx, request.workerId, request.host);
     }
+    // A claim repeated after a network error gets the leases its first answer carried, no new ones.
+    const repeated = request.claimId === undefined ? undefined : repeatClaim(ctx, request);
+    if (repeated) return repeated;
     const mine = rows.slice(next, next + request.max);
     next += mine.length;
-    return mine.map((row) => toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running')));
+    return mine.map((row) =>
+      toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running', request.claimId)),
+    );
   });
 }
 

@@ -42,6 +42,8 @@ export function report(
     }
     const check = checkLease(ctx, item.key, item.leaseToken, workerId);
     if (!check.valid) {
+      // A resend of what this lease already recorded (its answer was lost): the same success again.
+      if (check.row && alreadyRecorded(ctx, check.row.seq, item)) return { key: item.key, ok: true };
       return { key: item.key, ok: false, error: { code: check.error.code, message: check.error.message } };
     }
     if (item.outcome === 'done' && ctx.policy.requireUpload && check.row.upload_lease !== item.leaseToken) {
@@ -53,6 +55,13 @@ export function report(
     apply(ctx, item, check.row);
     return { key: item.key, ok: true };
   });
+}
+
+function alreadyRecorded(ctx: OpContext, seq: number, item: Report): boolean {
+  const attempt = ctx
+    .stmt('SELECT outcome FROM attempts WHERE task_seq = ? AND lease_token = ?')
+    .get(seq, item.leaseToken) as { outcome: string } | undefined;
+  return attempt?.outcome === item.outcome;
 }
 
 function apply(ctx: OpContext, item: Report, row: LeaseRow): void {
