@@ -286,6 +286,18 @@ export const scanInfoSchema = z.object({
   counts: stateCountsSchema,
   /** Attempts whose lease expired: many means a sick machine. */
   lostAttempts: z.int().min(0),
+  /**
+   * Tasks that finished (done, or failed for good) during the last `windowMs` before `at`: the
+   * scan's recent rate. Absent from stores that do not keep it.
+   */
+  recent: z
+    .object({ done: z.int().min(0), failed: z.int().min(0), windowMs: z.int().min(1), at: z.int() })
+    .optional(),
+  /** The running task that started first, or null when none runs. Absent from stores that do not keep it. */
+  oldestRunning: z
+    .object({ key: hashSchema, startedAt: z.int(), workerId: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
 

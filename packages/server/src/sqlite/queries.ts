@@ -1,14 +1,10 @@
-/** The read side: tasks (filtered, paginated), one task's history, scans with counts, workers. */
+/** The read side: tasks (filtered, paginated), one task's history, workers (scans: scans.ts). */
 import {
   BottleError,
   type LegacyTask,
-  type ListScansResponse,
   type ListTasksResponse,
   type ListWorkersResponse,
-  type ScanInfo,
-  type StateCounts,
   type TaskDetailResponse,
-  taskStates,
 } from '@bottle/protocol';
 import type { ListTasksFilter } from '../store.js';
 import type { SqlContext } from './_context.js';
@@ -51,54 +47,6 @@ export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
     )
     .all(row.seq) as AttemptRow[];
   return { task: toTaskInfo(row), attempts: attempts.map(toAttemptInfo) };
-}
-
-interface ScanRow {
-  name: string;
-  created_at: number;
-  lost_attempts: number;
-}
-
-function emptyCounts(): StateCounts {
-  return Object.fromEntries(taskStates.map((state) => [state, 0])) as StateCounts;
-}
-
-function scanInfo(row: ScanRow, counts: StateCounts): ScanInfo {
-  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-  return { name: row.name, createdAt: row.created_at, total, counts, lostAttempts: row.lost_attempts };
-}
-
-export function listScans(ctx: SqlContext): ListScansResponse {
-  const scans = ctx
-    .stmt('SELECT name, created_at, lost_attempts FROM scans ORDER BY created_at, name')
-    .all() as ScanRow[];
-  const counts = new Map(scans.map((scan) => [scan.name, emptyCounts()]));
-  // The covering index (scan, state, seq) answers this without reading the tasks themselves.
-  const rows = ctx.stmt('SELECT scan, state, count(*) AS n FROM tasks GROUP BY scan, state').all() as {
-    scan: string;
-    state: keyof StateCounts;
-    n: number;
-  }[];
-  for (const row of rows) {
-    const scanCounts = counts.get(row.scan);
-    if (scanCounts) scanCounts[row.state] = row.n;
-  }
-  return { scans: scans.map((scan) => scanInfo(scan, counts.get(scan.name)!)) };
-}
-
-export function getScan(ctx: SqlContext, name: string): ScanInfo {
-  const scan = ctx.stmt('SELECT name, created_at, lost_attempts FROM scans WHERE name = ?').get(name) as
-    | ScanRow
-    | undefined;
-  if (!scan)
-    throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
-  const counts = emptyCounts();
-  const rows = ctx.stmt('SELECT state, count(*) AS n FROM tasks WHERE scan = ? GROUP BY state').all(name) as {
-    state: keyof StateCounts;
-    n: number;
-  }[];
-  for (const row of rows) counts[row.state] = row.n;
-  return scanInfo(scan, counts);
 }
 
 export function listWorkers(ctx: SqlContext): ListWorkersResponse {

@@ -35,8 +35,9 @@ import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
-import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
+import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
+import { getScan, listScans } from './scans.js';
 import { migrate } from './schema.js';
 import { prepareSubmit, submitPrepared } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
@@ -180,11 +181,11 @@ export class SqliteStore implements Store {
   }
 
   async listScans(): Promise<ListScansResponse> {
-    return this.read((ctx) => listScans(ctx));
+    return this.read((ctx) => listScans(ctx, Date.now()));
   }
 
   async getScan(name: string): Promise<ScanInfo> {
-    return this.read((ctx) => getScan(ctx, name));
+    return this.read((ctx) => getScan(ctx, name, Date.now()));
   }
 
   async listWorkers(): Promise<ListWorkersResponse> {
