@@ -48,7 +48,7 @@ async function median(fn) {
 async function claimComplete(store, total) {
   const started = performance.now();
   for (let done = 0; done < total; done += BATCH) {
-    const claimed = await store.claim({ workerId: 'bench', host: 'bench', max: BATCH });
+    const claimed = await store.claim({ workerId: 'bench', host: 'bench', max: BATCH, waitMs: 0 });
     await store.report(
       'bench',
       claimed.map((t, i) =>
@@ -64,7 +64,9 @@ async function claimComplete(store, total) {
 async function throughput(name, dropTriggers) {
   const store = new SqliteStore(join(dir, `${name}.db`));
   if (dropTriggers) {
-    for (const { name: trigger } of store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()) {
+    for (const { name: trigger } of store.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+      .all()) {
       store.db.exec(`DROP TRIGGER ${trigger}`);
     }
   }
@@ -81,9 +83,11 @@ console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.ver
 
 const path = join(dir, 'big.db');
 const store = new SqliteStore(path);
-let started = performance.now();
+const started = performance.now();
 await fill(store, BIG);
-console.log(`filled ${BIG} tasks in ${SCANS} scans in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `filled ${BIG} tasks in ${SCANS} scans in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 await claimComplete(store, quick ? 10_000 : 50_000);
 await store.claim({ workerId: 'holder', host: 'h', max: 200 });
 await store.close();
@@ -118,11 +122,15 @@ for (let round = 0; round < 3; round++) {
     best.completeRate = Math.max(best.completeRate, rates.completeRate);
   }
 }
-console.log(`\ntrigger cost: ${THROUGHPUT} tasks submitted, then claimed and reported in batches of ${BATCH} (tasks/s, best of 3 interleaved rounds)`);
+console.log(
+  `\ntrigger cost: ${THROUGHPUT} tasks submitted, then claimed and reported in batches of ${BATCH} (tasks/s, best of 3 interleaved rounds)`,
+);
 console.log('| store | submit | claim+report |');
 console.log('|---|---|---|');
 console.log(`| triggers dropped | ${without.submitRate.toFixed(0)} | ${without.completeRate.toFixed(0)} |`);
-console.log(`| with triggers | ${withTriggers.submitRate.toFixed(0)} | ${withTriggers.completeRate.toFixed(0)} |`);
+console.log(
+  `| with triggers | ${withTriggers.submitRate.toFixed(0)} | ${withTriggers.completeRate.toFixed(0)} |`,
+);
 console.log(
   `| ratio with / dropped | ${(withTriggers.submitRate / without.submitRate).toFixed(2)} | ${(withTriggers.completeRate / without.completeRate).toFixed(2)} |`,
 );

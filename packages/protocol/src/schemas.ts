@@ -311,6 +311,11 @@ export const workerInfoSchema = z.object({
   lastSeen: z.int(),
   /** Tasks this worker holds a lease on now. */
   running: z.int().min(0),
+  /**
+   * `alive`: heard from lately; `stale`: silent while holding leases (they will expire); `stopped`:
+   * silent, holding nothing. Set by the server from the worker's last contact.
+   */
+  state: z.enum(['alive', 'stale', 'stopped']).optional(),
 });
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 

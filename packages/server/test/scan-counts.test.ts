@@ -46,7 +46,7 @@ describe('scan counts kept by triggers', () => {
     await store.submit({ scan: 'a', tasks: specs(30) });
     await store.submit({ scan: 'b', tasks: specs(10, {}, 'examples/other.task') });
     expect(await kept(store)).toEqual(truth(store.db));
-    const claimed = await store.claim({ workerId: 'w1', host: 'h', max: 20 });
+    const claimed = await store.claim({ workerId: 'w1', host: 'h', max: 20, waitMs: 0 });
     const reports = claimed.map((task, i) => {
       const { key, leaseToken } = task;
       if (i % 4 === 0) return { outcome: 'done' as const, key, leaseToken, result: { i } };
@@ -74,13 +74,19 @@ describe('scan counts kept by triggers', () => {
   it('count finished tasks by minute, with failures apart from successes', async () => {
     const store = new SqliteStore(tempDb(), { retryBackoffMs: 0, maxAttempts: 1 });
     await store.submit({ scan: 'a', tasks: specs(6) });
-    const claimed = await store.claim({ workerId: 'w1', host: 'h', max: 6 });
+    const claimed = await store.claim({ workerId: 'w1', host: 'h', max: 6, waitMs: 0 });
     await store.report(
       'w1',
       claimed.map((task, i) =>
         i < 4
           ? { outcome: 'done' as const, key: task.key, leaseToken: task.leaseToken }
-          : { outcome: 'failed' as const, key: task.key, leaseToken: task.leaseToken, error: 'x', retryable: true },
+          : {
+              outcome: 'failed' as const,
+              key: task.key,
+              leaseToken: task.leaseToken,
+              error: 'x',
+              retryable: true,
+            },
       ),
     );
     const scan = await store.getScan('a');
@@ -96,10 +102,14 @@ describe('scan counts kept by triggers', () => {
   it('name the oldest running task of each scan', async () => {
     const store = new SqliteStore(tempDb());
     await store.submit({ scan: 'a', tasks: specs(3) });
-    const [first] = await store.claim({ workerId: 'w1', host: 'h', max: 1 });
+    const [first] = await store.claim({ workerId: 'w1', host: 'h', max: 1, waitMs: 0 });
     store.db.prepare('UPDATE tasks SET started_at = 1000 WHERE key = ?').run(first!.key);
-    await store.claim({ workerId: 'w2', host: 'h', max: 1 });
-    expect((await store.getScan('a')).oldestRunning).toEqual({ key: first!.key, startedAt: 1000, workerId: 'w1' });
+    await store.claim({ workerId: 'w2', host: 'h', max: 1, waitMs: 0 });
+    expect((await store.getScan('a')).oldestRunning).toEqual({
+      key: first!.key,
+      startedAt: 1000,
+      workerId: 'w1',
+    });
     await store.close();
   });
 
@@ -123,7 +133,9 @@ describe('scan counts kept by triggers', () => {
     raw.close();
     const store = new SqliteStore(path);
     expect(await kept(store)).toEqual(before);
-    const minutes = store.db.prepare('SELECT sum(done) AS done, sum(failed) AS failed FROM scan_minutes').get();
+    const minutes = store.db
+      .prepare('SELECT sum(done) AS done, sum(failed) AS failed FROM scan_minutes')
+      .get();
     expect(minutes).toEqual({ done: 20, failed: 10 });
     await store.close();
   });

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { startBottleServer } from '@bottle/server';
+import { Writable } from 'node:stream';
+import { createEventLog, logLevels, startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
-import { type CliContext, contextLogger } from '../_context.js';
+import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { DEFAULT_PORT, positiveInt, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
@@ -42,6 +43,16 @@ export function serverOptions<T>(yargs: Argv<T>) {
       type: 'string',
       description: 'Largest output of one task, e.g. 500MB, 2GiB (default 1GiB)',
     })
+    .option('log-format', {
+      choices: ['auto', 'pretty', 'json'] as const,
+      default: 'auto' as const,
+      description: 'Event log on stderr: readable lines, or JSON lines (auto: pretty on a terminal)',
+    })
+    .option('log-level', {
+      choices: logLevels,
+      default: 'info' as const,
+      description: 'Lowest level of the event log',
+    })
     .option('rerun', {
       type: 'boolean',
       default: false,
@@ -55,7 +66,19 @@ export function serverOptions<T>(yargs: Argv<T>) {
 type ServerArgs = Awaited<ReturnType<ReturnType<typeof serverOptions>['parseAsync']>>;
 
 export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
-  const logger = contextLogger(context, PROGRAM);
+  const format = argv['log-format'] === 'auto' ? (context.isTTY ? 'pretty' : 'json') : argv['log-format'];
+  const log = createEventLog({
+    format,
+    level: argv['log-level'],
+    colorize: context.isTTY && context.env.NO_COLOR === undefined,
+    destination: new Writable({
+      write(chunk, _encoding, callback) {
+        context.stderr(String(chunk));
+        callback();
+      },
+    }),
+  });
+  const { logger } = log;
   const leaseSeconds = argv.lease;
   if (leaseSeconds !== undefined && !(leaseSeconds > 0))
     throw new UsageError('--lease must be a positive number');
@@ -77,7 +100,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
       : {}),
     ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
     ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
-    logger,
+    ...log,
   });
   let removeHandlers = () => {};
   const stopping = new Promise<void>((resolve) => {

@@ -86,7 +86,9 @@ export function renderScan(scan: ScanInfo, options: RenderOptions): string {
   if (isFinished(scan)) fields.push('finished');
   else if (rate !== null) {
     fields.push(rate >= 10 ? `${rate.toFixed(0)}/s` : `${(rate * 60).toFixed(1)}/min`);
-    fields.push(rate > 0 ? `ETA ${formatDuration(((counts.queued + counts.running) / rate) * 1000)}` : 'ETA ?');
+    fields.push(
+      rate > 0 ? `ETA ${formatDuration(((counts.queued + counts.running) / rate) * 1000)}` : 'ETA ?',
+    );
   }
   if (scan.oldestRunning && scan.recent) {
     const age = formatDuration(scan.recent.at - scan.oldestRunning.startedAt);

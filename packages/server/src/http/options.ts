@@ -1,6 +1,8 @@
 /** The router's options: one interface, one defaults object, validated once. */
 import createDebug from 'debug';
 import { version } from '../_version.js';
+import { eventsToLogger } from '../events/describe.js';
+import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
 import type { QueuePolicy, Store } from '../store.js';
 
@@ -44,6 +46,17 @@ export interface BottleRouterOptions {
   gatherDir?: string | undefined;
   /** Largest output archive of one task, in bytes (`--max-upload`; default 1 GiB). */
   maxUploadBytes?: number;
+  /**
+   * Told of each event worth a log line (workers joining and leaving, failures, lost leases, refused
+   * tokens, scans submitted and finished): `createEventLog().onEvent` writes them with pino.
+   * Default: one line each to `logger`.
+   */
+  onEvent?: ServerEventListener | undefined;
+  /**
+   * A worker not heard from for this long is `stale` (holding leases) or `stopped` (holding none).
+   * Default: `maxClaimWaitMs` + 2 heartbeats, since an idle worker is heard from at each claim.
+   */
+  staleWorkerMs?: number | undefined;
 }
 
 const debug = createDebug('bottle:server');
@@ -76,10 +89,17 @@ export const routerDefaults = {
   version,
   gatherDir: undefined,
   maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
-} satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs' | 'gatherDir'> & {
+  onEvent: undefined,
+  staleWorkerMs: undefined,
+} satisfies Omit<
+  Required<BottleRouterOptions>,
+  'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs'
+> & {
   token: undefined;
   heartbeatMs: undefined;
   gatherDir: undefined;
+  onEvent: undefined;
+  staleWorkerMs: undefined;
 };
 
 export interface ResolvedRouterOptions extends QueuePolicy {
@@ -94,6 +114,9 @@ export interface ResolvedRouterOptions extends QueuePolicy {
   version: string;
   gatherDir: string | undefined;
   maxUploadBytes: number;
+  /** Never throws: listeners' errors are dropped. */
+  onEvent: ServerEventListener;
+  staleWorkerMs: number;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -151,6 +174,10 @@ export function resolveRouterOptions(
       `${who}: option 'maxUploadBytes' must be a positive integer, got ${String(maxUploadBytes)}`,
     );
   }
+  if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
+    throw new TypeError(`${who}: option 'onEvent' must be a function when set`);
+  }
+  const maxClaimWaitMs = positive('maxClaimWaitMs', merged.maxClaimWaitMs);
   return {
     store,
     token: merged.token,
@@ -161,11 +188,13 @@ export function resolveRouterOptions(
     maxRetryBackoffMs: positive('maxRetryBackoffMs', merged.maxRetryBackoffMs),
     expiryCheckMs: positive('expiryCheckMs', merged.expiryCheckMs),
     bodyLimit: merged.bodyLimit,
-    maxClaimWaitMs: positive('maxClaimWaitMs', merged.maxClaimWaitMs),
+    maxClaimWaitMs,
     legacyListLimit: positive('legacyListLimit', merged.legacyListLimit),
     logger,
     version: merged.version,
     gatherDir: merged.gatherDir,
     maxUploadBytes,
+    onEvent: eventFanOut([merged.onEvent ?? eventsToLogger(logger)]),
+    staleWorkerMs: positive('staleWorkerMs', merged.staleWorkerMs ?? maxClaimWaitMs + 2 * heartbeatMs),
   };
 }

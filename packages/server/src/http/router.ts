@@ -2,9 +2,11 @@
 import { mkdir } from 'node:fs/promises';
 import { BottleError } from '@bottle/protocol';
 import express from 'express';
+import { ProgressMonitor } from '../events/monitor.js';
+import { observeStore } from '../events/observe-store.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import type { Store } from '../store.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, emitTokenRefused } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
@@ -21,12 +23,26 @@ export interface BottleRouter extends express.Router {
   close(): Promise<void>;
 }
 
+/** How often the scans and workers are read for events, dashboards and metrics. */
+const MONITOR_INTERVAL_MS = 1_000;
+
 /** The paths this router answers; anything else falls through to the app's own routes. */
 const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
-  const { store, logger } = resolved;
+  const { store, logger, onEvent } = resolved;
+  // The routes talk to the observed store, so that what they do is also told as events.
+  resolved.store = observeStore(store, onEvent);
+  const monitor = new ProgressMonitor({
+    store,
+    intervalMs: MONITOR_INTERVAL_MS,
+    staleWorkerMs: resolved.staleWorkerMs,
+    emit: onEvent,
+    onError: (error) => {
+      if (!closing) logger.error(`progress read failed: ${(error as Error)?.message ?? String(error)}`);
+    },
+  });
   const notifier = new ClaimNotifier();
   let closing = false;
   const router = express.Router();
@@ -36,8 +52,10 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       closing ? new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later') : undefined,
     );
   });
-  if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
-  const context = { options: resolved, notifier, isClosing: () => closing };
+  if (resolved.token !== undefined) {
+    router.use(OWN_PATHS, bearerAuth(resolved.token, emitTokenRefused(onEvent)));
+  }
+  const context = { options: resolved, notifier, monitor, isClosing: () => closing };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -83,6 +101,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       });
   }, resolved.expiryCheckMs);
   timer.unref();
+  monitor.start();
 
   return Object.assign(router, {
     store,
@@ -91,6 +110,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       clearInterval(timer);
+      monitor.stop();
       notifier.close();
     },
   }) as BottleRouter;

@@ -17,6 +17,8 @@ import {
   submitRequestSchema,
 } from '@bottle/protocol';
 import type { Request, Response, Router } from 'express';
+import type { ProgressMonitor } from '../events/monitor.js';
+import { withWorkerStates } from '../events/worker-state.js';
 import { parseWith } from './errors.js';
 import type { ClaimNotifier } from './notifier.js';
 import type { ResolvedRouterOptions } from './options.js';
@@ -24,6 +26,8 @@ import type { ResolvedRouterOptions } from './options.js';
 export interface RouteContext {
   options: ResolvedRouterOptions;
   notifier: ClaimNotifier;
+  /** The shared periodic read of scans and workers. */
+  monitor: ProgressMonitor;
   /** True once the router is closing: claims answer empty at once. */
   isClosing(): boolean;
 }
@@ -148,7 +152,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     res.json(await store.getScan(scanParam(req)));
   });
   router.get('/v1/workers', async (_req, res) => {
-    res.json(await store.listWorkers());
+    res.json(withWorkerStates(await store.listWorkers(), Date.now(), options.staleWorkerMs));
   });
   router.get(['/healthz', '/v1/healthz'], (_req, res) => {
     res.json({ ok: true, version: options.version });

@@ -2,7 +2,13 @@
  * Scans with their progress, read from the counts that triggers keep (schema migration 3): the
  * cost grows with the number of scans and running tasks, never with the number of tasks.
  */
-import { BottleError, type ListScansResponse, type ScanInfo, type StateCounts, taskStates } from '@bottle/protocol';
+import {
+  BottleError,
+  type ListScansResponse,
+  type ScanInfo,
+  type StateCounts,
+  taskStates,
+} from '@bottle/protocol';
 import type { SqlContext } from './_context.js';
 
 /** The rate window: the current minute and the four before it. */
