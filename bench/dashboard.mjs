@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { SqliteStore, startBottleServer } from '../packages/server/dist/index.js';
 
 const quick = process.argv.includes('--quick');
+// `--reads` or `--triggers` runs one half alone.
+const reads = !process.argv.includes('--triggers');
+const triggers = !process.argv.includes('--reads');
 const BIG = quick ? 100_000 : 1_000_000;
 const SCANS = 4;
 const THROUGHPUT = quick ? 20_000 : 100_000; // tasks submitted, claimed and completed per trigger measurement
@@ -81,56 +84,65 @@ async function throughput(name, dropTriggers) {
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}`);
 
-const path = join(dir, 'big.db');
-const store = new SqliteStore(path);
-const started = performance.now();
-await fill(store, BIG);
-console.log(
-  `filled ${BIG} tasks in ${SCANS} scans in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-);
-await claimComplete(store, quick ? 10_000 : 50_000);
-await store.claim({ workerId: 'holder', host: 'h', max: 200 });
-await store.close();
+if (reads) await measureReads();
+if (triggers) await measureTriggers();
 
-const server = await startBottleServer({ db: path, port: 0, logger: { info() {}, warn() {}, error() {} } });
-const kept = await median(() => server.store.listScans());
-const one = await median(() => server.store.getScan('scan-1'));
-const http = await median(async () => (await fetch(`${server.url}/v1/scans`)).json());
-const groupBy = server.store.db.prepare('SELECT scan, state, count(*) AS n FROM tasks GROUP BY scan, state');
-const old = await median(() => groupBy.all());
-await server.close();
+async function measureReads() {
+  const path = join(dir, 'big.db');
+  const store = new SqliteStore(path);
+  const started = performance.now();
+  await fill(store, BIG);
+  console.log(
+    `filled ${BIG} tasks in ${SCANS} scans in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  await claimComplete(store, quick ? 10_000 : 50_000);
+  await store.claim({ workerId: 'holder', host: 'h', max: 200 });
+  await store.close();
 
-console.log(`\nprogress reads with ${BIG} tasks (median of ${REPEAT}, ms)`);
-console.log('| read | ms |');
-console.log('|---|---|');
-console.log(`| listScans (kept counts) | ${kept.toFixed(2)} |`);
-console.log(`| getScan (kept counts) | ${one.toFixed(2)} |`);
-console.log(`| GET /v1/scans over HTTP (client side, whole round trip) | ${http.toFixed(2)} |`);
-console.log(`| GROUP BY over tasks (the read it replaced) | ${old.toFixed(2)} |`);
-console.log(`| ratio GROUP BY / listScans | ${(old / kept).toFixed(0)} |`);
+  const server = await startBottleServer({ db: path, port: 0, logger: { info() {}, warn() {}, error() {} } });
+  const kept = await median(() => server.store.listScans());
+  const one = await median(() => server.store.getScan('scan-1'));
+  const http = await median(async () => (await fetch(`${server.url}/v1/scans`)).json());
+  const groupBy = server.store.db.prepare(
+    'SELECT scan, state, count(*) AS n FROM tasks GROUP BY scan, state',
+  );
+  const old = await median(() => groupBy.all());
+  await server.close();
 
-// Interleaved rounds, the best of each: the machine's load drifts during a run.
-const without = { submitRate: 0, completeRate: 0 };
-const withTriggers = { submitRate: 0, completeRate: 0 };
-for (let round = 0; round < 3; round++) {
-  for (const [best, drop] of [
-    [without, true],
-    [withTriggers, false],
-  ]) {
-    const rates = await throughput(`${drop ? 'without' : 'with'}-${round}`, drop);
-    best.submitRate = Math.max(best.submitRate, rates.submitRate);
-    best.completeRate = Math.max(best.completeRate, rates.completeRate);
-  }
+  console.log(`\nprogress reads with ${BIG} tasks (median of ${REPEAT}, ms)`);
+  console.log('| read | ms |');
+  console.log('|---|---|');
+  console.log(`| listScans (kept counts) | ${kept.toFixed(2)} |`);
+  console.log(`| getScan (kept counts) | ${one.toFixed(2)} |`);
+  console.log(`| GET /v1/scans over HTTP (client side, whole round trip) | ${http.toFixed(2)} |`);
+  console.log(`| GROUP BY over tasks (the read it replaced) | ${old.toFixed(2)} |`);
+  console.log(`| ratio GROUP BY / listScans | ${(old / kept).toFixed(0)} |`);
 }
-console.log(
-  `\ntrigger cost: ${THROUGHPUT} tasks submitted, then claimed and reported in batches of ${BATCH} (tasks/s, best of 3 interleaved rounds)`,
-);
-console.log('| store | submit | claim+report |');
-console.log('|---|---|---|');
-console.log(`| triggers dropped | ${without.submitRate.toFixed(0)} | ${without.completeRate.toFixed(0)} |`);
-console.log(
-  `| with triggers | ${withTriggers.submitRate.toFixed(0)} | ${withTriggers.completeRate.toFixed(0)} |`,
-);
-console.log(
-  `| ratio with / dropped | ${(withTriggers.submitRate / without.submitRate).toFixed(2)} | ${(withTriggers.completeRate / without.completeRate).toFixed(2)} |`,
-);
+
+async function measureTriggers() {
+  // Interleaved rounds, the best of each: the machine's load drifts during a run.
+  const without = { submitRate: 0, completeRate: 0 };
+  const withTriggers = { submitRate: 0, completeRate: 0 };
+  for (let round = 0; round < 3; round++) {
+    for (const [best, drop] of [
+      [without, true],
+      [withTriggers, false],
+    ]) {
+      const rates = await throughput(`${drop ? 'without' : 'with'}-${round}`, drop);
+      best.submitRate = Math.max(best.submitRate, rates.submitRate);
+      best.completeRate = Math.max(best.completeRate, rates.completeRate);
+    }
+  }
+  console.log(
+    `\ntrigger cost: ${THROUGHPUT} tasks submitted, then claimed and reported in batches of ${BATCH} (tasks/s, best of 3 interleaved rounds)`,
+  );
+  console.log('| store | submit | claim+report |');
+  console.log('|---|---|---|');
+  console.log(`| triggers dropped | ${without.submitRate.toFixed(0)} | ${without.completeRate.toFixed(0)} |`);
+  console.log(
+    `| with triggers | ${withTriggers.submitRate.toFixed(0)} | ${withTriggers.completeRate.toFixed(0)} |`,
+  );
+  console.log(
+    `| ratio with / dropped | ${(withTriggers.submitRate / without.submitRate).toFixed(2)} | ${(withTriggers.completeRate / without.completeRate).toFixed(2)} |`,
+  );
+}

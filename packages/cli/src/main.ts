@@ -5,6 +5,7 @@ import { version } from './_version.js';
 import { cancelCommand, runCancel } from './commands/cancel.js';
 import { gatherCommand, runGather } from './commands/gather.js';
 import { launchCommand, runLaunch } from './commands/launch.js';
+import { logsCommand, runLogs } from './commands/logs.js';
 import { lsCommand, runLs } from './commands/ls.js';
 import { postCommand, runPost } from './commands/post.js';
 import { rerunCommand, runRerun } from './commands/rerun.js';
@@ -60,6 +61,7 @@ function bottleCommands(base: Argv, context: CliContext, select: (run: Run) => v
     [statusCommand, runStatus],
     [lsCommand, runLs],
     [showCommand, runShow],
+    [logsCommand, runLogs],
     [cancelCommand, runCancel],
     [rerunCommand, runRerun],
     [workersCommand, runWorkers],

@@ -141,11 +141,26 @@ export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 // ---------------------------------------------------------------- report (complete, fail, release)
 
+/** Longest log tail a report carries per stream, in characters. */
+export const LOG_TAIL_MAX = 8192;
+
+/**
+ * The tail of an attempt's output, sent with its `done` or `failed` report: the last 8 KiB (8192
+ * bytes) of the task's stdout and of its stderr, decoded as UTF-8 (so at most 8192 characters
+ * each). A stream the task never wrote to is left out. The server keeps it per attempt.
+ */
+export const logTailsSchema = z.strictObject({
+  stdout: z.string().max(LOG_TAIL_MAX).optional(),
+  stderr: z.string().max(LOG_TAIL_MAX).optional(),
+});
+export type LogTails = z.infer<typeof logTailsSchema>;
+
 export const completeSchema = z.strictObject({
   outcome: z.literal('done'),
   key: hashSchema,
   leaseToken: leaseTokenSchema,
   result: jsonValueSchema.optional(),
+  logs: logTailsSchema.optional(),
 });
 export const failSchema = z.strictObject({
   outcome: z.literal('failed'),
@@ -154,6 +169,7 @@ export const failSchema = z.strictObject({
   error: z.string().max(64 * 1024),
   /** Requeue (with backoff) until the task's attempts run out; false fails it at once. */
   retryable: z.boolean(),
+  logs: logTailsSchema.optional(),
 });
 export const releaseSchema = z.strictObject({
   outcome: z.literal('released'),
@@ -321,6 +337,28 @@ export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 
 export const listWorkersResponseSchema = z.object({ workers: z.array(workerInfoSchema) });
 export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
+
+/** `GET /v1/tasks/:key/logs?attempt=N`: the log tails of one attempt (the latest by default). */
+export const taskLogsQuerySchema = z.strictObject({
+  attempt: z.coerce.number().int().min(1).optional(),
+});
+export const taskLogsResponseSchema = z.object({
+  key: hashSchema,
+  attempt: z.int().min(1),
+  /** Empty when the attempt sent none (still running, lost, or from a worker that sends no logs). */
+  stdout: z.string(),
+  stderr: z.string(),
+});
+export type TaskLogsResponse = z.infer<typeof taskLogsResponseSchema>;
+
+/**
+ * A task key, or a prefix of one of at least 8 hex characters, in the operators' routes (show,
+ * cancel, rerun, logs): the server resolves a unique prefix, and refuses an ambiguous one with
+ * `ERR_AMBIGUOUS_KEY`.
+ */
+export const keyPrefixSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8,64}$/, 'a task key or a prefix of 8+ hex digits');
 
 export const healthResponseSchema = z.object({ ok: z.literal(true), version: z.string() });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

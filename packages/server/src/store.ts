@@ -23,6 +23,7 @@ import type {
   SubmitResponse,
   TaskDetailResponse,
   TaskInfo,
+  TaskLogsResponse,
   TaskState,
 } from '@bottle/protocol';
 
@@ -103,6 +104,16 @@ export interface Store {
   listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
   /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
   getTask(key: string): Promise<TaskDetailResponse>;
+  /**
+   * The log tails an attempt's report carried (`attempt` defaults to the latest; empty strings when
+   * it carried none). `ERR_NOT_FOUND` for an unknown task or attempt.
+   */
+  getLogs(key: string, attempt?: number): Promise<TaskLogsResponse>;
+  /**
+   * The key that starts with `prefix` (8 to 64 hex digits). `ERR_NOT_FOUND` if none does,
+   * `ERR_AMBIGUOUS_KEY` if several do.
+   */
+  resolveKey(prefix: string): Promise<string>;
   listScans(): Promise<ListScansResponse>;
   /** `ERR_NOT_FOUND` if unknown. */
   getScan(name: string): Promise<ScanInfo>;

@@ -8,6 +8,7 @@ import {
   failBodySchema,
   hashSchema,
   heartbeatRequestSchema,
+  keyPrefixSchema,
   listTasksQuerySchema,
   type Report,
   releaseBodySchema,
@@ -15,6 +16,7 @@ import {
   rerunScanRequestSchema,
   scanNameSchema,
   submitRequestSchema,
+  taskLogsQuerySchema,
 } from '@bottle/protocol';
 import type { Request, Response, Router } from 'express';
 import type { ProgressMonitor } from '../events/monitor.js';
@@ -120,11 +122,14 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     await single(res, { outcome: 'released', key, ...body }, workerId);
   });
 
+  // Operators' routes take a unique key prefix too (what the worker prints).
+  const operatorKey = async (req: Request) =>
+    store.resolveKey(parseWith(keyPrefixSchema, req.params['key'], 'key') as string);
   router.post('/v1/tasks/:key/cancel', async (req, res) => {
-    res.json(await store.cancelTask(keyParam(req)));
+    res.json(await store.cancelTask(await operatorKey(req)));
   });
   router.post('/v1/tasks/:key/rerun', async (req, res) => {
-    const task = await store.rerunTask(keyParam(req));
+    const task = await store.rerunTask(await operatorKey(req));
     notifier.notify();
     res.json(task);
   });
@@ -143,7 +148,11 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     res.json(await store.listTasks(parseWith(listTasksQuerySchema, { ...req.query }, 'query')));
   });
   router.get('/v1/tasks/:key', async (req, res) => {
-    res.json(await store.getTask(keyParam(req)));
+    res.json(await store.getTask(await operatorKey(req)));
+  });
+  router.get('/v1/tasks/:key/logs', async (req, res) => {
+    const { attempt } = parseWith(taskLogsQuerySchema, { ...req.query }, 'query');
+    res.json(await store.getLogs(await operatorKey(req), attempt));
   });
   router.get('/v1/scans', async (_req, res) => {
     res.json(await store.listScans());

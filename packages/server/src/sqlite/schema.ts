@@ -138,6 +138,16 @@ export const migrations: readonly string[] = [
     UPDATE scan_counts SET n = n - 1 WHERE scan = OLD.scan AND state = OLD.state;
   END;
   `,
+  // 4: the tails of each attempt's stdout and stderr, as its done or failed report carried them.
+  `
+  CREATE TABLE attempt_logs (
+    task_seq INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    stdout TEXT NOT NULL,
+    stderr TEXT NOT NULL,
+    PRIMARY KEY (task_seq, attempt)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

@@ -20,6 +20,7 @@ import {
   type SubmitResponse,
   type TaskDetailResponse,
   type TaskInfo,
+  type TaskLogsResponse,
 } from '@bottle/protocol';
 import Database from 'better-sqlite3';
 import {
@@ -34,6 +35,7 @@ import { createSqlContext, type OpContext, type SqlContext } from './_context.js
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
+import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
@@ -138,7 +140,11 @@ export class SqliteStore implements Store {
     reports: Report[],
     policy?: Partial<QueuePolicy>,
   ): Promise<ReportResult[]> {
-    return this.write(policy, (ctx) => report(ctx, workerId, reports));
+    return this.write(policy, (ctx) => {
+      const results = report(ctx, workerId, reports);
+      saveLogs(ctx, reports, results);
+      return results;
+    });
   }
 
   async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
@@ -178,6 +184,14 @@ export class SqliteStore implements Store {
 
   async getTask(key: string): Promise<TaskDetailResponse> {
     return this.read((ctx) => getTask(ctx, key));
+  }
+
+  async getLogs(key: string, attempt?: number): Promise<TaskLogsResponse> {
+    return this.read((ctx) => getLogs(ctx, key, attempt));
+  }
+
+  async resolveKey(prefix: string): Promise<string> {
+    return this.read((ctx) => resolveKey(ctx, prefix));
   }
 
   async listScans(): Promise<ListScansResponse> {
