@@ -99,12 +99,13 @@ export class ProgressMonitor {
     const { emit } = this.#options;
     for (const scan of snapshot.scans) {
       const finished = scan.total > 0 && scan.counts.queued === 0 && scan.counts.running === 0;
-      const was = this.#finished.get(scan.name);
+      // A scan new since the last read started unfinished, whatever it is now.
+      const was = this.#finished.get(scan.name) ?? (first ? undefined : false);
       if (!first && finished && was === false) {
         emit({ type: 'scan.finished', scan: scan.name, total: scan.total, counts: scan.counts });
       }
       this.#finished.set(scan.name, finished);
-      const lost = this.#lost.get(scan.name);
+      const lost = this.#lost.get(scan.name) ?? (first ? undefined : 0);
       if (!first && lost !== undefined && scan.lostAttempts > lost) {
         emit({ type: 'lease.expired', scan: scan.name, count: scan.lostAttempts - lost });
       }

@@ -2,10 +2,11 @@
  * A Store that tells what happened through events, around any backend: workers seen for the first
  * time, submissions, failures and lost leases. The statements of the store stay as they are.
  */
+import type { StoreStats } from '../metrics/metrics.js';
 import type { Store } from '../store.js';
 import type { ServerEventListener } from './types.js';
 
-export function observeStore(store: Store, emit: ServerEventListener): Store {
+export function observeStore(store: Store, emit: ServerEventListener, stats?: StoreStats): Store {
   const known = new Set<string>();
   const seen = (workerId: string | undefined, host: string | undefined) => {
     if (workerId === undefined || known.has(workerId)) return;
@@ -22,7 +23,9 @@ export function observeStore(store: Store, emit: ServerEventListener): Store {
     },
     async claim(request, policy) {
       seen(request.workerId, request.host);
-      return store.claim(request, policy);
+      const tasks = await store.claim(request, policy);
+      stats?.claimed(tasks);
+      return tasks;
     },
     async heartbeat(request, policy) {
       seen(request.workerId, request.host);
@@ -40,7 +43,10 @@ export function observeStore(store: Store, emit: ServerEventListener): Store {
         if (!item) return;
         if (!result.ok) {
           if (result.error.code === 'ERR_STALE_LEASE') lost.push(result.key);
-        } else if (item.outcome === 'failed') {
+          return;
+        }
+        stats?.finished(item.key, item.outcome, item.outcome === 'failed' && item.retryable);
+        if (item.outcome === 'failed') {
           const { key, retryable, error } = item;
           emit({
             type: 'task.failed',

@@ -57,6 +57,8 @@ export interface BottleRouterOptions {
    * Default: `maxClaimWaitMs` + 2 heartbeats, since an idle worker is heard from at each claim.
    */
   staleWorkerMs?: number | undefined;
+  /** Serve Prometheus metrics at `/metrics` (behind the token like every route). Default true. */
+  metrics?: boolean;
 }
 
 const debug = createDebug('bottle:server');
@@ -91,6 +93,7 @@ export const routerDefaults = {
   maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
   onEvent: undefined,
   staleWorkerMs: undefined,
+  metrics: true,
 } satisfies Omit<
   Required<BottleRouterOptions>,
   'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs'
@@ -117,6 +120,7 @@ export interface ResolvedRouterOptions extends QueuePolicy {
   /** Never throws: listeners' errors are dropped. */
   onEvent: ServerEventListener;
   staleWorkerMs: number;
+  metrics: boolean;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -178,6 +182,8 @@ export function resolveRouterOptions(
     throw new TypeError(`${who}: option 'onEvent' must be a function when set`);
   }
   const maxClaimWaitMs = positive('maxClaimWaitMs', merged.maxClaimWaitMs);
+  const metrics: unknown = merged.metrics;
+  if (typeof metrics !== 'boolean') throw new TypeError(`${who}: option 'metrics' must be true or false`);
   return {
     store,
     token: merged.token,
@@ -196,5 +202,6 @@ export function resolveRouterOptions(
     maxUploadBytes,
     onEvent: eventFanOut([merged.onEvent ?? eventsToLogger(logger)]),
     staleWorkerMs: positive('staleWorkerMs', merged.staleWorkerMs ?? maxClaimWaitMs + 2 * heartbeatMs),
+    metrics,
   };
 }

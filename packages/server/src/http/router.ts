@@ -4,7 +4,10 @@ import { BottleError } from '@bottle/protocol';
 import express from 'express';
 import { ProgressMonitor } from '../events/monitor.js';
 import { observeStore } from '../events/observe-store.js';
+import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
+import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
+import { mountMetrics } from '../metrics/route.js';
 import type { Store } from '../store.js';
 import { bearerAuth, emitTokenRefused } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
@@ -27,22 +30,25 @@ export interface BottleRouter extends express.Router {
 const MONITOR_INTERVAL_MS = 1_000;
 
 /** The paths this router answers; anything else falls through to the app's own routes. */
-const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/metrics'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
   const { store, logger, onEvent } = resolved;
-  // The routes talk to the observed store, so that what they do is also told as events.
-  resolved.store = observeStore(store, onEvent);
+  let metrics: BottleMetrics | undefined;
+  const emit = eventFanOut([onEvent, (event) => metrics?.onEvent(event)]);
   const monitor = new ProgressMonitor({
     store,
     intervalMs: MONITOR_INTERVAL_MS,
     staleWorkerMs: resolved.staleWorkerMs,
-    emit: onEvent,
+    emit,
     onError: (error) => {
       if (!closing) logger.error(`progress read failed: ${(error as Error)?.message ?? String(error)}`);
     },
   });
+  if (resolved.metrics) metrics = createMetrics(monitor);
+  // The routes talk to the observed store, so that what they do is also told as events and metrics.
+  resolved.store = observeStore(store, emit, metrics);
   const notifier = new ClaimNotifier();
   let closing = false;
   const router = express.Router();
@@ -53,8 +59,9 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     );
   });
   if (resolved.token !== undefined) {
-    router.use(OWN_PATHS, bearerAuth(resolved.token, emitTokenRefused(onEvent)));
+    router.use(OWN_PATHS, bearerAuth(resolved.token, emitTokenRefused(emit)));
   }
+  if (metrics) mountMetrics(router, OWN_PATHS, metrics);
   const context = { options: resolved, notifier, monitor, isClosing: () => closing };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
