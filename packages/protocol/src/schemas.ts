@@ -267,6 +267,15 @@ export const listTasksQuerySchema = z.strictObject({
   state: taskStateSchema.optional(),
   scan: scanNameSchema.optional(),
   task: taskNameSchema.optional(),
+  /** Tasks whose last attempt is (or was) this worker's. */
+  worker: workerIdSchema.optional(),
+  /** Tasks whose key starts with these hex digits. */
+  key: z
+    .string()
+    .regex(/^[0-9a-f]{1,64}$/, 'hex digits of a task key')
+    .optional(),
+  /** Tasks with a parameter whose value (as canonical JSON text) contains this text. */
+  q: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z.string().max(200).optional(),
@@ -316,6 +325,16 @@ export const scanInfoSchema = z.object({
     .optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
+
+/** `GET /v1/scans/:name/activity`: finishes per minute and task durations, for charts. */
+export const scanActivitySchema = z.object({
+  name: scanNameSchema,
+  /** `minute` is epoch ms / 60000; oldest first. Tasks that finished (done, or failed for good). */
+  minutes: z.array(z.object({ minute: z.int(), done: z.int().min(0), failed: z.int().min(0) })),
+  /** Done tasks by duration: bucket b holds durations d (ms) with 2^(b-1) <= d < 2^b (b = 0: d < 1 ms). */
+  durations: z.array(z.object({ bucket: z.int().min(0), n: z.int().min(0) })),
+});
+export type ScanActivity = z.infer<typeof scanActivitySchema>;
 
 export const listScansResponseSchema = z.object({ scans: z.array(scanInfoSchema) });
 export type ListScansResponse = z.infer<typeof listScansResponseSchema>;

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BottleError } from '@bottle/protocol';
 import express from 'express';
-import { bearerAuth, emitTokenRefused } from './http/auth.js';
+import { tokenOrSession } from './dashboard/session.js';
+import { emitTokenRefused } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
 import { reachableUrl } from './http/reachable.js';
@@ -109,7 +110,11 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   });
   // Also guards unknown routes, so that a client without the token learns nothing about them.
   if (router.settings.token !== undefined) {
-    app.use(bearerAuth(router.settings.token, emitTokenRefused(router.settings.onEvent)));
+    const guard = tokenOrSession(router.settings.token, emitTokenRefused(router.settings.onEvent));
+    // The dashboard's page and login are public (they hold no data); its data routes are not.
+    const isPublic = (path: string) =>
+      router.settings.dashboard && (path === '/' || path.startsWith('/dashboard/'));
+    app.use((req, res, next) => (isPublic(req.path) ? next() : guard(req, res, next)));
   }
   app.use(router);
   app.use(notFound);

@@ -18,6 +18,7 @@ import type {
   ListWorkersResponse,
   Report,
   ReportResult,
+  ScanActivity,
   ScanInfo,
   SubmitRequest,
   SubmitResponse,
@@ -52,6 +53,12 @@ export interface ListTasksFilter {
   state?: TaskState | undefined;
   scan?: string | undefined;
   task?: string | undefined;
+  /** The worker of the task's last attempt. */
+  worker?: string | undefined;
+  /** Hex digits the key starts with. */
+  key?: string | undefined;
+  /** Text contained in the canonical JSON of one of the parameters' values. */
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -117,6 +124,8 @@ export interface Store {
   listScans(): Promise<ListScansResponse>;
   /** `ERR_NOT_FOUND` if unknown. */
   getScan(name: string): Promise<ScanInfo>;
+  /** Finishes per minute and durations of a scan, for charts. `ERR_NOT_FOUND` if unknown. */
+  scanActivity(name: string): Promise<ScanActivity>;
   listWorkers(): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
   expireLeases(now?: number, policy?: Partial<QueuePolicy>): Promise<ExpiryResult>;

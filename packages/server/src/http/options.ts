@@ -59,6 +59,11 @@ export interface BottleRouterOptions {
   staleWorkerMs?: number | undefined;
   /** Serve Prometheus metrics at `/metrics` (behind the token like every route). Default true. */
   metrics?: boolean;
+  /**
+   * Serve the web dashboard at `/` and its event stream at `/v1/events`. Default true. With a token,
+   * the page asks for it once and keeps an HttpOnly, SameSite=Strict session cookie.
+   */
+  dashboard?: boolean;
 }
 
 const debug = createDebug('bottle:server');
@@ -94,6 +99,7 @@ export const routerDefaults = {
   onEvent: undefined,
   staleWorkerMs: undefined,
   metrics: true,
+  dashboard: true,
 } satisfies Omit<
   Required<BottleRouterOptions>,
   'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs'
@@ -121,6 +127,7 @@ export interface ResolvedRouterOptions extends QueuePolicy {
   onEvent: ServerEventListener;
   staleWorkerMs: number;
   metrics: boolean;
+  dashboard: boolean;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -183,7 +190,13 @@ export function resolveRouterOptions(
   }
   const maxClaimWaitMs = positive('maxClaimWaitMs', merged.maxClaimWaitMs);
   const metrics: unknown = merged.metrics;
-  if (typeof metrics !== 'boolean') throw new TypeError(`${who}: option 'metrics' must be true or false`);
+  const dashboard: unknown = merged.dashboard;
+  for (const [key, flag] of [
+    ['metrics', metrics],
+    ['dashboard', dashboard],
+  ] as const) {
+    if (typeof flag !== 'boolean') throw new TypeError(`${who}: option '${key}' must be true or false`);
+  }
   return {
     store,
     token: merged.token,
@@ -202,6 +215,7 @@ export function resolveRouterOptions(
     maxUploadBytes,
     onEvent: eventFanOut([merged.onEvent ?? eventsToLogger(logger)]),
     staleWorkerMs: positive('staleWorkerMs', merged.staleWorkerMs ?? maxClaimWaitMs + 2 * heartbeatMs),
-    metrics,
+    metrics: metrics as boolean,
+    dashboard: dashboard as boolean,
   };
 }

@@ -2,6 +2,9 @@
 import { mkdir } from 'node:fs/promises';
 import { BottleError } from '@bottle/protocol';
 import express from 'express';
+import { mountDashboard } from '../dashboard/routes.js';
+import { tokenOrSession } from '../dashboard/session.js';
+import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
 import { ProgressMonitor } from '../events/monitor.js';
 import { observeStore } from '../events/observe-store.js';
 import { eventFanOut } from '../events/types.js';
@@ -9,7 +12,7 @@ import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
 import { mountMetrics } from '../metrics/route.js';
 import type { Store } from '../store.js';
-import { bearerAuth, emitTokenRefused } from './auth.js';
+import { emitTokenRefused } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
@@ -59,7 +62,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     );
   });
   if (resolved.token !== undefined) {
-    router.use(OWN_PATHS, bearerAuth(resolved.token, emitTokenRefused(emit)));
+    router.use(OWN_PATHS, tokenOrSession(resolved.token, emitTokenRefused(emit)));
   }
   if (metrics) mountMetrics(router, OWN_PATHS, metrics);
   const context = { options: resolved, notifier, monitor, isClosing: () => closing };
@@ -85,7 +88,11 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
 
   mountV1Routes(router, context);
+  const streams: EventStreams | undefined = resolved.dashboard
+    ? mountEventStream(router, monitor)
+    : undefined;
   mountLegacyRoutes(router, context);
+  if (resolved.dashboard) mountDashboard(router, { token: resolved.token, emit });
   router.use('/v1', notFound);
   router.use(errorHandler(logger));
 
@@ -118,6 +125,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       closing = true;
       clearInterval(timer);
       monitor.stop();
+      streams?.close();
       notifier.close();
     },
   }) as BottleRouter;

@@ -160,6 +160,9 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   router.get('/v1/scans/:name', async (req, res) => {
     res.json(await store.getScan(scanParam(req)));
   });
+  router.get('/v1/scans/:name/activity', async (req, res) => {
+    res.json(await store.scanActivity(scanParam(req)));
+  });
   router.get('/v1/workers', async (_req, res) => {
     res.json(withWorkerStates(await store.listWorkers(), Date.now(), options.staleWorkerMs));
   });

@@ -20,12 +20,28 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     where.push('seq > @cursor');
     args['cursor'] = Number(filter.cursor);
   }
-  for (const column of ['state', 'scan', 'task'] as const) {
-    const value = filter[column];
+  for (const [name, column] of [
+    ['state', 'state'],
+    ['scan', 'scan'],
+    ['task', 'task'],
+    ['worker', 'worker_id'],
+  ] as const) {
+    const value = filter[name];
     if (value !== undefined) {
-      where.push(`${column} = @${column}`);
-      args[column] = value;
+      where.push(`${column} = @${name}`);
+      args[name] = value;
     }
+  }
+  if (filter.key !== undefined) {
+    // A range of the keys' unique index.
+    where.push('key >= @key AND key < @keyEnd');
+    args['key'] = filter.key;
+    args['keyEnd'] = `${filter.key}g`;
+  }
+  if (filter.q !== undefined) {
+    // Reads the parameters of each task in turn until the page is full: fast for a frequent value.
+    where.push('EXISTS (SELECT 1 FROM json_each(tasks.params) p WHERE instr(CAST(p.value AS TEXT), @q) > 0)');
+    args['q'] = filter.q;
   }
   const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
   // Built from a fixed set of clauses, so the statement cache stays small.

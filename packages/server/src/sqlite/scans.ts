@@ -5,6 +5,7 @@
 import {
   BottleError,
   type ListScansResponse,
+  type ScanActivity,
   type ScanInfo,
   type StateCounts,
   taskStates,
@@ -112,4 +113,18 @@ export function getScan(ctx: SqlContext, name: string, now: number): ScanInfo {
     throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
   }
   return scan;
+}
+
+/** The scan's finishes per minute (the last `maxMinutes`) and its histogram of durations. */
+export function scanActivity(ctx: SqlContext, name: string, maxMinutes = 24 * 60): ScanActivity {
+  if (!ctx.stmt('SELECT 1 FROM scans WHERE name = ?').get(name)) {
+    throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
+  }
+  const minutes = ctx
+    .stmt('SELECT minute, done, failed FROM scan_minutes WHERE scan = ? ORDER BY minute DESC LIMIT ?')
+    .all(name, maxMinutes) as ScanActivity['minutes'];
+  const durations = ctx
+    .stmt('SELECT bucket, n FROM scan_durations WHERE scan = ? ORDER BY bucket')
+    .all(name) as ScanActivity['durations'];
+  return { name, minutes: minutes.reverse(), durations };
 }

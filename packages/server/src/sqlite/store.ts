@@ -15,6 +15,7 @@ import {
   type ListWorkersResponse,
   type Report,
   type ReportResult,
+  type ScanActivity,
   type ScanInfo,
   type SubmitRequest,
   type SubmitResponse,
@@ -39,7 +40,7 @@ import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
-import { getScan, listScans } from './scans.js';
+import { getScan, listScans, scanActivity } from './scans.js';
 import { migrate } from './schema.js';
 import { prepareSubmit, submitPrepared } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
@@ -200,6 +201,10 @@ export class SqliteStore implements Store {
 
   async getScan(name: string): Promise<ScanInfo> {
     return this.read((ctx) => getScan(ctx, name, Date.now()));
+  }
+
+  async scanActivity(name: string): Promise<ScanActivity> {
+    return this.read((ctx) => scanActivity(ctx, name));
   }
 
   async listWorkers(): Promise<ListWorkersResponse> {
