@@ -133,6 +133,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     context.stdout(`${PROGRAM}: ${queued} tasks queued\n`);
     const workerHint = token ? ' --token <token>' : '';
     context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${server.url} -x 4${workerHint}\n`);
+    context.stdout(`${PROGRAM}: dashboard at ${server.url}/${token ? ' (log in with the token)' : ''}\n`);
     await stopping;
   } finally {
     removeHandlers();
