@@ -5,6 +5,7 @@ import {
   type ListTasksResponse,
   type ListWorkersResponse,
   type TaskDetailResponse,
+  taskStates,
 } from '@bottle/protocol';
 import type { ListTasksFilter } from '../store.js';
 import type { SqlContext } from './_context.js';
@@ -21,8 +22,6 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     args['cursor'] = Number(filter.cursor);
   }
   for (const [name, column] of [
-    ['state', 'state'],
-    ['scan', 'scan'],
     ['task', 'task'],
     ['worker', 'worker_id'],
   ] as const) {
@@ -43,7 +42,28 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     where.push('EXISTS (SELECT 1 FROM json_each(tasks.params) p WHERE instr(CAST(p.value AS TEXT), @q) > 0)');
     args['q'] = filter.q;
   }
-  const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+  const branches = indexBranches(ctx, filter);
+  let sql: string;
+  if (branches) {
+    // One range of the (scan, state, seq) index per pair, each stopping after a page, merged by seq:
+    // a page costs the same deep in a scan of a million tasks as at its start.
+    const parts = branches.map(([scan, state], i) => {
+      args[`scan${i}`] = scan;
+      args[`state${i}`] = state;
+      const clauses = [`scan = @scan${i}`, `state = @state${i}`, ...where].join(' AND ');
+      return `SELECT * FROM (SELECT * FROM tasks WHERE ${clauses} ORDER BY seq LIMIT @limit)`;
+    });
+    sql = `${parts.join(' UNION ALL ')} ORDER BY seq LIMIT @limit`;
+  } else {
+    for (const name of ['state', 'scan'] as const) {
+      const value = filter[name];
+      if (value !== undefined) {
+        where.push(`${name} = @${name}`);
+        args[name] = value;
+      }
+    }
+    sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+  }
   // Built from a fixed set of clauses, so the statement cache stays small.
   const rows = ctx.stmt(sql).all(args) as TaskRow[];
   const last = rows.at(-1);
@@ -51,6 +71,19 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     tasks: rows.map(toTaskInfo),
     nextCursor: rows.length === filter.limit && last ? String(last.seq) : null,
   };
+}
+
+/** Most scans a state filter reads by index, one range each; past it, the table is read in order. */
+const MAX_BRANCHES = 64;
+
+/** The (scan, state) pairs to read by index, or null when a plain read in seq order is the better plan. */
+function indexBranches(ctx: SqlContext, filter: ListTasksFilter): [string, string][] | null {
+  if (filter.scan !== undefined && filter.state !== undefined) return null; // one range already
+  if (filter.scan !== undefined) return taskStates.map((state) => [filter.scan as string, state]);
+  if (filter.state === undefined) return null;
+  const scans = ctx.stmt('SELECT name FROM scans LIMIT ?').all(MAX_BRANCHES + 1) as { name: string }[];
+  if (scans.length > MAX_BRANCHES) return null;
+  return scans.map(({ name }) => [name, filter.state as string]);
 }
 
 export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
