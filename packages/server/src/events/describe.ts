@@ -65,10 +65,10 @@ export function describeEvent(event: ServerEvent): { level: 'info' | 'warn'; mes
   }
 }
 
-/** Without an event listener of its own, a router tells its events to its logger, one line each. */
+/**
+ * Without an event listener of its own, a router tells its events to its logger's `info`, one line
+ * each: the default logger turns warnings into process warnings, too loud for every failed task.
+ */
 export function eventsToLogger(logger: BottleLogger): ServerEventListener {
-  return (event) => {
-    const { level, message } = describeEvent(event);
-    logger[level](message);
-  };
+  return (event) => logger.info(describeEvent(event).message);
 }
