@@ -104,7 +104,6 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     store
       .expireLeases(Date.now(), { maxAttempts: resolved.maxAttempts })
       .then(({ requeued, failed }) => {
-        if (requeued + failed > 0) logger.info(`leases expired: ${requeued} requeued, ${failed} failed`);
         if (requeued > 0) notifier.notify();
       })
       .catch((error: unknown) => {
