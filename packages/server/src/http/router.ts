@@ -103,7 +103,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     sweeping = true;
     store
       .expireLeases(Date.now(), { maxAttempts: resolved.maxAttempts })
-      .then(({ requeued, failed }) => {
+      .then(({ requeued }) => {
         if (requeued > 0) notifier.notify();
       })
       .catch((error: unknown) => {
