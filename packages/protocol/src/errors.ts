@@ -19,6 +19,10 @@ export const errorCatalog = {
   },
   ERR_UNAUTHORIZED: { status: 401, hint: 'Pass the server token with --token or BOTTLE_TOKEN.' },
   ERR_NOT_FOUND: { status: 404, hint: 'Check the route, task key or scan name.' },
+  ERR_AMBIGUOUS_KEY: {
+    status: 409,
+    hint: 'Several tasks start with this key prefix: give more of the key (bottle ls shows them).',
+  },
   ERR_STALE_LEASE: {
     status: 409,
     hint: 'The lease expired or was taken over; the task was handed to another worker. Nothing to do.',
