@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { BottleError } from '@bottle/protocol';
 import type { Jiti } from 'jiti';
+import { bottleAliases } from './_bottle-aliases.js';
 import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
 
 /** A module spec resolved and imported, with the named export picked out. */
@@ -24,7 +25,7 @@ export async function importModuleFile(file: string): Promise<Record<string, unk
     // jiti is imported only here, so that a JavaScript module or a scan of one never loads it.
     if (!jiti) {
       const { createJiti } = await import('jiti');
-      jiti ??= createJiti(import.meta.url, { moduleCache: true });
+      jiti ??= createJiti(import.meta.url, { moduleCache: true, alias: bottleAliases() });
     }
     return (await jiti.import(file)) as Record<string, unknown>;
   }
