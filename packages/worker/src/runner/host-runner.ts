@@ -25,10 +25,13 @@ export class HostRunner implements TaskRunner {
   readonly #stray = new Map<Host, string>();
 
   constructor(private readonly options: HostRunnerOptions) {
-    this.#book = new JobBook<Host>(options, (tracked) => {
-      // The task ignored kill(): its host goes, and the jobs it shared the host with are given back.
-      this.#book.releaseNeighbours(tracked.host, tracked);
-      tracked.host.stop();
+    this.#book = new JobBook<Host>(options, {
+      ask: (tracked) => tracked.host.kill([tracked.job.id]),
+      force: (tracked) => {
+        // The task ignored kill(): its host goes, and the jobs it shared the host with are given back.
+        this.#book.releaseNeighbours(tracked.host, tracked);
+        tracked.host.stop();
+      },
     });
     // Warm at once: the first task should not wait for a process to start.
     this.#hosts.push(this.#start());
@@ -49,7 +52,7 @@ export class HostRunner implements TaskRunner {
   }
 
   abort(id: number, reason: AbortReason): void {
-    this.#book.abort(id, reason, (tracked) => tracked.host.kill([id]));
+    this.#book.abort(id, reason);
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,10 @@ export class InlineRunner implements TaskRunner {
 
   constructor(options: JobBookOptions) {
     // A task that ignored kill() past the grace period is ended in the book; its code runs on.
-    this.#book = new JobBook<null>(options, (tracked) => this.#book.endAborted(tracked));
+    this.#book = new JobBook<null>(options, {
+      ask: (tracked) => this.#executor.kill(tracked.job.id),
+      force: (tracked) => this.#book.endAborted(tracked),
+    });
     registerBottleAliases();
     this.#executor = new TaskExecutor((event) => this.#book.onEvents([event]));
   }
@@ -30,7 +33,7 @@ export class InlineRunner implements TaskRunner {
   }
 
   abort(id: number, reason: AbortReason): void {
-    this.#book.abort(id, reason, () => this.#executor.kill(id));
+    this.#book.abort(id, reason);
   }
 
   async close(): Promise<void> {

@@ -36,10 +36,13 @@ export class JobBook<H> {
   readonly #jobs = new Map<number, Tracked<H>>();
   readonly #modules = new Map<string, ResolvedModuleSpec>();
 
-  /** `forceStop` ends a job whose task did not honour `kill()` in time (kills its host). */
+  /**
+   * `stops.ask` sends a job's stop to its host (its `kill()`); `stops.force` ends a job whose task
+   * did not honour it in time (kills its host).
+   */
   constructor(
     private readonly options: JobBookOptions,
-    private readonly forceStop: (tracked: Tracked<H>) => void,
+    private readonly stops: { ask(tracked: Tracked<H>): void; force(tracked: Tracked<H>): void },
   ) {}
 
   /** The message for a host, or a failed end when the module spec does not resolve. */
@@ -85,7 +88,7 @@ export class JobBook<H> {
         resolve,
       };
       if (job.timeoutMs !== undefined) {
-        tracked.timer = setTimeout(() => this.abort(job.id, 'timeout', () => {}), job.timeoutMs);
+        tracked.timer = setTimeout(() => this.abort(job.id, 'timeout'), job.timeoutMs);
       }
       this.#jobs.set(job.id, tracked);
     });
@@ -99,14 +102,14 @@ export class JobBook<H> {
     return [...this.#jobs.values()].filter((tracked) => tracked.host === host);
   }
 
-  /** Asks a job to stop (`ask` sends the kill to its host); forced after the grace period. */
-  abort(id: number, reason: AbortReason, ask: (tracked: Tracked<H>) => void): void {
+  /** Asks a job to stop; forced after the grace period. */
+  abort(id: number, reason: AbortReason): void {
     const tracked = this.#jobs.get(id);
     if (tracked === undefined || tracked.abortReason !== undefined) return;
     tracked.abortReason = reason;
     if (tracked.timer) clearTimeout(tracked.timer);
-    ask(tracked);
-    tracked.killTimer = setTimeout(() => this.forceStop(tracked), this.options.killGraceMs);
+    this.stops.ask(tracked);
+    tracked.killTimer = setTimeout(() => this.stops.force(tracked), this.options.killGraceMs);
   }
 
   onEvents(events: HostEvent[]): void {
