@@ -107,8 +107,6 @@ describe('gathering outputs from workers without a shared filesystem', () => {
           'params.json',
           'result.json',
           'status.json',
-          'stderr.log',
-          'stdout.log',
           'sub/note.txt',
         ].sort(),
       );
