@@ -6,7 +6,6 @@
  * own stdout and stderr.
  */
 import { parentPort } from 'node:worker_threads';
-import { registerBottleAliases } from '../task/_bottle-aliases.js';
 import { TaskExecutor } from './execute.js';
 import type { FromHost, HostEvent, ToHost } from './messages.js';
 
@@ -40,7 +39,6 @@ function flush(then?: () => void): void {
   else then?.();
 }
 
-registerBottleAliases();
 const executor = new TaskExecutor(post);
 
 function onMessage(message: ToHost): void {

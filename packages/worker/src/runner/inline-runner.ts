@@ -5,7 +5,6 @@
  * `kill()` keeps running after the worker has ended it (it cannot be killed). Console output written
  * while a task runs goes to its log files, routed by async context.
  */
-import { registerBottleAliases } from '../task/_bottle-aliases.js';
 import { TaskExecutor } from './execute.js';
 import { JobBook, type JobBookOptions } from './job-book.js';
 import type { AbortReason, RunEnd, RunJob, TaskRunner } from './runner.js';
@@ -20,7 +19,6 @@ export class InlineRunner implements TaskRunner {
       ask: (tracked) => this.#executor.kill(tracked.job.id),
       force: (tracked) => this.#book.endAborted(tracked),
     });
-    registerBottleAliases();
     this.#executor = new TaskExecutor((event) => this.#book.onEvents([event]));
   }
 
