@@ -4,12 +4,7 @@
  * batches. It keeps running through a server outage and reports when the server is back.
  */
 import { EventEmitter } from 'node:events';
-import {
-  BottleError,
-  type ClaimedTask,
-  type Report,
-  type ReportResult,
-} from '@bottle/protocol';
+import { BottleError, type ClaimedTask, type Report, type ReportResult } from '@bottle/protocol';
 import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';

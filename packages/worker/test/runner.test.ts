@@ -2,7 +2,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashParams, type Params, taskKey } from '@bottle/protocol';
-import { makeTempDir } from '@bottle/test-utils';
+import { makeTempDir, waitFor } from '@bottle/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModuleRunner } from '../src/runner/create-runner.js';
 import type { Isolation, RunEnd, TaskRunner } from '../src/runner/runner.js';
@@ -43,6 +43,15 @@ function run(runner: TaskRunner, task: string, params: Params, timeoutMs?: numbe
     attempt: 1,
     timeoutMs,
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
@@ -125,31 +134,47 @@ describe.each(['process', 'thread', 'none'] as const)('isolation %s', (isolation
   });
 });
 
-describe.each(['process', 'thread'] as const)('isolation %s: what would take the worker down', (isolation) => {
-  it('fails a task that calls process.exit, with the exit code in status.json, and goes on', async () => {
-    const runner = newRunner(isolation);
-    const p = { e: 1, isolation };
-    const end = await run(runner, 'tasks.Exits', p);
-    expect(end).toMatchObject({ kind: 'failed', code: 'ERR_TASK_FAILED' });
-    expect(end.kind === 'failed' && end.message).toMatch(/exited with code 3[\s\S]*about to exit/);
-    expect(readJson(join(dirOf(p), 'status.json'))).toMatchObject({ state: 'failed', exitCode: 3 });
-    expect(await run(runner, 'tasks.Noop', { after: isolation })).toMatchObject({ kind: 'done' });
-  });
+describe.each(['process', 'thread'] as const)(
+  'isolation %s: what would take the worker down',
+  (isolation) => {
+    it('fails a task that calls process.exit, with the exit code in status.json, and goes on', async () => {
+      const runner = newRunner(isolation);
+      const p = { e: 1, isolation };
+      const end = await run(runner, 'tasks.Exits', p);
+      expect(end).toMatchObject({ kind: 'failed', code: 'ERR_TASK_FAILED' });
+      expect(end.kind === 'failed' && end.message).toMatch(/exited with code 3[\s\S]*about to exit/);
+      expect(readJson(join(dirOf(p), 'status.json'))).toMatchObject({ state: 'failed', exitCode: 3 });
+      expect(await run(runner, 'tasks.Noop', { after: isolation })).toMatchObject({ kind: 'done' });
+    });
 
-  it('ends a task that ignores kill() by force, and gives its neighbours back', async () => {
-    const runner = newRunner(isolation, 200, 1);
-    const neighbour = run(runner, 'tasks.Sleeps', { ms: 60_000, isolation });
-    const hog = await run(runner, 'tasks.Hogs', { h: 2, isolation }, 300);
-    expect(hog).toMatchObject({ kind: 'failed', code: 'ERR_TASK_TIMEOUT' });
-    expect(await neighbour).toMatchObject({ kind: 'aborted', reason: 'released' });
-    expect(await run(runner, 'tasks.Noop', { after: 'hog', isolation })).toMatchObject({ kind: 'done' });
-  });
+    it('ends a task that ignores kill() by force, and gives its neighbours back', async () => {
+      const runner = newRunner(isolation, 200, 1);
+      const neighbour = run(runner, 'tasks.Sleeps', { ms: 60_000, isolation });
+      const hog = await run(runner, 'tasks.Hogs', { h: 2, isolation }, 300);
+      expect(hog).toMatchObject({ kind: 'failed', code: 'ERR_TASK_TIMEOUT' });
+      expect(await neighbour).toMatchObject({ kind: 'aborted', reason: 'released' });
+      expect(await run(runner, 'tasks.Noop', { after: 'hog', isolation })).toMatchObject({ kind: 'done' });
+    });
 
-  it('fails a task whose host has an uncaught exception, and replaces the host', async () => {
-    const runner = newRunner(isolation);
-    const end = await run(runner, 'tasks.Uncaught', { u: isolation });
-    expect(end).toMatchObject({ kind: 'failed', code: 'ERR_TASK_FAILED', retryable: true });
-    expect(end.kind === 'failed' && end.message).toMatch(/async boom/);
-    expect(await run(runner, 'tasks.Noop', { after: 'uncaught', isolation })).toMatchObject({ kind: 'done' });
-  });
-});
+    it('kills what a task spawned with it when the task must be killed', async () => {
+      if (isolation === 'thread') return; // a thread's children belong to the worker's own group
+      const runner = newRunner(isolation, 200);
+      const p = { spawns: isolation };
+      // The timeout counts module loading too: long enough for the task to start its sleep.
+      expect(await run(runner, 'tasks.SpawnsAndHogs', p, 3_000)).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
+      const pid = Number(readFileSync(join(dirOf(p), 'stdout.log'), 'utf8').match(/sleeper (\d+)/)?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      await waitFor(() => !alive(pid), { what: 'the spawned sleep to be killed with its group' });
+    });
+
+    it('fails a task whose host has an uncaught exception, and replaces the host', async () => {
+      const runner = newRunner(isolation);
+      const end = await run(runner, 'tasks.Uncaught', { u: isolation });
+      expect(end).toMatchObject({ kind: 'failed', code: 'ERR_TASK_FAILED', retryable: true });
+      expect(end.kind === 'failed' && end.message).toMatch(/async boom/);
+      expect(await run(runner, 'tasks.Noop', { after: 'uncaught', isolation })).toMatchObject({
+        kind: 'done',
+      });
+    });
+  },
+);

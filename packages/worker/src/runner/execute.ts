@@ -192,7 +192,13 @@ export class TaskExecutor {
       this.#end(running, failure(running.job.id, error, true, running.startedAt));
       return;
     }
-    const end: EndEvent = { t: 'end', id: running.job.id, ok: true, startedAt: running.startedAt, endedAt: 0 };
+    const end: EndEvent = {
+      t: 'end',
+      id: running.job.id,
+      ok: true,
+      startedAt: running.startedAt,
+      endedAt: 0,
+    };
     if (result !== undefined) end.result = result;
     this.#end(running, end);
   }

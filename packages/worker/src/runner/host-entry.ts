@@ -24,7 +24,10 @@ let exiting = false;
 function post(event: HostEvent): void {
   // A directory is news the worker needs even if the task then kills its host (process.exit):
   // it goes at once, and only tasks that write pay for the message.
-  if (event.t === 'dir') return send({ type: 'events', events: [event] });
+  if (event.t === 'dir') {
+    send({ type: 'events', events: [event] });
+    return;
+  }
   pending.push(event);
   if (flushing) return;
   flushing = true;

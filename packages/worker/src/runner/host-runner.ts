@@ -3,7 +3,7 @@
  * (`thread`). Slots and hosts are decoupled: `count` hosts share the pool's slots, each job going to
  * the least loaded one, so that many async tasks share a few warm processes.
  */
-import { Host, type HostHandlers, ProcessHost, ThreadHost } from './_hosts.js';
+import { type Host, type HostHandlers, ProcessHost, ThreadHost } from './_hosts.js';
 import { JobBook, type JobBookOptions } from './job-book.js';
 import type { AbortReason, RunEnd, RunJob, TaskRunner } from './runner.js';
 
@@ -62,7 +62,11 @@ export class HostRunner implements TaskRunner {
         (host) =>
           new Promise<void>((resolve) => {
             if (host.exited) return resolve();
-            const timer = setInterval(() => host.exited && (clearInterval(timer), resolve()), 20);
+            const timer = setInterval(() => {
+              if (!host.exited) return;
+              clearInterval(timer);
+              resolve();
+            }, 20);
             host.close();
           }),
       ),
