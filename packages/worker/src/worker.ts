@@ -159,8 +159,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
-      const capacity = o.slots + this.#prefetch.extra - active;
-      if (capacity <= 0) {
+      const extra = this.#prefetch.extra;
+      const capacity = o.slots + extra - active;
+      // Short tasks, some in hand: top up in batches (half the window), not one claim per task ended.
+      const topUpLater =
+        extra > o.slots && this.#waiting.length > 0 && capacity < Math.ceil((o.slots + extra) / 2);
+      if (capacity <= 0 || topUpLater) {
         await this.#wakeUp.sleep();
         continue;
       }
