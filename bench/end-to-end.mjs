@@ -163,7 +163,7 @@ async function throughput(url, serverPid, { slots, tasks, isolation }) {
   for (let first = 0; first < tasks; first += SUBMIT_BATCH) {
     const batch = [];
     for (let n = first; n < Math.min(tasks, first + SUBMIT_BATCH); n++)
-      batch.push({ task: 'noop.Task', params: { n, slots } });
+      batch.push({ task: 'noop.Task', params: { n, slots, isolation } });
     await call(url, 'POST', '/v1/tasks', { tasks: batch, scan });
   }
   const submitted = performance.now() - t0;
