@@ -1,7 +1,8 @@
 /**
  * `Worker`: claims tasks in batches (long-poll), hands each to a runner (warm task processes by
- * default, worker threads, or its own event loop: see `isolation`), heartbeats every held lease in one request from this process, and reports outcomes in
- * batches. It keeps running through a server outage and reports when the server is back.
+ * default, worker threads, or its own event loop: see `isolation`), heartbeats every held lease in
+ * one request from this process, and reports outcomes in batches. It keeps running through a server
+ * outage and reports when the server is back.
  */
 import { EventEmitter } from 'node:events';
 import { BottleError, type ClaimedTask, type Report, type ReportResult } from '@bottle/protocol';
@@ -256,7 +257,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#finish(held, end, started);
   }
 
-  /** The runner for a task name: module tasks in the isolation chosen. */
+  /**
+   * The runner for a task name: module tasks in the isolation chosen. Other kinds of task (command
+   * tasks) plug in here with a runner of their own, chosen by name.
+   */
   #runnerFor(_taskName: string): TaskRunner {
     return this.#runner as TaskRunner;
   }
