@@ -34,6 +34,7 @@ export {
   uploadTaskOutput,
 } from './gather/upload.js';
 export type { TaskStatusFile } from './runner/messages.js';
+export { type Isolation, isolations } from './runner/runner.js';
 export { type HostsFile, parseHostsFile, type RemoteHost } from './ssh/hosts-file.js';
 export { fingerprint as sshFingerprint } from './ssh/known-hosts.js';
 export {

@@ -1,6 +1,6 @@
 /** The summary and the typed events of a `Worker`. */
 import type { BottleError, ClaimedTask, JsonValue } from '@bottle/protocol';
-import type { AbortReason } from './runner/process-runner.js';
+import type { AbortReason } from './runner/runner.js';
 
 /** What {@link Worker.run} resolves with. */
 export interface WorkerSummary {

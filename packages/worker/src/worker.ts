@@ -1,32 +1,27 @@
 /**
- * `Worker`: claims tasks in batches (long-poll), runs each in a child process (one warm child per
- * slot), heartbeats every held lease in one request from this process, and reports outcomes in
- * batches. It keeps running through a server outage and reports when the server is back.
+ * `Worker`: claims tasks in batches (long-poll), hands each to a runner (warm task processes by
+ * default, worker threads, or its own event loop: see `isolation`), heartbeats every held lease in
+ * one request from this process, and reports outcomes in batches. It keeps running through a server
+ * outage and reports when the server is back.
  */
 import { EventEmitter } from 'node:events';
-import {
-  BottleError,
-  type ClaimedTask,
-  isBottleError,
-  type Report,
-  type ReportResult,
-} from '@bottle/protocol';
+import { BottleError, type ClaimedTask, type Report, type ReportResult } from '@bottle/protocol';
 import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
 import { BottleClient } from './client/client.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
-import type { RunMessage } from './runner/messages.js';
-import { type DoneEnd, type RunEnd, TaskChild } from './runner/process-runner.js';
-import { type ResolvedModuleSpec, resolveModuleSpec } from './task/module-spec.js';
+import { createModuleRunner } from './runner/create-runner.js';
+import type { DoneEnd, RunEnd, TaskRunner } from './runner/runner.js';
 import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 interface Held {
   task: ClaimedTask;
   state: 'queued' | 'running' | 'uploading' | 'reporting';
-  child?: TaskChild;
+  /** The runner and job id while it runs. */
+  run?: { runner: TaskRunner; id: number } | undefined;
   /** Set when the server gathers outputs (its claim said so): upload before reporting done. */
   upload?: { maxBytes: number } | undefined;
   uploadAbort?: AbortController | undefined;
@@ -48,9 +43,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #ownsClient: boolean;
   readonly #held = new Map<string, Held>();
   readonly #waiting: Held[] = [];
-  readonly #slots: Array<TaskChild | undefined>;
-  readonly #busy: boolean[];
-  readonly #modules = new Map<string, ResolvedModuleSpec>();
+  #runner: TaskRunner | undefined;
+  #freeSlots: number;
   readonly #reporter: Reporter;
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
@@ -70,8 +64,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.client =
       this.options.client ??
       new BottleClient({ server: this.options.server as string, token: this.options.token });
-    this.#slots = new Array(this.options.slots).fill(undefined);
-    this.#busy = new Array(this.options.slots).fill(false);
+    this.#freeSlots = this.options.slots;
     this.#summary = {
       workerId: this.options.workerId,
       done: 0,
@@ -125,7 +118,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (force) {
       this.#forced.resolve();
       for (const held of this.#held.values()) {
-        if (held.state === 'running') held.child?.abort('released');
+        if (held.state === 'running') held.run?.runner.abort(held.run.id, 'released');
         else if (held.state === 'uploading') held.uploadAbort?.abort();
       }
     }
@@ -140,9 +133,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const startedAt = Date.now();
     const log = this.options.logger;
     log.info(
-      `worker ${this.workerId} on ${this.client.url} with ${this.options.slots} slot(s), root ${this.options.root}`,
+      `worker ${this.workerId} on ${this.client.url} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
     );
     try {
+      this.#runner = this.#moduleRunner();
       await this.#claimLoop();
       await this.#allSettled();
       // Reports wait for the server as long as it takes, unless a forced stop gives them one last try.
@@ -151,7 +145,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.#heartbeats.stop();
       this.#reporter.close();
-      for (const child of this.#slots) child?.close();
+      await this.#runner?.close();
       if (this.#ownsClient) this.client.close();
     }
     this.#summary.durationMs = Date.now() - startedAt;
@@ -166,8 +160,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
-      const capacity = o.slots + this.#prefetch.extra - active;
-      if (capacity <= 0) {
+      const extra = this.#prefetch.extra;
+      const capacity = o.slots + extra - active;
+      // Short tasks, some in hand: top up in batches (half the window), not one claim per task ended.
+      const topUpLater =
+        extra > o.slots && this.#waiting.length > 0 && capacity < Math.ceil((o.slots + extra) / 2);
+      if (capacity <= 0 || topUpLater) {
         await this.#wakeUp.sleep();
         continue;
       }
@@ -225,66 +223,60 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #dispatch(): void {
-    while (this.#waiting.length > 0 && this.#stopping !== 'force') {
-      const slot = this.#busy.indexOf(false);
-      if (slot < 0) return;
+    while (this.#waiting.length > 0 && this.#stopping !== 'force' && this.#freeSlots > 0) {
       const held = this.#waiting.shift() as Held;
-      this.#busy[slot] = true;
-      void this.#runOne(held, slot).finally(() => {
-        this.#busy[slot] = false;
+      this.#freeSlots--;
+      void this.#runOne(held).finally(() => {
+        this.#freeSlots++;
         this.#dispatch();
         this.#wakeUp.wake();
       });
     }
   }
 
-  async #runOne(held: Held, slot: number): Promise<void> {
+  async #runOne(held: Held): Promise<void> {
     const { task } = held;
     const started = Date.now();
     held.state = 'running';
-    let resolved: ResolvedModuleSpec;
-    try {
-      resolved = this.#resolve(task.task);
-    } catch (error) {
-      this.emit('started', task);
-      this.#finish(
-        held,
-        { kind: 'failed', ...errorParts(error), retryable: false, outputDir: undefined },
-        started,
-      );
-      return;
-    }
-    let child = this.#slots[slot];
-    if (child === undefined || !child.usable) {
-      child?.close();
-      child = new TaskChild({
-        execArgv: this.options.execArgv,
-        killGraceMs: this.options.killGraceMs,
-        onStray: (stream, text) => this.options.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
-      });
-      this.#slots[slot] = child;
-    }
-    held.child = child;
-    const message: RunMessage = {
-      type: 'run',
-      id: this.#nextId++,
+    const runner = this.#runnerFor(task.task);
+    const id = this.#nextId++;
+    held.run = { runner, id };
+    this.emit('started', task);
+    let end = await runner.run({
+      id,
       task: task.task,
-      file: resolved.file,
-      exportName: resolved.exportName,
-      root: resolved.root,
       key: task.key,
       params: task.params,
       paramsHash: task.paramsHash,
       attempt: task.attempt,
-      host: this.options.host,
-      workerId: this.options.workerId,
-    };
-    this.emit('started', task);
-    let end = await child.run(message, task.timeoutMs ?? this.options.timeoutMs);
-    held.child = undefined;
+      timeoutMs: task.timeoutMs ?? this.options.timeoutMs,
+    });
+    held.run = undefined;
     if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
       end = await this.#upload(held, end);
     this.#finish(held, end, started);
+  }
+
+  /**
+   * The runner for a task name: module tasks in the isolation chosen. Other kinds of task (command
+   * tasks) plug in here with a runner of their own, chosen by name.
+   */
+  #runnerFor(_taskName: string): TaskRunner {
+    return this.#runner as TaskRunner;
+  }
+
+  #moduleRunner(): TaskRunner {
+    const o = this.options;
+    return createModuleRunner({
+      isolation: o.isolation,
+      processes: o.processes,
+      execArgv: o.execArgv,
+      root: o.root,
+      host: o.host,
+      workerId: o.workerId,
+      killGraceMs: o.killGraceMs,
+      onStray: (stream, text) => o.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
+    });
   }
 
   /** With `--gather`: the output goes to the server before the task is reported done (it holds the slot). */
@@ -298,15 +290,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     });
     held.uploadAbort = undefined;
     return endAfterUpload(outcome, end, this.#stopping === 'force' ? 'released' : held.takenBack);
-  }
-
-  #resolve(taskName: string): ResolvedModuleSpec {
-    let resolved = this.#modules.get(taskName);
-    if (resolved === undefined) {
-      resolved = resolveModuleSpec(taskName, this.options.root);
-      this.#modules.set(taskName, resolved);
-    }
-    return resolved;
   }
 
   #finish(held: Held, end: RunEnd, started: number): void {
@@ -373,7 +356,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #takeBack(key: string, reason: 'cancelled' | 'lost'): void {
     const held = this.#held.get(key);
     if (held === undefined) return;
-    if (held.state === 'running') held.child?.abort(reason);
+    if (held.state === 'running') held.run?.runner.abort(held.run.id, reason);
     else if (held.state === 'uploading') {
       held.takenBack = reason;
       held.uploadAbort?.abort();
@@ -397,11 +380,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.options.logger.warn(`${what}: ${err.message}`);
     if (this.listenerCount('warn') > 0) this.emit('warn', err);
   }
-}
-
-function errorParts(error: unknown): { code: BottleError['code']; message: string } {
-  if (isBottleError(error)) return { code: error.code, message: error.message };
-  return { code: 'ERR_TASK_FAILED', message: messageOf(error) };
 }
 
 function messageOf(error: unknown): string {

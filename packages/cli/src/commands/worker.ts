@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
-import { BottleClient, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
+import { BottleClient, isolations, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
@@ -19,6 +19,17 @@ export function workerOptions<T>(yargs: Argv<T>) {
     )
     .positional('server', { type: 'string', description: 'Server URL, or SSH host with -t' })
     .option('x', { alias: 'slots', type: 'number', default: 1, description: 'Tasks to run at once' })
+    .option('isolation', {
+      type: 'string',
+      choices: isolations,
+      default: 'process' as const,
+      description:
+        'Where tasks run: process (warm task processes; a crash cannot take the worker down), thread (worker threads) or none (in the worker itself: fastest, for trusted short tasks)',
+    })
+    .option('processes', {
+      type: 'number',
+      description: 'Task processes (or threads) the slots share (default: the slots, at most the CPU cores)',
+    })
     .option('retry-if-empty', {
       alias: 'retry_if_empty',
       type: 'boolean',
@@ -160,6 +171,8 @@ async function runPool(
     server: serverUrl,
     ...(token ? { token } : {}),
     slots,
+    isolation: argv.isolation,
+    ...(argv.processes === undefined ? {} : { processes: positiveInt('processes', argv.processes) }),
     root,
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
@@ -172,7 +185,8 @@ async function runPool(
     logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
   logger.info(
-    `worker ${worker.workerId} working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`,
+    `worker ${worker.workerId} working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
+      (argv.isolation === 'process' ? '' : ` (isolation ${argv.isolation})`),
   );
   let interrupted = false;
   const removeHandlers = onStopSignals(

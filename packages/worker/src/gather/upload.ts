@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BottleError, isBottleError, type UploadResponse } from '@bottle/protocol';
-import type { DoneEnd, RunEnd } from '../runner/process-runner.js';
+import type { DoneEnd, RunEnd } from '../runner/runner.js';
 import { type PackResult, packOutput } from './pack.js';
 
 /** What uploading needs of a client (`BottleClient` has it). */

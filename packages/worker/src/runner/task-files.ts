@@ -1,10 +1,15 @@
-/** The per-task files in `<outRoot>/<paramsHash>/`: params.json, status.json, stdout.log, stderr.log. */
+/**
+ * The worker's side of a task's files. The task side (its process, thread, or inline context)
+ * writes params.json, stdout.log, stderr.log and the task's own outputs; the worker writes
+ * status.json and result.json, once, when the task has ended, and only where the task's
+ * directory exists. One writer per file.
+ */
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonValue } from '@bottle/protocol';
 import type { TaskStatusFile } from './messages.js';
 
-/** Writes status.json (a small file written once per task, or twice when the worker overrides it). */
+/** Writes status.json. */
 export function writeStatusFile(outputDir: string, status: TaskStatusFile): void {
   writeFileSync(join(outputDir, 'status.json'), `${JSON.stringify(status, null, 2)}\n`);
 }
