@@ -20,6 +20,7 @@ export {
   errorCodes,
   isBottleError,
 } from './errors.js';
+export { parseDuration } from './duration.js';
 export { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
 export {
   concat,
@@ -119,3 +120,11 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export {
+  gridParamSet,
+  gridSweepParams,
+  paramSetFromSpec,
+  parseGridValues,
+  type Sweep,
+  sweepFromSpec,
+} from './sweep.js';

@@ -87,6 +87,8 @@ export const claimRequestSchema = z.strictObject({
   max: z.int().min(1).max(1000),
   /** Long-poll: how long the server may hold the request when nothing is queued. */
   waitMs: z.int().min(0).max(120_000),
+  /** Task names this worker cannot run (no module or definition on its machine): never hand these out. */
+  exclude: z.array(taskNameSchema).max(1000).optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 

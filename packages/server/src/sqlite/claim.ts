@@ -16,6 +16,11 @@ type ReadyRow = Pick<
 export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
+// The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
+const SELECT_READY_EXCLUDING = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
+  FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
+  ORDER BY not_before, seq LIMIT ?`;
+
 function lease(
   ctx: OpContext,
   row: ReadyRow,
@@ -58,7 +63,11 @@ export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
   touchWorker(ctx, request.workerId, request.host);
-  const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
+  const rows = (
+    request.exclude?.length
+      ? ctx.stmt(SELECT_READY_EXCLUDING).all(ctx.now, JSON.stringify(request.exclude), request.max)
+      : ctx.stmt(SELECT_READY).all(ctx.now, request.max)
+  ) as ReadyRow[];
   return rows.map((row) => {
     const { attempt, leaseToken, leaseExpiresAt } = lease(
       ctx,
