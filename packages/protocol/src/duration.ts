@@ -13,7 +13,10 @@ export function parseDuration(value: unknown, where: string, code: ErrorCode = '
   }
   ms = Math.round(ms);
   if (!Number.isSafeInteger(ms) || ms < 1) {
-    throw new BottleError(code, `${where}: ${JSON.stringify(value)} is not a duration; write seconds or e.g. 90s, 5m, 2h, 1d`);
+    throw new BottleError(
+      code,
+      `${where}: ${JSON.stringify(value)} is not a duration; write seconds or e.g. 90s, 5m, 2h, 1d`,
+    );
   }
   return ms;
 }

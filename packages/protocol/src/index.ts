@@ -12,6 +12,7 @@ export {
   type TarHeaderFields,
   tarPadding,
 } from './archive.js';
+export { parseDuration } from './duration.js';
 export {
   BottleError,
   type BottleErrorOptions,
@@ -20,7 +21,6 @@ export {
   errorCodes,
   isBottleError,
 } from './errors.js';
-export { parseDuration } from './duration.js';
 export { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
 export {
   concat,

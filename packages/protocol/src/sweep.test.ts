@@ -15,7 +15,15 @@ const codeOf = (fn: () => unknown) => {
 describe('parseGridValues', () => {
   it('types values predictably', () => {
     expect(parseGridValues('1,-2.5,1e3,true,false,null,abc,0x10,1.')).toEqual([
-      1, -2.5, 1000, true, false, null, 'abc', '0x10', '1.',
+      1,
+      -2.5,
+      1000,
+      true,
+      false,
+      null,
+      'abc',
+      '0x10',
+      '1.',
     ]);
   });
   it('keeps quoted text as strings, commas included', () => {

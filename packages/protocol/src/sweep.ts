@@ -112,14 +112,18 @@ export function gridSweepParams(grids: readonly string[], zips: readonly string[
 export function paramSetFromSpec(expr: unknown, path = 'params'): ParamSet {
   if (Array.isArray(expr)) return fromList(expr);
   if (typeof expr !== 'object' || expr === null) {
-    throw bad(`${path}: expected an object of parameters, a list of parameter sets, or { product | concat | zip: [...] }`);
+    throw bad(
+      `${path}: expected an object of parameters, a list of parameter sets, or { product | concat | zip: [...] }`,
+    );
   }
   const keys = Object.keys(expr);
   const operator = OPERATORS.find((op) => keys.includes(op));
   if (operator !== undefined) {
-    if (keys.length !== 1) throw bad(`${path}: { ${operator}: [...] } takes no other key (found ${keys.join(', ')})`);
+    if (keys.length !== 1)
+      throw bad(`${path}: { ${operator}: [...] } takes no other key (found ${keys.join(', ')})`);
     const operands = (expr as Record<string, unknown>)[operator];
-    if (!Array.isArray(operands) || operands.length === 0) throw bad(`${path}.${operator}: expected a non-empty list`);
+    if (!Array.isArray(operands) || operands.length === 0)
+      throw bad(`${path}.${operator}: expected a non-empty list`);
     const [head, ...tail] = operands.map((e, i) => paramSetFromSpec(e, `${path}.${operator}[${i}]`));
     const op = operator === 'product' ? product : operator === 'concat' ? concat : zip;
     return op(head as ParamSet, ...tail);
@@ -130,7 +134,8 @@ export function paramSetFromSpec(expr: unknown, path = 'params'): ParamSet {
     const where = `${path}.${name}`;
     if (Array.isArray(values)) return pset(name, values);
     if (typeof values === 'string') return pset(name, parseGridValues(values, where));
-    if (typeof values === 'number' || typeof values === 'boolean' || values === null) return pset(name, [values]);
+    if (typeof values === 'number' || typeof values === 'boolean' || values === null)
+      return pset(name, [values]);
     throw bad(`${where}: expected a list of values, a string such as "1..5" or "a,b", or one value`);
   });
   const [head, ...tail] = factors;
@@ -149,14 +154,17 @@ export function sweepFromSpec(spec: unknown, where = 'sweep'): Sweep {
   }
   const object = spec as Record<string, unknown>;
   for (const key of Object.keys(object)) {
-    if (!SWEEP_KEYS.has(key)) throw bad(`${where}: unknown key "${key}" (known: ${[...SWEEP_KEYS].join(', ')})`);
+    if (!SWEEP_KEYS.has(key))
+      throw bad(`${where}: unknown key "${key}" (known: ${[...SWEEP_KEYS].join(', ')})`);
   }
   const task = taskNameSchema.safeParse(object.task);
-  if (!task.success) throw bad(`${where}: "task" must name the task to run (a command task or module.export)`);
+  if (!task.success)
+    throw bad(`${where}: "task" must name the task to run (a command task or module.export)`);
   if (object.params === undefined) throw bad(`${where}: "params" is missing`);
   const scan = object.scan ?? (scanNameSchema.safeParse(task.data).success ? task.data : 'sweep');
   const scanName = scanNameSchema.safeParse(scan);
-  if (!scanName.success) throw bad(`${where}: scan: ${scanName.error.issues[0]?.message ?? 'not a scan name'}`);
+  if (!scanName.success)
+    throw bad(`${where}: scan: ${scanName.error.issues[0]?.message ?? 'not a scan name'}`);
   const sweep: Sweep = {
     task: task.data,
     scan: scanName.data,

@@ -16,6 +16,8 @@ import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
 import { BottleClient } from './client/client.js';
+import { type CommandRun, runCommand } from './command/command-run.js';
+import { type CommandTask, type CommandTaskFile, findTaskFile, loadTaskFile } from './command/task-file.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import type { RunMessage } from './runner/messages.js';
 import { type DoneEnd, type RunEnd, TaskChild } from './runner/process-runner.js';
@@ -26,7 +28,7 @@ import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } 
 interface Held {
   task: ClaimedTask;
   state: 'queued' | 'running' | 'uploading' | 'reporting';
-  child?: TaskChild;
+  child?: TaskChild | CommandRun;
   /** Set when the server gathers outputs (its claim said so): upload before reporting done. */
   upload?: { maxBytes: number } | undefined;
   uploadAbort?: AbortController | undefined;
@@ -51,6 +53,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #slots: Array<TaskChild | undefined>;
   readonly #busy: boolean[];
   readonly #modules = new Map<string, ResolvedModuleSpec>();
+  /** Tasks declared as commands in the worker's task file (bottle.yaml), if it has one. */
+  readonly #commands: CommandTaskFile | undefined;
+  /** Task names this worker has no code for: released when met, excluded from claims. */
+  readonly #cannotRun = new Set<string>();
   readonly #reporter: Reporter;
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
@@ -80,8 +86,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       cancelled: 0,
       lost: 0,
       unreported: 0,
+      cannotRun: [],
       durationMs: 0,
     };
+    const taskFile =
+      this.options.taskFile === false ? undefined : findTaskFile(this.options.root, this.options.taskFile);
+    this.#commands = taskFile === undefined ? undefined : loadTaskFile(taskFile);
     this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
     this.#reporter = new Reporter(this.client, {
       workerId: this.options.workerId,
@@ -157,7 +167,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#summary.durationMs = Date.now() - startedAt;
     if (this.#fatal !== undefined) throw this.#fatal;
     log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
-    return { ...this.#summary };
+    return { ...this.#summary, cannotRun: [...this.#summary.cannotRun] };
   }
 
   async #claimLoop(): Promise<void> {
@@ -178,7 +188,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       let upload: Held['upload'];
       try {
         const answer = await this.client.claim(
-          { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
+          {
+            workerId: o.workerId,
+            host: o.host,
+            max: Math.min(capacity, 1000),
+            waitMs,
+            ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
+          },
           { signal: this.#claimAbort.signal },
         );
         backoffMs = 0;
@@ -242,10 +258,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { task } = held;
     const started = Date.now();
     held.state = 'running';
+    // Command tasks: a name the task file defines runs as a program (command/), anything else as a module.
+    const command = this.#commands?.tasks.get(task.task);
+    if (command !== undefined) return this.#runCommand(held, command, started);
     let resolved: ResolvedModuleSpec;
     try {
       resolved = this.#resolve(task.task);
     } catch (error) {
+      if (this.#releaseIfCannotRun(held, errorParts(error))) return;
       this.emit('started', task);
       this.#finish(
         held,
@@ -287,6 +307,48 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#finish(held, end, started);
   }
 
+  async #runCommand(held: Held, command: CommandTask, started: number): Promise<void> {
+    const { task } = held;
+    const run = runCommand(command, {
+      ...task,
+      host: this.options.host,
+      workerId: this.options.workerId,
+      timeoutMs: task.timeoutMs ?? command.timeoutMs ?? this.options.timeoutMs,
+      killGraceMs: this.options.killGraceMs,
+    });
+    held.child = run;
+    this.emit('started', task);
+    let end = await run.end;
+    held.child = undefined;
+    if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
+      end = await this.#upload(held, end);
+    this.#finish(held, end, started);
+  }
+
+  /**
+   * A task whose module or definition this worker lacks is not the task's failure: it goes back to the
+   * queue uncharged, for a worker that has it, and this worker says so once and claims that name no more.
+   */
+  #releaseIfCannotRun(held: Held, error: { code: BottleError['code']; message: string }): boolean {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' && error.code !== 'ERR_EXPORT_NOT_FOUND') return false;
+    const name = held.task.task;
+    if (!this.#cannotRun.has(name)) {
+      this.#cannotRun.add(name);
+      this.#summary.cannotRun.push(name);
+      const file = this.#commands ? `it is not in ${this.#commands.file} and ` : '';
+      this.#warn(
+        new BottleError(
+          error.code,
+          `cannot run task "${name}" here: ${file}${error.message}; its tasks are left for other workers and this worker claims them no more`,
+        ),
+        'task',
+      );
+    }
+    this.#release(held);
+    this.emit('stopped', held.task, 'released');
+    return true;
+  }
+
   /** With `--gather`: the output goes to the server before the task is reported done (it holds the slot). */
   async #upload(held: Held, end: DoneEnd): Promise<RunEnd> {
     held.state = 'uploading';
@@ -323,6 +385,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       });
       this.emit('done', task, end.result, info);
     } else if (end.kind === 'failed') {
+      if (this.#releaseIfCannotRun(held, end)) return;
       this.#summary.failed++;
       const error = new BottleError(end.code, end.message);
       this.#report(held, {
