@@ -21,15 +21,17 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.sta
 writeFileSync('result.json', JSON.stringify({ env, cwd: process.cwd(), params: JSON.parse(readFileSync(process.env.BOTTLE_PARAMS_FILE, 'utf8')) }));`,
   'exit.mjs': `console.error('something went wrong: ' + process.argv[2]); process.exit(Number(process.argv[2]));`,
   'signal.mjs': `console.error('about to die'); process.kill(process.pid, process.argv[2]);`,
-  // Starts two children in its group that would outlive it, writes its pid, then waits.
+  // Starts two children in its group that would outlive it (deaf to SIGHUP and SIGTERM), writes its pid, then waits.
   'forks.mjs': `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
-for (let i = 0; i < 2; i++) spawn('sleep', ['300'], { stdio: 'ignore' });
+for (let i = 0; i < 2; i++) spawn('sh', ['-c', 'trap "" HUP TERM; exec sleep 300'], { stdio: 'ignore' });
 writeFileSync(process.argv[2], String(process.pid));
 setInterval(() => {}, 1000);`,
   // Leaves a background child and exits 0 at once: the child must not outlive the task.
   'leaves.mjs': `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
-spawn('sleep', ['300'], { stdio: 'ignore' }).unref();
-writeFileSync(process.argv[2], String(process.pid));`,
+const child = spawn('sh', ['-c', 'trap "" HUP TERM; exec sleep 300'], { stdio: 'ignore' });
+child.unref();
+writeFileSync(process.argv[2], String(process.pid));
+writeFileSync(process.argv[2] + '-child', String(child.pid));`,
   'bad-result.mjs': `import { writeFileSync } from 'node:fs'; writeFileSync('result.json', '{not json');`,
 };
 
@@ -69,12 +71,27 @@ async function setup(options: { leaseMs?: number } = {}) {
   const client = new BottleClient({ server: server.url, retries: 0 });
   cleanups.push(() => client.close());
   const newWorker = (opts: Partial<ConstructorParameters<typeof Worker>[0]> = {}) => {
-    const worker = new Worker({ server: server.url, root: temp.path, maxBackoffMs: 200, killGraceMs: 300, ...opts });
+    const worker = new Worker({
+      server: server.url,
+      root: temp.path,
+      maxBackoffMs: 200,
+      killGraceMs: 300,
+      ...opts,
+    });
     cleanups.push(() => worker.stop({ force: true }));
     return worker;
   };
   const outDir = (params: Record<string, unknown>) => join(temp.path, 'out', hashParams(params));
   return { root: temp.path, server, client, newWorker, outDir };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True while any process of group `pgid` is alive. */
@@ -147,26 +164,32 @@ describe('command tasks', () => {
     const [task] = (await client.listTasks({})).tasks;
     expect(result.env.BOTTLE_KEY).toBe(task?.key);
     expect(task?.result).toEqual(result);
-    expect(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'))).toMatchObject({ state: 'done', exitCode: 0 });
+    expect(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'))).toMatchObject({
+      state: 'done',
+      exitCode: 0,
+    });
   });
 
   it('fails a non-zero exit with the tail of stderr, a signal death naming the signal, and bad starts for good', async () => {
     const { client, newWorker } = await setup();
-    await client.submit(
-      [
-        { task: 'exit', params: { code: 3 } },
-        { task: 'signal', params: { signal: 'SIGKILL' } },
-        { task: 'bad-result', params: {} },
-        { task: 'no-such-program', params: {} },
-        { task: 'missing-param', params: { v: 1 } },
-      ].map((spec) => ({ ...spec, maxAttempts: 1 })),
-    );
+    const specs: TaskSpec[] = [
+      { task: 'exit', params: { code: 3 } },
+      { task: 'signal', params: { signal: 'SIGKILL' } },
+      { task: 'bad-result', params: {} },
+      { task: 'no-such-program', params: {} },
+      { task: 'missing-param', params: { v: 1 } },
+    ];
+    await client.submit(specs.map((spec) => ({ ...spec, maxAttempts: 1 })));
     const worker = newWorker({ slots: 2 });
     const errors = new Map<string, string>();
     worker.on('failed', (task, error) => errors.set(task.task, `${error.code}: ${error.message}`));
     expect(await worker.run()).toMatchObject({ done: 0, failed: 5 });
-    expect(errors.get('exit')).toMatch(/^ERR_TASK_FAILED: the command exited with code 3[\s\S]*something went wrong: 3/);
-    expect(errors.get('signal')).toMatch(/^ERR_TASK_CRASHED: the command was killed by SIGKILL[\s\S]*about to die/);
+    expect(errors.get('exit')).toMatch(
+      /^ERR_TASK_FAILED: the command exited with code 3[\s\S]*something went wrong: 3/,
+    );
+    expect(errors.get('signal')).toMatch(
+      /^ERR_TASK_CRASHED: the command was killed by SIGKILL[\s\S]*about to die/,
+    );
     expect(errors.get('bad-result')).toMatch(/result.json is not valid JSON/);
     expect(errors.get('no-such-program')).toMatch(/cannot start "definitely-not-a-program-here"/);
     expect(errors.get('missing-param')).toMatch(/ERR_BAD_PARAMS: the command uses \{nope\}.*they have: v/);
@@ -183,6 +206,8 @@ describe('command tasks', () => {
     worker.on('failed', (_task, error) => errors.push(error.code));
     expect(await worker.run()).toMatchObject({ done: 1, failed: 1 });
     expect(errors).toEqual(['ERR_TASK_TIMEOUT']);
+    const leftover = Number(readFileSync(join(root, 'pid-leaves-child'), 'utf8'));
+    await waitFor(() => !processAlive(leftover), { what: `process ${leftover} gone`, timeoutMs: 5_000 });
     for (const file of ['pid-1', 'pid-leaves']) {
       const pgid = Number(readFileSync(join(root, file), 'utf8'));
       await waitFor(() => !groupAlive(pgid), { what: `group ${pgid} empty`, timeoutMs: 5_000 });
@@ -203,7 +228,9 @@ describe('command tasks', () => {
     await client.submit([{ task: 'forks', params: { n: 3 } }]);
     const second = newWorker();
     const running = second.run();
-    const pgid = Number(await waitFor(() => existsSync(join(root, 'pid-3')) && readFileSync(join(root, 'pid-3'), 'utf8')));
+    const pgid = Number(
+      await waitFor(() => existsSync(join(root, 'pid-3')) && readFileSync(join(root, 'pid-3'), 'utf8')),
+    );
     await second.stop({ force: true });
     expect(await running).toMatchObject({ released: 1 });
     await waitFor(() => !groupAlive(pgid), { timeoutMs: 5_000 });
