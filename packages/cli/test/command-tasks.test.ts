@@ -146,4 +146,52 @@ describe('command tasks through the real bins', () => {
       ).toHaveLength(1);
     }
   });
+
+  it('bottle-worker leaves no process behind: a timed-out task and one that exits leave their groups empty', async () => {
+    scene = new Scene();
+    // Each program starts a child deaf to SIGHUP and SIGTERM in its group, writes both pids, then
+    // waits (the first, past its timeout) or exits at once (the second, leaving the child behind).
+    const program = [
+      "const { spawn } = require('node:child_process');",
+      "const { writeFileSync } = require('node:fs');",
+      "const child = spawn('sh', ['-c', 'trap \"\" HUP TERM; exec sleep 300'], { stdio: 'ignore' });",
+      'child.unref();',
+      'writeFileSync(process.argv[2], JSON.stringify([process.pid, child.pid]));',
+      "if (process.argv[3] === 'wait') setInterval(() => {}, 1000);",
+      '',
+    ].join('\n');
+    writeFileSync(join(scene.root, 'spawns.cjs'), program);
+    const node = JSON.stringify(process.execPath);
+    writeFileSync(
+      join(scene.root, 'bottle.yaml'),
+      [
+        'tasks:',
+        '  hangs:',
+        `    command: [${node}, "{root}/spawns.cjs", "{root}/pids-{n}", wait]`,
+        '    timeout: 1s',
+        '  leaves:',
+        `    command: [${node}, "{root}/spawns.cjs", "{root}/pids-{n}", exit]`,
+        '',
+      ].join('\n'),
+    );
+    const server = await scene.server();
+    await server.client.submit([
+      { task: 'hangs', params: { n: 1 }, maxAttempts: 1 },
+      { task: 'leaves', params: { n: 2 } },
+    ]);
+    const worker = scene.worker(server.url, ['-x', '2']);
+    expect(await worker.exited).toBe(0);
+    expect(worker.stdout).toMatch(/1 done, 1 failed/);
+    for (const n of [1, 2]) {
+      const [leader, child] = JSON.parse(readFileSync(join(scene.root, `pids-${n}`), 'utf8')) as number[];
+      // A zombie waiting for init to reap it is dead: only a running or sleeping process counts.
+      const running = (pid: number) => {
+        const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)])
+          .stdout.toString()
+          .trim();
+        return stat !== '' && !stat.startsWith('Z');
+      };
+      expect(running(child as number), `task ${n}: child ${child} of group ${leader}`).toBe(false);
+    }
+  });
 });

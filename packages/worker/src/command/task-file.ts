@@ -52,6 +52,9 @@ const entrySchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
 });
 
+/** The keys of a task entry (task-file.schema.json lists the same; a test checks it). */
+export const taskEntryKeys = Object.keys(entrySchema.shape);
+
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),
   tasks: z.record(taskNameSchema, entrySchema),
