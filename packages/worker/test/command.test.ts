@@ -153,12 +153,13 @@ describe('command tasks', () => {
       { task: 'bad-result', params: {} },
       { task: 'no-such-program', params: {} },
       { task: 'missing-param', params: { v: 1 } },
+      { task: 'echo', params: { v: 'nul\u0000inside' } },
     ];
     await client.submit(specs.map((spec) => ({ ...spec, maxAttempts: 1 })));
     const worker = newWorker({ slots: 2 });
     const errors = new Map<string, string>();
     worker.on('failed', (task, error) => errors.set(task.task, `${error.code}: ${error.message}`));
-    expect(await worker.run()).toMatchObject({ done: 0, failed: 5 });
+    expect(await worker.run()).toMatchObject({ done: 0, failed: 6 });
     expect(errors.get('exit')).toMatch(
       /^ERR_TASK_FAILED: the command exited with code 3[\s\S]*something went wrong: 3/,
     );
@@ -167,6 +168,7 @@ describe('command tasks', () => {
     );
     expect(errors.get('bad-result')).toMatch(/result.json is not valid JSON/);
     expect(errors.get('no-such-program')).toMatch(/cannot start "definitely-not-a-program-here"/);
+    expect(errors.get('echo')).toMatch(/cannot start .*null bytes/);
     expect(errors.get('missing-param')).toMatch(/ERR_BAD_PARAMS: the command uses \{nope\}.*they have: v/);
   });
 

@@ -58,15 +58,27 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
     const startedAt = new Date().toISOString();
     const out = openSync(join(outputDir, 'stdout.log'), 'a');
     const err = openSync(join(outputDir, 'stderr.log'), 'a');
-    const child = spawn(prepared.file, prepared.args, {
-      cwd: prepared.cwd,
-      env: prepared.env,
-      stdio: ['ignore', out, err],
-      // Its own process group (and session): killable as a whole, deaf to the terminal's signals.
-      detached: true,
-    });
-    closeSync(out);
-    closeSync(err);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(prepared.file, prepared.args, {
+        cwd: prepared.cwd,
+        env: prepared.env,
+        stdio: ['ignore', out, err],
+        // Its own process group (and session): killable as a whole, deaf to the terminal's signals.
+        detached: true,
+      });
+    } catch (error) {
+      // Refused before any process exists, e.g. a NUL character in an argument.
+      return failed(
+        'ERR_TASK_FAILED',
+        `cannot start "${prepared.file}": ${(error as Error).message}`,
+        false,
+        outputDir,
+      );
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
       (done) => {
         let timer: NodeJS.Timeout | undefined;
