@@ -133,7 +133,15 @@ describe('command tasks through the real bins', () => {
     expect(lacking.stderr.match(/cannot run task "greet" here/g)).toHaveLength(1);
     expect(lacking.stderr).toMatch(/ran nothing: no module or command-task definition here for greet/);
 
-    const having = scene.worker(server.url, ['-x', '2']);
+    // The same bare root with --task-file naming the definitions: now it has them.
+    const having = scene.worker(server.url, [
+      '-x',
+      '2',
+      '--root',
+      bare,
+      '--task-file',
+      join(scene.root, 'bottle.yaml'),
+    ]);
     expect(await having.exited).toBe(0);
     expect(having.stdout).toMatch(/5 done, 0 failed/);
     const tasks = await allTasks(server.client);
