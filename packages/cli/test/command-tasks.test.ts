@@ -2,8 +2,9 @@
 // sweep file, bottle post --grid/--zip/--jsonl, and bottle-worker running the Python example.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allTasks, attemptsOf, repoRoot, Scene } from './_e2e.js';
 
@@ -155,7 +156,7 @@ describe('command tasks through the real bins', () => {
     }
   });
 
-  it('bottle-worker leaves no process behind: a timed-out task and one that exits leave their groups empty', async () => {
+  it('bottle-worker leaves no process behind: after a timeout, an exit, and a cancel while running', async () => {
     scene = new Scene();
     // Each program starts a child deaf to SIGHUP and SIGTERM in its group, writes both pids, then
     // waits (the first, past its timeout) or exits at once (the second, leaving the child behind).
@@ -179,18 +180,25 @@ describe('command tasks through the real bins', () => {
         '    timeout: 1s',
         '  leaves:',
         `    command: [${node}, "{root}/spawns.cjs", "{root}/pids-{n}", exit]`,
+        '  waits:',
+        `    command: [${node}, "{root}/spawns.cjs", "{root}/pids-{n}", wait]`,
         '',
       ].join('\n'),
     );
-    const server = await scene.server();
+    // A short lease: heartbeats (which carry the cancel to the worker) every second.
+    const server = await scene.server(['--lease', '3']);
     await server.client.submit([
       { task: 'hangs', params: { n: 1 }, maxAttempts: 1 },
       { task: 'leaves', params: { n: 2 } },
+      { task: 'waits', params: { n: 3 } },
     ]);
-    const worker = scene.worker(server.url, ['-x', '2']);
+    const worker = scene.worker(server.url, ['-x', '3']);
+    await waitFor(() => existsSync(join(scene.root, 'pids-3')), { what: 'the task to cancel to start' });
+    const [waiting] = (await allTasks(server.client)).filter((t) => t.task === 'waits');
+    await server.client.cancelTask(waiting?.key as string);
     expect(await worker.exited).toBe(0);
     expect(worker.stdout).toMatch(/1 done, 1 failed/);
-    for (const n of [1, 2]) {
+    for (const n of [1, 2, 3]) {
       const [leader, child] = JSON.parse(readFileSync(join(scene.root, `pids-${n}`), 'utf8')) as number[];
       // A zombie waiting for init to reap it is dead: only a running or sleeping process counts.
       const running = (pid: number) => {
