@@ -335,7 +335,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!this.#cannotRun.has(name)) {
       this.#cannotRun.add(name);
       this.#summary.cannotRun.push(name);
-      const file = this.#commands ? `it is not in ${this.#commands.file} and ` : '';
+      const file = this.#commands
+        ? `it is not in ${this.#commands.file} and `
+        : name.includes('.')
+          ? ''
+          : `there is no task file (bottle.yaml) in ${this.options.root} and `;
       this.#warn(
         new BottleError(
           error.code,
