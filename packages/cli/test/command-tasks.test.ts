@@ -67,6 +67,11 @@ describe('command tasks through the real bins', () => {
       expect(dry.stdout).toMatch(/scan 'train': 6 tasks \(dry run: nothing submitted\) of task train/);
       expect(dry.stdout).toContain('{"lr":0.3,"seed":1}\n');
       expect(dry.stdout).toContain('{"lr":0.1,"seed":2}\n');
+      const workerDry = scene.worker(server.url, ['-p', 'sweep.yaml', '--post', '--dry-run']);
+      expect(await workerDry.exited).toBe(0);
+      expect(workerDry.stdout).toMatch(
+        /scan 'lr-sweep': 12 tasks \(dry run: nothing submitted\) of task train/,
+      );
       expect(await allTasks(server.client)).toEqual([]);
 
       const grid = await scene.bottle(['post', 'train', '--grid', 'lr=0.3,0.1', '--grid', 'seed=1..3', ...s]);
