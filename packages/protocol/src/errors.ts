@@ -65,6 +65,10 @@ export const errorCatalog = {
     status: undefined,
     hint: 'Task modules must be relative paths inside the worker root; no absolute paths or "..".',
   },
+  ERR_BAD_TASK_FILE: {
+    status: undefined,
+    hint: 'Fix the command-task file (bottle.yaml) as the message says; see docs/tasks.md.',
+  },
   ERR_BAD_TASK_MODULE: { status: undefined, hint: 'The export is not a task or scan of a supported form.' },
   ERR_TASK_FAILED: { status: undefined, hint: 'The task threw or exited non-zero; see its stderr.log.' },
   ERR_TASK_TIMEOUT: {

@@ -13,6 +13,7 @@ export {
   tarPadding,
 } from './archive.js';
 export { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from './defaults.js';
+export { parseDuration } from './duration.js';
 export {
   BottleError,
   type BottleErrorOptions,
@@ -140,3 +141,11 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export {
+  gridParamSet,
+  gridSweepParams,
+  paramSetFromSpec,
+  parseGridValues,
+  type Sweep,
+  sweepFromSpec,
+} from './sweep.js';

@@ -123,6 +123,8 @@ export const claimRequestSchema = z.strictObject({
    * held (none are added), so a lease whose answer was lost is not charged as a lost attempt.
    */
   claimId: claimIdSchema.optional(),
+  /** Task names this worker cannot run (no module or definition on its machine): never hand these out. */
+  exclude: z.array(taskNameSchema).max(1000).optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 

@@ -16,6 +16,8 @@ export interface WorkerSummary {
   lost: number;
   /** Reports the server refused or that could not be sent (see the `warn` events). */
   unreported: number;
+  /** Task names this worker has no module or definition for: their tasks were released, not failed. */
+  cannotRun: string[];
   durationMs: number;
 }
 

@@ -30,6 +30,11 @@ export interface WorkerOptions {
   prefetch?: number | 'auto';
   /** Directory task modules are resolved in (and default outputs go under). Default `process.cwd()`. */
   root?: string;
+  /**
+   * The command-task file (tasks declared as programs to run, see docs/tasks.md), relative to `root`;
+   * `false` for none. Default: `bottle.yaml`, `bottle.yml` or `bottle.json` in `root`, if there is one.
+   */
+  taskFile?: string | false;
   /** Keep waiting for tasks when the queue is empty instead of finishing. Default false. */
   retryIfEmpty?: boolean;
   /** This worker's id on the server. Default `<host>-<pid>-<random>`. */
@@ -95,6 +100,7 @@ const knownKeys = new Set<string>([
   'isolation',
   'processes',
   'root',
+  'taskFile',
   'retryIfEmpty',
   'workerId',
   'host',

@@ -11,6 +11,8 @@ import { PrefetchPolicy } from './_prefetch.js';
 import { isTransient, Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
 import { BottleClient } from './client/client.js';
+import { CommandRunner } from './command/command-runner.js';
+import { type CommandTaskFile, findTaskFile, loadTaskFile } from './command/task-file.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import { createModuleRunner } from './runner/create-runner.js';
 import type { DoneEnd, RunEnd, TaskRunner } from './runner/runner.js';
@@ -44,7 +46,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #held = new Map<string, Held>();
   readonly #waiting: Held[] = [];
   #runner: TaskRunner | undefined;
+  /** Runs the task file's command tasks, when the worker has a task file. */
+  #commandRunner: TaskRunner | undefined;
   #freeSlots: number;
+  /** Tasks declared as commands in the worker's task file (bottle.yaml), if it has one. */
+  readonly #commands: CommandTaskFile | undefined;
+  /** Task names this worker has no code for: released when met, excluded from claims. */
+  readonly #cannotRun = new Set<string>();
   readonly #reporter: Reporter;
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
@@ -73,8 +81,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       cancelled: 0,
       lost: 0,
       unreported: 0,
+      cannotRun: [],
       durationMs: 0,
     };
+    const taskFile =
+      this.options.taskFile === false ? undefined : findTaskFile(this.options.root, this.options.taskFile);
+    this.#commands = taskFile === undefined ? undefined : loadTaskFile(taskFile);
     this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
     this.#reporter = new Reporter(this.client, {
       workerId: this.options.workerId,
@@ -137,6 +149,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
     try {
       this.#runner = this.#moduleRunner();
+      if (this.#commands !== undefined) {
+        this.#commandRunner = new CommandRunner(this.#commands, {
+          host: this.options.host,
+          workerId: this.options.workerId,
+          killGraceMs: this.options.killGraceMs,
+        });
+      }
       await this.#claimLoop();
       await this.#allSettled();
       // Reports wait for the server as long as it takes, unless a forced stop gives them one last try.
@@ -146,12 +165,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#heartbeats.stop();
       this.#reporter.close();
       await this.#runner?.close();
+      await this.#commandRunner?.close();
       if (this.#ownsClient) this.client.close();
     }
     this.#summary.durationMs = Date.now() - startedAt;
     if (this.#fatal !== undefined) throw this.#fatal;
     log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
-    return { ...this.#summary };
+    return { ...this.#summary, cannotRun: [...this.#summary.cannotRun] };
   }
 
   async #claimLoop(): Promise<void> {
@@ -176,7 +196,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       let upload: Held['upload'];
       try {
         const answer = await this.client.claim(
-          { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
+          {
+            workerId: o.workerId,
+            host: o.host,
+            max: Math.min(capacity, 1000),
+            waitMs,
+            ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
+          },
           { signal: this.#claimAbort.signal },
         );
         backoffMs = 0;
@@ -249,7 +275,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       params: task.params,
       paramsHash: task.paramsHash,
       attempt: task.attempt,
-      timeoutMs: task.timeoutMs ?? this.options.timeoutMs,
+      timeoutMs: task.timeoutMs ?? this.#commands?.tasks.get(task.task)?.timeoutMs ?? this.options.timeoutMs,
     });
     held.run = undefined;
     if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
@@ -261,7 +287,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * The runner for a task name: module tasks in the isolation chosen. Other kinds of task (command
    * tasks) plug in here with a runner of their own, chosen by name.
    */
-  #runnerFor(_taskName: string): TaskRunner {
+  #runnerFor(taskName: string): TaskRunner {
+    if (this.#commandRunner !== undefined && this.#commands?.tasks.has(taskName)) return this.#commandRunner;
     return this.#runner as TaskRunner;
   }
 
@@ -277,6 +304,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
       killGraceMs: o.killGraceMs,
       onStray: (stream, text) => o.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
     });
+  }
+
+  /**
+   * A task whose module or definition this worker lacks is not the task's failure: it goes back to the
+   * queue uncharged, for a worker that has it, and this worker says so once and claims that name no more.
+   */
+  #releaseIfCannotRun(held: Held, error: { code: BottleError['code']; message: string }): boolean {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' && error.code !== 'ERR_EXPORT_NOT_FOUND') return false;
+    const name = held.task.task;
+    if (!this.#cannotRun.has(name)) {
+      this.#cannotRun.add(name);
+      this.#summary.cannotRun.push(name);
+      const file = this.#commands
+        ? `it is not in ${this.#commands.file} and `
+        : name.includes('.')
+          ? ''
+          : `there is no task file (bottle.yaml) in ${this.options.root} and `;
+      this.#warn(
+        new BottleError(
+          error.code,
+          `cannot run task "${name}" here: ${file}${error.message}; its tasks are left for other workers and this worker claims them no more`,
+        ),
+        'task',
+      );
+    }
+    this.#release(held);
+    this.emit('stopped', held.task, 'released');
+    return true;
   }
 
   /** With `--gather`: the output goes to the server before the task is reported done (it holds the slot). */
@@ -306,6 +361,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       });
       this.emit('done', task, end.result, info);
     } else if (end.kind === 'failed') {
+      if (this.#releaseIfCannotRun(held, end)) return;
       this.#summary.failed++;
       const error = new BottleError(end.code, end.message);
       this.#report(held, {

@@ -20,7 +20,8 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('p', {
       alias: 'module',
       type: 'string',
-      description: "Scan to submit at start, as module.export (e.g. 'examples/dummy.scan')",
+      description:
+        "Scan to submit at start: module.export (e.g. 'examples/dummy.scan') or a sweep file (.yaml/.json)",
     })
     .option('port', {
       type: 'number',

@@ -6,7 +6,7 @@ import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveServer, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
-import { submitScanSpec } from '../_submit.js';
+import { dryRunText, submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
 
 const PROGRAM = 'bottle-worker';
@@ -43,6 +43,10 @@ export function workerOptions<T>(yargs: Argv<T>) {
         'Tasks leased beyond the free slots: a number, or auto (about 50 ms of work per slot while tasks are short)',
     })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
+    .option('task-file', {
+      type: 'string',
+      description: 'Command-task file (default: bottle.yaml, bottle.yml or bottle.json in the root, if any)',
+    })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
     .option('t', {
@@ -70,7 +74,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
     .option('p', {
       alias: 'module',
       type: 'string',
-      description: 'With --post: the scan to submit (module.export)',
+      description: 'With --post: the scan to submit (module.export, or a sweep file)',
     })
     .option('post', {
       type: 'boolean',
@@ -141,7 +145,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       });
       context.stdout(
         argv['dry-run']
-          ? `scan '${outcome.scan}': ${outcome.total} tasks (dry run: nothing submitted)\n`
+          ? dryRunText(outcome)
           : `scan '${outcome.scan}': ${outcome.created} new, ${outcome.existing} already known` +
               (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
               '\n',
@@ -174,6 +178,7 @@ async function runPool(
     isolation: argv.isolation,
     ...(argv.processes === undefined ? {} : { processes: positiveInt('processes', argv.processes) }),
     root,
+    ...(argv['task-file'] !== undefined ? { taskFile: argv['task-file'] } : {}),
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
@@ -215,7 +220,16 @@ async function runPool(
     if (tunnelFailure) throw tunnelFailure;
     const seconds = (summary.durationMs / 1000).toFixed(1);
     context.stdout(`${PROGRAM}: ${summary.done} done, ${summary.failed} failed in ${seconds} s\n`);
-    return interrupted ? 130 : 0;
+    if (interrupted) return 130;
+    // Every task it was given was one it has no code for: that is not a success.
+    if (summary.cannotRun.length > 0 && summary.done + summary.failed === 0) {
+      context.stderr(
+        `${PROGRAM}: ran nothing: no module or command-task definition here for ${summary.cannotRun.join(', ')}; ` +
+          'check --root and --task-file\n',
+      );
+      return 1;
+    }
+    return 0;
   } finally {
     removeHandlers();
   }
