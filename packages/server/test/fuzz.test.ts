@@ -46,6 +46,8 @@ async function standalone(): Promise<Target> {
     db: `${dir.path}/bottle.db`,
     logger: quietLogger,
     maxClaimWaitMs: 20,
+    // No lease may expire while the checks read the store at two moments.
+    leaseMs: 3_600_000,
     bodyLimit: '2mb',
   });
   cleanups.push(async () => {
@@ -62,6 +64,8 @@ async function mounted(): Promise<Target> {
     store,
     logger: quietLogger,
     maxClaimWaitMs: 20,
+    // No lease may expire while the checks read the store at two moments.
+    leaseMs: 3_600_000,
     token: 'tok',
     bodyLimit: '2mb',
   });
