@@ -13,9 +13,10 @@ import {
 } from '@bottle/protocol';
 import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
-import { isTransient, Reporter } from './_reporter.js';
+import { Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
-import { BottleClient } from './client/client.js';
+import type { BottleClient } from './client/client.js';
+import { isTransient, ServerList } from './client/server-list.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import type { RunMessage } from './runner/messages.js';
 import { type DoneEnd, type RunEnd, TaskChild } from './runner/process-runner.js';
@@ -44,8 +45,10 @@ interface Held {
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly options: ResolvedWorkerOptions;
-  readonly client: BottleClient;
+  readonly #servers: ServerList;
   readonly #ownsClient: boolean;
+  /** Tasks whose last attempt here failed and that the server will not queue again. */
+  readonly #failedForGood = new Set<string>();
   readonly #held = new Map<string, Held>();
   readonly #waiting: Held[] = [];
   readonly #slots: Array<TaskChild | undefined>;
@@ -67,9 +70,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     super();
     this.options = resolveWorkerOptions(options);
     this.#ownsClient = this.options.client === undefined;
-    this.client =
-      this.options.client ??
-      new BottleClient({ server: this.options.server as string, token: this.options.token });
+    this.#servers = this.options.client
+      ? new ServerList([this.options.client])
+      : ServerList.of(serverUrls(this.options.server), { token: this.options.token });
     this.#slots = new Array(this.options.slots).fill(undefined);
     this.#busy = new Array(this.options.slots).fill(false);
     this.#summary = {
@@ -80,10 +83,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       cancelled: 0,
       lost: 0,
       unreported: 0,
+      failedForGood: 0,
       durationMs: 0,
     };
     this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
-    this.#reporter = new Reporter(this.client, {
+    this.#reporter = new Reporter(this.#servers, {
       workerId: this.options.workerId,
       batchSize: this.options.reportBatchSize,
       delayMs: this.options.reportDelayMs,
@@ -91,7 +95,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       onResult: (report, result) => this.#onReported(report, result),
       onWarn: (error) => this.#warn(error, 'report'),
     });
-    this.#heartbeats = new Heartbeats(this.client, {
+    this.#heartbeats = new Heartbeats(this.#servers, {
       workerId: this.options.workerId,
       host: this.options.host,
       leases: () =>
@@ -103,6 +107,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   get workerId(): string {
     return this.options.workerId;
+  }
+
+  /** The client of the server the worker talks to now (it moves on when a server stops answering). */
+  get client(): BottleClient {
+    return this.#servers.current;
+  }
+
+  /** Every server the worker may talk to, in the order it tries them. */
+  get servers(): readonly BottleClient[] {
+    return this.#servers.clients;
   }
 
   /** Runs until the queue is empty and nothing runs (or until stopped); resolves with a summary. */
@@ -140,7 +154,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const startedAt = Date.now();
     const log = this.options.logger;
     log.info(
-      `worker ${this.workerId} on ${this.client.url} with ${this.options.slots} slot(s), root ${this.options.root}`,
+      `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), root ${this.options.root}`,
     );
     try {
       await this.#claimLoop();
@@ -152,9 +166,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#heartbeats.stop();
       this.#reporter.close();
       for (const child of this.#slots) child?.close();
-      if (this.#ownsClient) this.client.close();
+      if (this.#ownsClient) this.#servers.close();
     }
     this.#summary.durationMs = Date.now() - startedAt;
+    this.#summary.failedForGood = this.#failedForGood.size;
     if (this.#fatal !== undefined) throw this.#fatal;
     log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
     return { ...this.#summary };
@@ -163,6 +178,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #claimLoop(): Promise<void> {
     let backoffMs = 0;
     let connected = false;
+    /** When a task of the queue waiting for a retry backoff becomes ready (the server's clock). */
+    let retryAt: number | undefined;
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
@@ -173,21 +190,39 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       // Without retryIfEmpty an idle worker asks once and finishes; with tasks running it waits a
       // little for more (a failed task may come back) but not so long that finishing is delayed.
-      const waitMs = o.retryIfEmpty ? o.claimWaitMs : active === 0 ? 0 : Math.min(o.claimWaitMs, 1_000);
+      // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
+      // (the server wakes the long poll then; the margin covers a skew between the clocks).
+      const waitMs = o.retryIfEmpty
+        ? o.claimWaitMs
+        : Math.min(
+            o.claimWaitMs,
+            Math.max(
+              active === 0 ? 0 : 1_000,
+              retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000,
+            ),
+          );
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
+      const client = this.#servers.current;
       try {
-        const answer = await this.client.claim(
+        const answer = await client.claim(
           { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
           { signal: this.#claimAbort.signal },
         );
+        this.#servers.succeeded(client);
         backoffMs = 0;
         connected = true;
         tasks = answer.tasks;
         upload = answer.upload;
+        retryAt = answer.retryAt;
         this.#heartbeats.every(answer.heartbeatMs);
       } catch (error) {
         if (this.#stopping !== 'no') break;
+        // Another server of the list may answer: try it at once, back off only when all are down.
+        if (this.#servers.failed(client, error) && !this.#servers.allDown) {
+          this.#warn(error, `claim (trying ${this.#servers.current.url})`);
+          continue;
+        }
         // A server never reached is more likely a wrong URL than an outage: say so at once,
         // unless the worker was asked to wait (retryIfEmpty).
         if (!isTransient(error) || (!connected && !o.retryIfEmpty)) {
@@ -203,7 +238,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       if (tasks.length === 0) {
-        if (!o.retryIfEmpty && this.#countActive() === 0) break;
+        if (!o.retryIfEmpty && this.#countActive() === 0 && retryAt === undefined) {
+          if (this.#held.size === 0) break;
+          // A failure still being reported may requeue its task: ask again once the server knows.
+          await this.#wakeUp.sleep(1_000);
+        }
         continue;
       }
       const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued', upload }));
@@ -315,6 +354,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#prefetch.record(info.durationMs);
     if (end.kind === 'done') {
       this.#summary.done++;
+      this.#failedForGood.delete(task.key);
       this.#report(held, {
         outcome: 'done',
         key: task.key,
@@ -324,6 +364,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('done', task, end.result, info);
     } else if (end.kind === 'failed') {
       this.#summary.failed++;
+      info.final = isFinalFailure(task, end.retryable);
+      if (info.final) this.#failedForGood.add(task.key);
       const error = new BottleError(end.code, end.message);
       this.#report(held, {
         outcome: 'failed',
@@ -397,6 +439,24 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.options.logger.warn(`${what}: ${err.message}`);
     if (this.listenerCount('warn') > 0) this.emit('warn', err);
   }
+}
+
+/**
+ * Whether the server will not queue a failed task again. A server that does not say how many
+ * attempts a task has is taken at its worst: the failure counts as final.
+ */
+function isFinalFailure(task: ClaimedTask, retryable: boolean): boolean {
+  return !retryable || task.maxAttempts === undefined || task.attempt >= task.maxAttempts;
+}
+
+/** `server` as one URL, a comma-separated list, or an array of either. */
+function serverUrls(server: string | readonly string[] | undefined): string[] {
+  const list = (Array.isArray(server) ? server : [server ?? ''])
+    .flatMap((entry: string) => entry.split(','))
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (list.length === 0) throw new TypeError('Worker: `server` names no URL');
+  return list;
 }
 
 function errorParts(error: unknown): { code: BottleError['code']; message: string } {

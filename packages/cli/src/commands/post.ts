@@ -18,7 +18,7 @@ export const postCommand = {
 type PostArgs = Awaited<ReturnType<ReturnType<typeof postCommand.builder>['parseAsync']>>;
 
 export async function runPost(argv: PostArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const outcome = await submitScanSpec(argv.scan, {
     root: argv.root ?? context.cwd,
     submit: (request) => client.submit(request.tasks, request),

@@ -41,12 +41,8 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
       throw new UsageError('--scan reads from the server; it cannot go with --from');
     rows = await readLocalResults(resolve(context.cwd, argv.from));
   } else {
-    const client = clientFor(argv, context);
-    try {
-      rows = await serverResultRows(client, { scan: argv.scan });
-    } finally {
-      client.close();
-    }
+    await using client = clientFor(argv, context);
+    rows = await serverResultRows(client, { scan: argv.scan });
   }
   context.stdout(formatRows(rows, format, { width: context.columns }));
   return 0;

@@ -18,7 +18,8 @@ export const showCommand = {
 type ShowArgs = Awaited<ReturnType<ReturnType<typeof showCommand.builder>['parseAsync']>>;
 
 export async function runShow(argv: ShowArgs, context: CliContext): Promise<number> {
-  const { task, attempts } = await clientFor(argv, context).getTask(argv.key);
+  await using client = clientFor(argv, context);
+  const { task, attempts } = await client.getTask(argv.key);
   if (argv.json) {
     context.stdout(`${JSON.stringify({ task, attempts })}\n`);
     return 0;

@@ -18,7 +18,7 @@ export const statusCommand = {
 type StatusArgs = Awaited<ReturnType<ReturnType<typeof statusCommand.builder>['parseAsync']>>;
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const scans = argv.scan ? [await client.getScan(argv.scan)] : (await client.listScans()).scans;
   if (argv.json) {
     context.stdout(`${JSON.stringify({ scans })}\n`);

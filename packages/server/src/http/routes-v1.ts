@@ -56,12 +56,13 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
 
   router.post('/v1/claim', async (req, res) => {
     const body = parseWith(claimRequestSchema, req.body);
-    const answer = (tasks: ClaimResponse['tasks']) =>
+    const answer = (tasks: ClaimResponse['tasks'], retryAt: number | null = null) =>
       res.json({
         tasks,
         leaseMs: options.leaseMs,
         heartbeatMs: options.heartbeatMs,
         ...upload,
+        ...(retryAt === null ? {} : { retryAt }),
       } satisfies ClaimResponse);
     const deadline = Date.now() + Math.min(body.waitMs, options.maxClaimWaitMs);
     // A client that hangs up stops the wait: it must not be handed leases it will never see.
@@ -73,8 +74,11 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
       const tasks = await store.claim(body, policy);
       // A full batch may have left more work (or requeued expired leases at claim time): let the others look.
       if (tasks.length === body.max && notifier.waiting > 0) notifier.notify();
-      if (tasks.length > 0 || Date.now() >= deadline) return answer(tasks);
+      if (tasks.length > 0) return answer(tasks);
+      // An empty answer says when a task waiting for a retry backoff is ready, so that a worker
+      // which stops on an empty queue waits for it.
       const readyAt = await store.nextReadyAt();
+      if (Date.now() >= deadline) return answer(tasks, readyAt);
       if (readyAt !== null) notifier.wakeAt(readyAt);
       // Something arrived while we claimed: try again before sleeping.
       if (notifier.generation !== generation) continue;

@@ -9,11 +9,12 @@ import { expireLeases } from './expiry.js';
 /** The columns SELECT_READY reads. */
 type ReadyRow = Pick<
   TaskRow,
-  'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'attempt_count' | 'timeout_ms'
+  'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'attempt_count' | 'timeout_ms' | 'max_attempts'
 >;
 
 // Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
-export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
+export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms,
+  max_attempts
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
 function lease(
@@ -76,6 +77,7 @@ export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
       attempt,
       leaseToken,
       leaseExpiresAt,
+      maxAttempts: row.max_attempts,
     };
     if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
     return claimed;
