@@ -3,7 +3,7 @@ import type { Worker } from '@bottle/worker';
 import type { CliContext } from './_context.js';
 
 /** How often the line is redrawn on a terminal, printed elsewhere, and how fresh the scans' counts are. */
-export const workerProgressDefaults = { ttyEveryMs: 1_000, plainEveryMs: 10_000, scansEveryMs: 5_000 };
+export const workerProgressDefaults = { ttyEveryMs: 1_000, plainEveryMs: 10_000, scansEveryMs: 3_000 };
 
 const RATE_WINDOW_MS = 60_000;
 
@@ -21,7 +21,10 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
   const scans = new Set<string>();
   let done = 0;
   let running = 0;
+  /** What the server counted left at `scansAt`, and how many this worker finished since. */
   let left: number | undefined;
+  let finishedSincePoll = 0;
+  let firstStart: number | undefined;
   let scansAt = 0;
   let polling = false;
   let shown = false;
@@ -29,17 +32,22 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
   worker.on('claimed', (tasks) => {
     for (const task of tasks) scans.add(task.scan);
   });
-  worker.on('started', () => running++);
+  worker.on('started', () => {
+    running++;
+    firstStart ??= Date.now();
+  });
   worker.on('done', (task) => {
     running--;
     done++;
     failed.delete(task.key);
     finishedAt.push(Date.now());
+    finishedSincePoll++;
   });
   worker.on('failed', (task, _error, info) => {
     running--;
     if (info.final !== false) failed.add(task.key);
     finishedAt.push(Date.now());
+    if (info.final !== false) finishedSincePoll++;
   });
   worker.on('stopped', () => running--);
 
@@ -47,9 +55,11 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
     if (polling || scans.size === 0 || Date.now() - scansAt < workerProgressDefaults.scansEveryMs) return;
     polling = true;
     scansAt = Date.now();
+    const finishedBefore = finishedSincePoll;
     worker.client
       .listScans()
       .then(({ scans: all }) => {
+        finishedSincePoll -= finishedBefore;
         left = all.filter((scan) => scans.has(scan.name)).reduce((sum, scan) => sum + leftIn(scan), 0);
       })
       // The counts are a nicety: the claims report a server that is down.
@@ -62,16 +72,19 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
   const line = () => {
     const now = Date.now();
     while (finishedAt.length > 0 && (finishedAt[0] as number) < now - RATE_WINDOW_MS) finishedAt.shift();
-    const perSecond = finishedAt.length / (RATE_WINDOW_MS / 1000);
+    // Over the last minute, or since the first task started when that is more recent.
+    const windowMs = Math.min(RATE_WINDOW_MS, now - (firstStart ?? now));
+    const perSecond = windowMs >= 1_000 ? finishedAt.length / (windowMs / 1000) : 0;
     const parts = [
       `${paint(32, `${done} done`)}, ${failed.size > 0 ? paint(31, `${failed.size} failed`) : '0 failed'}, ${Math.max(running, 0)} running`,
-      `${formatRate(perSecond)} over the last minute`,
     ];
+    if (windowMs >= 1_000) parts.push(`${formatRate(perSecond)} over the last minute`);
     if (left !== undefined) {
-      parts.push(`${left} left in ${scans.size === 1 ? 'its scan' : `its ${scans.size} scans`}`);
-      if (left > 0 && perSecond > 0) parts.push(`ETA ${formatDuration(left / perSecond)}`);
+      const now = Math.max(left - finishedSincePoll, 0);
+      parts.push(`${now} left in ${scans.size === 1 ? 'its scan' : `its ${scans.size} scans`}`);
+      if (now > 0 && perSecond > 0) parts.push(`ETA ${formatDuration(now / perSecond)}`);
     }
-    return `${program}: ${parts.join(' · ')}`;
+    return `${program}: ${parts.join(' | ')}`;
   };
 
   const draw = () => {
