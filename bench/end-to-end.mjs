@@ -6,12 +6,12 @@
 //     until its run() starts (the task stamps performance.timeOrigin + now() into its result).
 // Run after `pnpm build`: `node bench/end-to-end.mjs` (a few minutes on 2 cores) or `--quick`.
 // `--profile` runs the worker (and server) with --cpu-prof into bench/out/profiles/.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { taskKey } from '../packages/protocol/dist/index.js';
+import { call, cpuMs, sleep, startProcess } from './_measure.mjs';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
@@ -28,15 +28,10 @@ const runs = quick
     ];
 const LATENCY_SAMPLES = quick ? 50 : 200;
 const SUBMIT_BATCH = 5_000;
-const TICKS = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux
 
 const dir = mkdtempSync(join(tmpdir(), 'bottle-bench-e2e-'));
 const profiles = join(here, 'out', 'profiles');
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(
   join(dir, 'noop.mjs'),
   [
@@ -51,63 +46,7 @@ function start(name, args, label) {
   const execArgv = profile
     ? ['--cpu-prof', '--cpu-prof-dir', profiles, '--cpu-prof-name', `${label}.cpuprofile`]
     : [];
-  const child = spawn(process.execPath, [...execArgv, bin(name), ...args], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DEBUG: '' },
-  });
-  children.add(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (out += chunk));
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve(code ?? signal);
-    }),
-  );
-  const waitFor = (pattern) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const match = out.match(pattern);
-        if (match) {
-          clearInterval(timer);
-          resolve(match);
-        }
-      };
-      const timer = setInterval(check, 5);
-      exited.then(() => {
-        clearInterval(timer);
-        reject(new Error(`${name} exited before printing ${pattern}:\n${out}`));
-      });
-    });
-  const stop = async () => {
-    child.kill('SIGTERM');
-    return exited;
-  };
-  return { child, exited, waitFor, stop, output: () => out };
-}
-
-async function call(url, method, path, body) {
-  const response = await fetch(url + path, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** utime + stime of a process, in ms (0 once it is gone). */
-function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
-  } catch {
-    return 0;
-  }
+  return startProcess(null, [...execArgv, bin(name), ...args], { cwd: dir });
 }
 
 /** The task processes of a worker (its child processes). */
@@ -123,8 +62,6 @@ function childPids(pid) {
   }
   return found;
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function throughput(url, serverPid, { slots, tasks }) {
   const scan = `noop-x${slots}`;

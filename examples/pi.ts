@@ -3,7 +3,7 @@
  * the error shrink as 1/sqrt(samples). Each run writes result.json and returns its metrics, which
  * the server stores as the task's result.
  *
- *   bottle post -p examples/pi.scan           # 15 tasks named examples/pi.task, scan "pi"
+ *   bottle post examples/pi.scan           # 15 tasks named examples/pi.task, scan "pi"
  *   bottle-worker http://127.0.0.1:1988 -x 4
  */
 import { writeFileSync } from 'node:fs';

@@ -6,7 +6,7 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal: progress lines redraw in place only there. */
   isTTY: boolean;
-  /** Terminal width for tables. */
+  /** Width tables are fitted to: `Infinity` never cuts a cell (output to a file or a pipe). */
   columns: number;
 }
 
@@ -17,8 +17,19 @@ export function processContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
-    columns: process.stdout.columns || 100,
+    columns: tableWidth(process.env, process.stdout),
   };
+}
+
+/**
+ * `COLUMNS` when set, else the terminal's width; a pipe or a file gets whole lines, since what
+ * reads them (grep, a spreadsheet, a log) has no width.
+ */
+export function tableWidth(env: NodeJS.ProcessEnv, stdout: { isTTY?: boolean; columns?: number }): number {
+  const fromEnv = Number(env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  if (!stdout.isTTY) return Number.POSITIVE_INFINITY;
+  return stdout.columns || 100;
 }
 
 /** A logger for the libraries that prints through the context, prefixed by the program name. */

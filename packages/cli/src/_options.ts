@@ -1,8 +1,8 @@
+import { DEFAULT_PORT } from '@bottle/protocol';
 import type { Argv } from 'yargs';
 import { UsageError } from './_exit.js';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:1988';
-export const DEFAULT_PORT = 1988;
+export const DEFAULT_SERVER = `http://127.0.0.1:${DEFAULT_PORT}`;
 
 /** `--server` and `--token`, shared by every `bottle` command. */
 export function withServerOptions<T>(yargs: Argv<T>) {
@@ -30,7 +30,7 @@ export function normalizeServerUrl(value: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new UsageError(`'${value}' is not a server URL; expected e.g. http://host:1988`);
+    throw new UsageError(`'${value}' is not a server URL; expected e.g. http://host:${DEFAULT_PORT}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`'${value}': only http:// and https:// servers are supported`);
@@ -61,5 +61,17 @@ export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv): 
 export function positiveInt(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number >= 1`);
+  return value;
+}
+
+/**
+ * A duration in seconds (`--timeout`, `--lease`): a number > 0. yargs reads `abc` as NaN and lets
+ * `0` and `-5` through; each would mean something the user did not ask for.
+ */
+export function positiveSeconds(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${name} takes a number of seconds > 0 (e.g. --${name} 600)`);
+  }
   return value;
 }

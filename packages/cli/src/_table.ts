@@ -1,17 +1,25 @@
+/** Narrowest a column is squeezed to, ellipsis included. */
+const FLOOR = 8;
+
 /**
- * Aligns rows into columns that fit `width`, truncating the widest cells with an ellipsis;
- * columns listed in `keep` (e.g. task keys, which users copy) are never truncated.
+ * Aligns rows into columns that fit `width` (`Infinity`: never cut), truncating the widest cells
+ * with an ellipsis; `floors` gives a column a larger minimum (e.g. a task key keeps a prefix).
  */
-export function renderTable(header: string[], rows: string[][], width = 100, keep: number[] = []): string {
+export function renderTable(
+  header: string[],
+  rows: string[][],
+  width = 100,
+  floors: Record<number, number> = {},
+): string {
   const columns = header.length;
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
   const gap = 2;
   let total = widths.reduce((sum, w) => sum + w, 0) + gap * (columns - 1);
-  const shrinkable = (i: number) => (keep.includes(i) ? 0 : (widths[i] ?? 0));
+  const shrinkable = (i: number) => ((widths[i] ?? 0) > (floors[i] ?? FLOOR) ? (widths[i] ?? 0) : 0);
   while (total > width) {
     const candidates = widths.map((_, i) => shrinkable(i));
     const widest = candidates.indexOf(Math.max(...candidates));
-    if ((candidates[widest] ?? 0) <= 8) break;
+    if ((candidates[widest] ?? 0) === 0) break;
     widths[widest] = (widths[widest] ?? 0) - 1;
     total -= 1;
   }

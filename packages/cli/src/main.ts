@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { type CliContext, processContext } from './_context.js';
 import { exitCodeFor, exitCodes, UsageError } from './_exit.js';
+import { suggestionFor, unknownNames } from './_suggest.js';
 import { version } from './_version.js';
 import { cancelCommand, runCancel } from './commands/cancel.js';
 import { gatherCommand, runGather } from './commands/gather.js';
@@ -38,7 +39,19 @@ export function buildParser(
     .exitProcess(false)
     .wrap(Math.min(100, context.columns))
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      if (error) throw error;
+      // getOptions() is missing from yargs' types; it lists the options of the command being
+      // parsed (yargs reuses one instance for its commands), aliases included.
+      const parser = base as unknown as { getOptions(): { key: Record<string, unknown> } };
+      const options = Object.keys(parser.getOptions().key);
+      const hint = suggestionFor(message ?? '', options, program === 'bottle' ? BOTTLE_COMMAND_NAMES : []);
+      // yargs names an unknown option twice (retry-if-emtpy, retryIfEmtpy): once is enough.
+      const unknown = unknownNames(message ?? '');
+      const said =
+        unknown.length > 0
+          ? `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`
+          : message;
+      throw new UsageError(hint ? `${said}\n${hint}` : said);
     });
   switch (program) {
     case 'bottle-server':
@@ -54,23 +67,27 @@ export function buildParser(
   }
 }
 
+const BOTTLE_COMMANDS = [
+  [postCommand, runPost],
+  [statusCommand, runStatus],
+  [lsCommand, runLs],
+  [showCommand, runShow],
+  [cancelCommand, runCancel],
+  [rerunCommand, runRerun],
+  [workersCommand, runWorkers],
+  [launchCommand, runLaunch],
+  [gatherCommand, runGather],
+  [resultsCommand, runResults],
+] as const;
+
+/** The `bottle` commands' names, for "did you mean". */
+const BOTTLE_COMMAND_NAMES = BOTTLE_COMMANDS.map(([definition]) => definition.command.split(' ')[0] ?? '');
+
 function bottleCommands(base: Argv, context: CliContext, select: (run: Run) => void) {
-  const commands = [
-    [postCommand, runPost],
-    [statusCommand, runStatus],
-    [lsCommand, runLs],
-    [showCommand, runShow],
-    [cancelCommand, runCancel],
-    [rerunCommand, runRerun],
-    [workersCommand, runWorkers],
-    [launchCommand, runLaunch],
-    [gatherCommand, runGather],
-    [resultsCommand, runResults],
-  ] as const;
   let parser = base.usage(
     '$0 <command> [options]\n\nTalk to a bottle server: submit scans, follow them, fix them.',
   );
-  for (const [definition, run] of commands) {
+  for (const [definition, run] of BOTTLE_COMMANDS) {
     parser = parser.command(definition.command, definition.describe, definition.builder as never, (argv) =>
       select(() => (run as (a: unknown, c: CliContext) => Promise<number>)(argv, context)),
     );

@@ -184,17 +184,22 @@ describe('gathering outputs from workers without a shared filesystem', () => {
     }
 
     const table = (await results(['--server', server.url])).stdout.trimEnd().split('\n');
-    expect(table[0]).toMatch(/^label\s+n\s+state\s+attempts\s+duration\s+host\s+square\s+result\.label$/);
+    // From a server, each row ends with its task's key and paramsHash (its output folder).
+    expect(table[0]).toMatch(
+      /^label\s+n\s+state\s+attempts\s+duration\s+host\s+square\s+result\.label\s+key\s+paramsHash$/,
+    );
     expect(table).toHaveLength(52);
     for (const task of tasks) {
       const n = task.params.n as number;
-      const row = new RegExp(`^(a,"b"|plain)\\s+${n}\\s+done\\s+1\\s+[\\d.]+\\s+\\S+\\s+${n * n}\\s+t${n}$`);
+      const row = new RegExp(
+        `^(a,"b"|plain)\\s+${n}\\s+done\\s+1\\s+[\\d.]+\\s+\\S+\\s+${n * n}\\s+t${n}\\s+${task.key}\\s+${task.paramsHash}$`,
+      );
       expect(
         table.filter((line) => row.test(line)),
         `table row of task ${n}`,
       ).toHaveLength(1);
     }
-  });
+  }, 90_000); // three worker processes and two gathers: slow on a loaded machine
 
   it('a worker killed -9 mid-upload: the task is handed out again and its output appears once, whole', async () => {
     scene = new Scene();

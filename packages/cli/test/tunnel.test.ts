@@ -87,3 +87,73 @@ describe.skipIf(!hasSshd)('bottle-worker HOST -t against a real sshd', () => {
     expect(knownHosts).toContain(sshd.knownHostsLine());
   });
 });
+
+describe.skipIf(!hasSshd)('two -t workers on one machine, and a tunnel that gives up', () => {
+  it('a second worker uses the tunnel port already forwarding to its server; for another server it takes a free port and says which', async () => {
+    scene = new Scene();
+    const home = makeHome(scene, { knownHosts: true });
+    const server = await scene.server(['-p', 'sweep.small']);
+    const tunnelPort = String(await freePort());
+    const tunnelArgs = ['-t', '--tunnel-port', tunnelPort, '--remote-port', new URL(server.url).port];
+    const first = scene.worker('bottle-lab', [...tunnelArgs, '--retry-if-empty'], { HOME: home });
+    await first.waitForOutput(/tunnel open/);
+
+    const second = scene.worker('bottle-lab', tunnelArgs, { HOME: home });
+    expect(await second.exited).toBe(0);
+    expect(second.stderr).toContain(
+      `tunnel open: http://127.0.0.1:${tunnelPort} -> bottle-lab localhost:${new URL(server.url).port} (a tunnel already open to that server)`,
+    );
+
+    // Another server (its own queue file) behind the same SSH host: the taken port is not it.
+    const other = scene.spawn('bottle-server', ['--db', join(scene.dir, 'other.db'), '--port', '0']);
+    const [, otherUrl] = await other.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/);
+    const otherPort = new URL(otherUrl as string).port;
+    const third = scene.worker(
+      'bottle-lab',
+      ['-t', '--tunnel-port', tunnelPort, '--remote-port', otherPort],
+      {
+        HOME: home,
+      },
+    );
+    expect(await third.exited).toBe(0);
+    const [, freeOne] = (third.stderr.match(/tunnel listens on 127\.0\.0\.1:(\d+) instead/) ??
+      []) as string[];
+    expect(freeOne).toBeDefined();
+    expect(freeOne).not.toBe(tunnelPort);
+    expect(third.stderr).toContain(`tunnel open: http://127.0.0.1:${freeOne} -> bottle-lab`);
+    await first.stop();
+  });
+
+  it('a tunnel that gives up (a changed host key on reconnect) stops the worker with a clear error and exit 1', async () => {
+    scene = new Scene();
+    const own = await startSshd();
+    scene.defer(() => own.stop());
+    const home = join(scene.dir, 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'known_hosts'), `${own.knownHostsLine()}\n`);
+    const server = await scene.server();
+    const worker = scene.worker(
+      `${own.user}@127.0.0.1:${own.port}`,
+      [
+        '-t',
+        '--tunnel-port',
+        String(await freePort()),
+        '--remote-port',
+        new URL(server.url).port,
+        '--identity',
+        own.clientKeyPath,
+        '--retry-if-empty',
+      ],
+      { HOME: home },
+    );
+    await worker.waitForOutput(/working for/);
+    await own.stop();
+    // Another machine answers at that address now: a new host key.
+    const impostor = await startSshd({ port: own.port });
+    scene.defer(() => impostor.stop());
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr).toMatch(/the SSH tunnel gave up: stopping/);
+    expect(worker.stderr).toMatch(/ERR_SSH_HOST_KEY_CHANGED/);
+    expect(worker.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+});

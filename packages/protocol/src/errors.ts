@@ -30,6 +30,10 @@ export const errorCatalog = {
   },
   ERR_INTERNAL: { status: 500, hint: 'A bug or an environment failure; see the server log.' },
   ERR_UNAVAILABLE: { status: 503, hint: 'The server is shutting down or not ready; retry later.' },
+  ERR_DATABASE: {
+    status: 503,
+    hint: "Check the database URL, that the database accepts this login, and that bottle's schema holds only bottle's tables.",
+  },
 
   ERR_SERVER_UNREACHABLE: {
     status: undefined,
@@ -88,6 +92,15 @@ export const errorCatalog = {
   ERR_DOWNLOAD_CHECKSUM: {
     status: undefined,
     hint: "A downloaded output file does not match the server's listing; run the gather again.",
+  },
+
+  ERR_BAD_DATABASE: {
+    status: undefined,
+    hint: 'The --db file is not a bottle queue (or is damaged): give a new file name, or restore the file.',
+  },
+  ERR_DATABASE_LOCKED: {
+    status: undefined,
+    hint: 'Another bottle server serves this --db file: stop it, or use another file.',
   },
 
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },

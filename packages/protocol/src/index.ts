@@ -12,6 +12,7 @@ export {
   type TarHeaderFields,
   tarPadding,
 } from './archive.js';
+export { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from './defaults.js';
 export {
   BottleError,
   type BottleErrorOptions,

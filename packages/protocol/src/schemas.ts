@@ -102,8 +102,11 @@ export const claimedTaskSchema = z.object({
   /** Epoch milliseconds. */
   leaseExpiresAt: z.int(),
   timeoutMs: z.int().min(1).optional(),
-  /** Attempts the task may take before it fails for good (so a worker knows a failure is final). */
-  maxAttempts: z.int().min(1).optional(),
+  /**
+   * Attempts the task has left after this one: 0 means a failure of this attempt is final (so that a
+   * worker knows a task failed for good).
+   */
+  attemptsLeft: z.int().min(0).optional(),
 });
 export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
 
@@ -148,11 +151,21 @@ export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 // ---------------------------------------------------------------- report (complete, fail, release)
 
+/**
+ * When the task really ran (epoch ms, the worker's clock): a prefetched task waits in the worker
+ * after its claim. The server keeps the length of the run, not the worker's clock.
+ */
+const runTimes = {
+  startedAt: z.int().min(0).optional(),
+  endedAt: z.int().min(0).optional(),
+};
+
 export const completeSchema = z.strictObject({
   outcome: z.literal('done'),
   key: hashSchema,
   leaseToken: leaseTokenSchema,
   result: jsonValueSchema.optional(),
+  ...runTimes,
 });
 export const failSchema = z.strictObject({
   outcome: z.literal('failed'),
@@ -161,6 +174,7 @@ export const failSchema = z.strictObject({
   error: z.string().max(64 * 1024),
   /** Requeue (with backoff) until the task's attempts run out; false fails it at once. */
   retryable: z.boolean(),
+  ...runTimes,
 });
 export const releaseSchema = z.strictObject({
   outcome: z.literal('released'),
@@ -225,8 +239,10 @@ export const taskInfoSchema = z.object({
   paramsHash: hashSchema,
   scan: scanNameSchema,
   state: taskStateSchema,
-  /** Attempts started so far. */
+  /** Attempts started so far, over every rerun. */
   attempts: z.int().min(0),
+  /** Attempts counted against `maxAttempts` since the last rerun (a released task costs none). */
+  chargedAttempts: z.int().min(0),
   maxAttempts: z.int().min(1),
   timeoutMs: z.int().min(1).nullable(),
   createdAt: z.int(),
@@ -312,7 +328,12 @@ export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 export const listWorkersResponseSchema = z.object({ workers: z.array(workerInfoSchema) });
 export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
 
-export const healthResponseSchema = z.object({ ok: z.literal(true), version: z.string() });
+export const healthResponseSchema = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  /** Random per server start: two answers with the same `instance` come from the same server. */
+  instance: z.string().optional(),
+});
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 // ---------------------------------------------------------------- gathered outputs

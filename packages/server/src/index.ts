@@ -10,6 +10,8 @@ export { recoverGatherDir } from './gather/recover.js';
 export { streamOutput } from './gather/stream.js';
 export { type BottleLogger, type BottleRouterOptions, routerDefaults } from './http/options.js';
 export { type BottleRouter, createBottleRouter } from './http/router.js';
+export { isPostgresUrl, redactUrl } from './postgres/_url.js';
+export { PostgresStore, type PostgresStoreOptions, postgresStoreDefaults } from './postgres/store.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export {
   type BottleServer,

@@ -1,12 +1,14 @@
 /** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BottleError } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT } from '@bottle/protocol';
 import express from 'express';
 import { bearerAuth } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
+import { isPostgresUrl } from './postgres/_url.js';
+import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Store } from './store.js';
 
@@ -17,14 +19,17 @@ export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'> 
   port?: number;
   /** Binding beyond loopback without a token logs a loud warning. */
   host?: string;
-  /** SQLite file, created if missing; ignored when `store` is given. */
+  /**
+   * SQLite file, created if missing, or a `postgres://` URL (a PostgresStore, for several servers
+   * on one queue); ignored when `store` is given.
+   */
   db?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
   drainTimeoutMs?: number;
 }
 
 export const serverDefaults = {
-  port: 1988,
+  port: DEFAULT_PORT,
   host: '127.0.0.1',
   db: 'bottle.db',
   drainTimeoutMs: 10_000,
@@ -73,14 +78,26 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   if (typeof host !== 'string' || host.length === 0)
     throw new TypeError(`startBottleServer: option 'host' must be a string`);
 
-  const store =
-    givenStore ??
-    new SqliteStore(db, {
-      leaseMs: routerOptions.leaseMs,
-      maxAttempts: routerOptions.maxAttempts,
-      retryBackoffMs: routerOptions.retryBackoffMs,
-      maxRetryBackoffMs: routerOptions.maxRetryBackoffMs,
+  const policy = {
+    leaseMs: routerOptions.leaseMs,
+    maxAttempts: routerOptions.maxAttempts,
+    retryBackoffMs: routerOptions.retryBackoffMs,
+    maxRetryBackoffMs: routerOptions.maxRetryBackoffMs,
+  };
+  let store: Store;
+  if (givenStore) store = givenStore;
+  else if (isPostgresUrl(db)) {
+    const postgres = new PostgresStore({
+      connectionString: db,
+      policy: { ...policy, requireUpload: routerOptions.gatherDir !== undefined },
     });
+    // A wrong URL, a refused login or someone else's tables stop the start, not the first request.
+    await postgres.ready().catch(async (error: unknown) => {
+      await postgres.close();
+      throw error;
+    });
+    store = postgres;
+  } else store = new SqliteStore(db, policy);
   const closeOwnStore = () => (givenStore ? Promise.resolve() : store.close());
   let router: BottleRouter;
   try {

@@ -115,5 +115,11 @@ export interface Store {
   claimLegacy(claimant: LegacyClaimant): Promise<LegacyTask | null>;
   /** Legacy `GET /tasks` and `GET /alltasks`: queued (or all) tasks in queue order, at most `limit`. */
   listLegacy(which: 'queued' | 'all', limit: number): Promise<LegacyTask[]>;
+  /**
+   * For stores shared by several servers: calls `listener` when work may have become ready through
+   * another server (a submit, a release, a requeue), so that this server wakes its waiting claims.
+   * Returns the function that stops listening. A store used by one server alone needs none.
+   */
+  onWork?(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { specs, startTestServer, type TestServer } from './helpers.js';
+import { specs, type TestServer } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -7,9 +8,11 @@ afterEach(async () => {
   t = undefined;
 });
 
-describe('concurrent claims', () => {
+const stores = await contractStores();
+
+describe.each(stores)('concurrent claims ($name)', ({ startServer }) => {
   it('leases each of 5,000 tasks exactly once to 20 concurrent claimers', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const server = t;
     expect((await server.call('POST', '/v1/tasks', { tasks: specs(5_000), scan: 'load' })).body.created).toBe(
       5_000,

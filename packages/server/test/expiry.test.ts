@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -9,9 +10,11 @@ afterEach(async () => {
 
 const short = { leaseMs: 400, heartbeatMs: 100, expiryCheckMs: 50 };
 
-describe('lease expiry', () => {
+const stores = await contractStores();
+
+describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
   it('requeues a task whose lease expired, recording the attempt as lost in its history and its scan', async () => {
-    t = await startTestServer(short);
+    t = await startServer(short);
     await t.call('POST', '/v1/tasks', { tasks: specs(1), scan: 's' });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     // The worker vanishes; another worker's waiting claim gets the task once the lease expires.
@@ -36,7 +39,7 @@ describe('lease expiry', () => {
   });
 
   it('expires a stale lease at claim time, without waiting for the timer', async () => {
-    t = await startTestServer({ leaseMs: 200, heartbeatMs: 50, expiryCheckMs: 3_600_000 });
+    t = await startServer({ leaseMs: 200, heartbeatMs: 50, expiryCheckMs: 3_600_000 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -49,7 +52,7 @@ describe('lease expiry', () => {
   });
 
   it('keeps a heartbeating task leased past its first expiry', async () => {
-    t = await startTestServer({ leaseMs: 1_000, heartbeatMs: 300, expiryCheckMs: 50 });
+    t = await startServer({ leaseMs: 1_000, heartbeatMs: 300, expiryCheckMs: 50 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const task = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     const lease = { key: task.key, leaseToken: task.leaseToken };
@@ -64,7 +67,7 @@ describe('lease expiry', () => {
   });
 
   it('fails a task whose leases keep expiring once its attempts are used up', async () => {
-    t = await startTestServer({ ...short, maxAttempts: 2 });
+    t = await startServer({ ...short, maxAttempts: 2 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     const second = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 10_000 })).body.tasks[0];

@@ -2,7 +2,13 @@
 /** Shared test helpers: a real server on an ephemeral port over a fresh SQLite file, and a fetch wrapper. */
 import { join } from 'node:path';
 import type { TaskSpec } from '@bottle/protocol';
-import { type BottleServer, type BottleServerOptions, startBottleServer } from '@bottle/server';
+import {
+  type BottleServer,
+  type BottleServerOptions,
+  type QueuePolicy,
+  type Store,
+  startBottleServer,
+} from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
 
 export interface Reply<T = any> {
@@ -48,12 +54,30 @@ export async function call<T = any>(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** Opens a fresh store that takes its queue policy at construction. */
+export type StoreFactory = (policy: Partial<QueuePolicy>) => Promise<Store>;
+
+/** A server on port 0 over a fresh SQLite file, or over the store `openStore` makes (closed with it). */
 export async function startTestServer(
   options: Omit<BottleServerOptions, 'port' | 'db'> = {},
+  openStore?: StoreFactory,
 ): Promise<TestServer> {
   const dir = makeTempDir('bottle-server-');
   const db = join(dir.path, 'bottle.db');
-  const server = await startBottleServer({ port: 0, db, logger: quietLogger, ...options });
+  const store = await openStore?.({
+    leaseMs: options.leaseMs,
+    maxAttempts: options.maxAttempts,
+    retryBackoffMs: options.retryBackoffMs,
+    maxRetryBackoffMs: options.maxRetryBackoffMs,
+    requireUpload: options.gatherDir !== undefined,
+  });
+  const server = await startBottleServer({
+    port: 0,
+    db,
+    logger: quietLogger,
+    ...options,
+    ...(store ? { store } : {}),
+  });
   return {
     server,
     url: server.url,
@@ -62,6 +86,7 @@ export async function startTestServer(
     call: (method, path, body, init) => call(server.url, method, path, body, init),
     async close() {
       await server.close();
+      await store?.close();
       dir.remove();
     },
   };

@@ -1,10 +1,9 @@
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers.js';
+import type { TestServer } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer;
-beforeEach(async () => {
-  t = await startTestServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
-});
 afterEach(async () => {
   await t.close();
 });
@@ -15,7 +14,13 @@ const postForm = (fields: Record<string, string>) =>
     contentType: 'application/x-www-form-urlencoded',
   });
 
-describe('legacy routes of the 2013 worker', () => {
+const stores = await contractStores();
+
+describe.each(stores)('legacy routes of the 2013 worker ($name)', ({ startServer }) => {
+  beforeEach(async () => {
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
+  });
+
   it('takes tasks as a form field and hands them out as {params, class_path}, once', async () => {
     const posted = await postForm({
       data: JSON.stringify([
@@ -66,5 +71,71 @@ describe('legacy routes of the 2013 worker', () => {
     expect(reply.body.error.message).toMatch(/^data: /);
     expect((await postForm({ other: '1' })).status).toBe(400);
     expect((await t.call('GET', '/alltasks')).body).toEqual([]);
+  });
+});
+
+/** Sends `request` byte for byte on a fresh connection, as the original client did; returns the reply. */
+async function replay(request: string): Promise<{ status: number; headers: string; body: string }> {
+  const { port } = new URL(t.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(Buffer.from(request.replaceAll('PORT', port), 'utf8'));
+  await new Promise((resolve) => socket.once('close', resolve));
+  const text = Buffer.concat(chunks).toString('utf8');
+  const [head = '', ...rest] = text.split('\r\n\r\n');
+  let body = rest.join('\r\n\r\n');
+  // Chunked replies: one chunk with its size line, then the empty last chunk.
+  if (/transfer-encoding: chunked/i.test(head)) body = body.split('\r\n')[1] ?? '';
+  return { status: Number(head.split(' ')[1]), headers: head, body };
+}
+
+/** The requests of the 2013 client (Python 2, urllib2), as it put them on the wire. */
+const ORIGINAL = {
+  // webtask.py --post: a form body under a JSON Content-type (the original server read any body as a form).
+  post: (body: string) =>
+    'POST /tasks HTTP/1.1\r\nAccept-Encoding: identity\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nHost: 127.0.0.1:PORT\r\n` +
+    'Content-type: application/json\r\nConnection: close\r\nUser-Agent: Python-urllib/2.7\r\n\r\n' +
+    body,
+  get: (path: string) =>
+    `GET ${path} HTTP/1.1\r\nAccept-Encoding: identity\r\nHost: 127.0.0.1:PORT\r\n` +
+    'Connection: close\r\nUser-Agent: Python-urllib/2.7\r\n\r\n',
+};
+
+describe("the original client's exact requests", () => {
+  it('submit (form under a JSON Content-type), claim, upload and listing work as with the original server', async () => {
+    // urllib.urlencode({'data': json.dumps(tasks)}) of two {params, class_path}, one with a non-ASCII value.
+    const body =
+      'data=%5B%7B%22params%22%3A+%7B%22a%22%3A+1%2C+%22name%22%3A+%22x+y%22%7D%2C+%22class_path%22%3A+%22sims.Run%22%7D%2C+' +
+      '%7B%22params%22%3A+%7B%22a%22%3A+2%2C+%22name%22%3A+%22%5Cu00e9%22%7D%2C+%22class_path%22%3A+%22sims.Run%22%7D%5D';
+    const posted = await replay(ORIGINAL.post(body));
+    expect(posted.status).toBe(200);
+    expect(JSON.parse(posted.body)).toEqual({ created: 2, existing: 0, requeued: 0 });
+
+    const listed = await replay(ORIGINAL.get('/tasks'));
+    expect(JSON.parse(listed.body)).toEqual([
+      { params: { a: 1, name: 'x y' }, class_path: 'sims.Run' },
+      { params: { a: 2, name: 'é' }, class_path: 'sims.Run' },
+    ]);
+
+    // The worker's loop: GET /task, run it, then GET /upload and json.loads(body)['url'].
+    const claimed = await replay(ORIGINAL.get('/task'));
+    expect(JSON.parse(claimed.body)).toEqual({ params: { a: 1, name: 'x y' }, class_path: 'sims.Run' });
+    const upload = await replay(ORIGINAL.get('/upload'));
+    expect(upload.status).toBe(200);
+    expect(JSON.parse(upload.body)).toEqual({ url: '' });
+
+    expect(JSON.parse((await replay(ORIGINAL.get('/alltasks'))).body)).toHaveLength(2);
+    expect(JSON.parse((await replay(ORIGINAL.get('/tasks'))).body)).toEqual([
+      { params: { a: 2, name: 'é' }, class_path: 'sims.Run' },
+    ]);
+  });
+
+  it('still refuses a JSON body that is not JSON, with 400', async () => {
+    const reply = await replay(ORIGINAL.post('{"data": [1,'));
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatch(/body: not valid JSON/);
   });
 });

@@ -1,18 +1,22 @@
 import { taskKey } from '@bottle/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer;
-beforeEach(async () => {
-  t = await startTestServer({ retryBackoffMs: 60_000 });
-});
 afterEach(async () => {
   await t.close();
 });
 
 const claim = (max = 1, who = worker) => t.call('POST', '/v1/claim', { ...who, max, waitMs: 0 });
 
-describe('task lifecycle over HTTP', () => {
+const stores = await contractStores();
+
+describe.each(stores)('task lifecycle over HTTP ($name)', ({ startServer }) => {
+  beforeEach(async () => {
+    t = await startServer({ retryBackoffMs: 60_000 });
+  });
+
   it('submits, claims, heartbeats and completes a task, recording its attempt', async () => {
     const submitted = await t.call('POST', '/v1/tasks', { tasks: specs(2), scan: 'sweep' });
     expect(submitted).toEqual({ status: 200, body: { created: 2, existing: 0, requeued: 0 } });
@@ -205,7 +209,11 @@ describe('task lifecycle over HTTP', () => {
       ['a', 5],
       ['b', 3],
     ]);
-    expect((await t.call('GET', '/healthz')).body).toEqual({ ok: true, version: expect.any(String) });
+    expect((await t.call('GET', '/healthz')).body).toEqual({
+      ok: true,
+      version: expect.any(String),
+      instance: expect.any(String),
+    });
     expect((await t.call('GET', '/v1/healthz')).status).toBe(200);
   });
 });

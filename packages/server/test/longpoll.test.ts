@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { call, specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -10,9 +11,11 @@ afterEach(async () => {
 const waitingClaim = (server: TestServer, waitMs = 60_000) =>
   server.call('POST', '/v1/claim', { ...worker, max: 5, waitMs });
 
-describe('long-poll claims', () => {
+const stores = await contractStores();
+
+describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
   it('answers a waiting claim with a task as soon as one is submitted', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const waiting = waitingClaim(t);
     let answered = false;
     void waiting.then(() => {
@@ -28,7 +31,7 @@ describe('long-poll claims', () => {
   });
 
   it('wakes a waiting claim when a task is released', async () => {
-    t = await startTestServer();
+    t = await startServer();
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const held = (await t.call('POST', '/v1/claim', { workerId: 'w0', host: 'h', max: 1, waitMs: 0 })).body
       .tasks[0];
@@ -40,7 +43,7 @@ describe('long-poll claims', () => {
   });
 
   it('wakes a waiting claim when a retry backoff ends', async () => {
-    t = await startTestServer({ retryBackoffMs: 300 });
+    t = await startServer({ retryBackoffMs: 300 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     await t.call('POST', `/v1/tasks/${first.key}/fail`, {
@@ -57,7 +60,7 @@ describe('long-poll claims', () => {
 
   it('wakes a waiting claim when another claim requeues expired leases', async () => {
     // No timer sweep: only claims expire leases here.
-    t = await startTestServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 3_600_000 });
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 3_600_000 });
     await t.call('POST', '/v1/tasks', { tasks: specs(2) });
     const held = (await t.call('POST', '/v1/claim', { workerId: 'w0', host: 'h', max: 2, waitMs: 0 })).body
       .tasks;
@@ -74,7 +77,7 @@ describe('long-poll claims', () => {
   });
 
   it('stops waiting for a client that hung up, so it is never handed a task', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const server = t;
     const controller = new AbortController();
     const gone = call(
@@ -98,13 +101,13 @@ describe('long-poll claims', () => {
   });
 
   it('answers an empty claim when nothing arrives before waitMs', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const reply = await waitingClaim(t, 200);
     expect(reply.body.tasks).toEqual([]);
   });
 
   it('ends a waiting claim with no tasks when the server closes', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const waiting = waitingClaim(t, 120_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closed = t.server.close();

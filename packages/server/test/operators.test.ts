@@ -1,17 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer;
-beforeEach(async () => {
-  t = await startTestServer();
-});
 afterEach(async () => {
   await t.close();
 });
 
 const claim = (max: number) => t.call('POST', '/v1/claim', { ...worker, max, waitMs: 0 });
 
-describe("operators' verbs", () => {
+const stores = await contractStores();
+
+describe.each(stores)("operators' verbs ($name)", ({ startServer }) => {
+  beforeEach(async () => {
+    t = await startServer();
+  });
+
   it('cancels a queued task, and a running one whose worker learns it at its next heartbeat', async () => {
     await t.call('POST', '/v1/tasks', { tasks: specs(2) });
     const running = (await claim(1)).body.tasks[0];

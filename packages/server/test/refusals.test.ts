@@ -1,6 +1,7 @@
 import { createBottleRouter, SqliteStore, startBottleServer } from '@bottle/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, quietLogger, specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { call, quietLogger, specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -8,9 +9,11 @@ afterEach(async () => {
   t = undefined;
 });
 
-describe('refusals', () => {
+const stores = await contractStores();
+
+describe.each(stores)('refusals ($name)', ({ startServer }) => {
   it('refuses a completion from a stale lease with 409 and changes nothing', async () => {
-    t = await startTestServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     // The lease expires and the task goes to another worker.
@@ -36,7 +39,7 @@ describe('refusals', () => {
   });
 
   it('answers 400 naming the field for a body that does not match the schema, and changes nothing', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const bad = await t.call('POST', '/v1/tasks', {
       tasks: [...specs(3), { task: 'x', params: 'not an object' }],
     });
@@ -67,7 +70,7 @@ describe('refusals', () => {
   });
 
   it('answers 404 JSON for unknown routes, tasks and scans', async () => {
-    t = await startTestServer();
+    t = await startServer();
     const route = await t.call('GET', '/v1/nothing');
     expect(route).toEqual({
       status: 404,
@@ -80,7 +83,7 @@ describe('refusals', () => {
   });
 
   it('answers 413 JSON for a body over the limit', async () => {
-    t = await startTestServer({ bodyLimit: '1kb' });
+    t = await startServer({ bodyLimit: '1kb' });
     const reply = await t.call('POST', '/v1/tasks', { tasks: specs(100) });
     expect(reply.status).toBe(413);
     expect(reply.body.error.code).toBe('ERR_PAYLOAD_TOO_LARGE');
@@ -88,13 +91,14 @@ describe('refusals', () => {
   });
 
   it('needs the bearer token on every route, legacy and health included', async () => {
-    t = await startTestServer({ token: 's3cret' });
+    t = await startServer({ token: 's3cret' });
     for (const [method, path] of [
       ['GET', '/healthz'],
       ['GET', '/v1/tasks'],
       ['POST', '/v1/claim'],
       ['GET', '/task'],
       ['GET', '/alltasks'],
+      ['GET', '/upload'],
       ['POST', '/tasks'],
       ['GET', '/v1/unknown'],
       ['GET', '/unknown'],

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SELECT_READY } from '../src/sqlite/claim.js';
 import { migrations } from '../src/sqlite/schema.js';
 import { specs } from './helpers.js';
+import { contractStores } from './stores.js';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -68,9 +69,13 @@ describe('SqliteStore', () => {
     expect(details).not.toMatch(/TEMP B-TREE/);
     await store.close();
   });
+});
 
+const stores = await contractStores();
+
+describe.each(stores)('Store contract ($name)', ({ openStore }) => {
   it('rejects a parameter set without a stable JSON form, naming it, and stores nothing', async () => {
-    const store = new SqliteStore(':memory:');
+    const store = await openStore();
     await expect(
       store.submit({ tasks: [...specs(2), { task: 't', params: { x: Number.NaN } }] }),
     ).rejects.toMatchObject({
@@ -82,7 +87,7 @@ describe('SqliteStore', () => {
   });
 
   it('keys and hashes tasks exactly as taskKey and hashParams do', async () => {
-    const store = new SqliteStore(':memory:');
+    const store = await openStore();
     const params = { é: [1.5, { b: null, a: 'x\u2028"' }], z: -0, '10': true, '9': 1e21 };
     await store.submit({ tasks: [{ task: 'dir/mod.export', params }] });
     const [task] = (await store.listTasks({ limit: 1 })).tasks;
@@ -91,8 +96,42 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('takes 12,000 tasks in one submit, counting repeats as existing and keeping their order', async () => {
+    const store = await openStore();
+    const tasks = [...specs(12_000), ...specs(3)];
+    expect(await store.submit({ tasks, scan: 'big' })).toEqual({ created: 12_000, existing: 3, requeued: 0 });
+    const page = await store.listTasks({ limit: 3, cursor: undefined, scan: 'big' });
+    expect(page.tasks.map((task) => task.params)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    const claimed = await store.claim({ workerId: 'w', host: 'h', max: 2, waitMs: 0 });
+    expect(claimed.map((task) => task.params)).toEqual([{ i: 0 }, { i: 1 }]);
+    await store.close();
+  });
+
+  it('judges each report of a batch in order: a second report of one lease is stale', async () => {
+    const store = await openStore();
+    await store.submit({ tasks: specs(2) });
+    const [a, b] = await store.claim({ workerId: 'w', host: 'h', max: 2, waitMs: 0 });
+    const results = await store.report('w', [
+      { outcome: 'done', key: a!.key, leaseToken: a!.leaseToken, result: 1 },
+      { outcome: 'failed', key: a!.key, leaseToken: a!.leaseToken, error: 'late', retryable: false },
+      { outcome: 'released', key: b!.key, leaseToken: b!.leaseToken },
+      { outcome: 'done', key: b!.key, leaseToken: b!.leaseToken },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'ERR_STALE_LEASE',
+      'ok',
+      'ERR_STALE_LEASE',
+    ]);
+    expect((await store.getTask(a!.key)).task).toMatchObject({ state: 'done', result: 1, error: null });
+    const released = await store.getTask(b!.key);
+    expect(released.task.state).toBe('queued');
+    expect(released.attempts.map((attempt) => attempt.outcome)).toEqual(['released']);
+    await store.close();
+  });
+
   it('answers ERR_UNAVAILABLE once closed', async () => {
-    const store = new SqliteStore(':memory:');
+    const store = await openStore();
     await store.close();
     await expect(store.listScans()).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
   });

@@ -1,3 +1,10 @@
 export { type ChildHandle, spawnChild } from './child.js';
 export { freePort, makeTempDir, waitFor } from './misc.js';
+export {
+  createTestDatabase,
+  postgresAdminUrl,
+  postgresReachable,
+  postgresSkipReason,
+  type TestDatabase,
+} from './postgres.js';
 export { generateSshKey, type SshdFixture, startSshAgent, startSshd } from './sshd.js';

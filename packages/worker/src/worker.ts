@@ -446,7 +446,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
  * attempts a task has is taken at its worst: the failure counts as final.
  */
 function isFinalFailure(task: ClaimedTask, retryable: boolean): boolean {
-  return !retryable || task.maxAttempts === undefined || task.attempt >= task.maxAttempts;
+  return !retryable || task.attemptsLeft === undefined || task.attemptsLeft === 0;
 }
 
 /** `server` as one URL, a comma-separated list, or an array of either. */

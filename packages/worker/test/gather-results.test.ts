@@ -15,6 +15,7 @@ function task(partial: Partial<TaskInfo> & { params: TaskInfo['params'] }): Task
     scan: 'test',
     state: 'done',
     attempts: 1,
+    chargedAttempts: 1,
     maxAttempts: 3,
     timeoutMs: null,
     createdAt: 0,

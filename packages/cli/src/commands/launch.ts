@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_PORT } from '@bottle/protocol';
 import { type LaunchedHost, launchRemoteWorkers, parseHostsFile } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
-import { DEFAULT_PORT, normalizeServerUrl } from '../_options.js';
+import { normalizeServerUrl } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import { askPassphraseOnTty } from '../_tty.js';
 

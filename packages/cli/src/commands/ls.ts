@@ -5,6 +5,9 @@ import type { CliContext } from '../_context.js';
 import { withJsonOption, withServerOptions } from '../_options.js';
 import { renderTable } from '../_table.js';
 
+/** 12 characters of a task key and the ellipsis. */
+const KEY_FLOOR = 13;
+
 export const lsCommand = {
   command: 'ls',
   describe: 'List tasks, newest first, filtered by state, scan or task',
@@ -44,12 +47,13 @@ export async function runLs(argv: LsArgs, context: CliContext): Promise<number> 
     task.key,
     task.scan,
     task.state,
-    `${task.attempts}/${task.maxAttempts}`,
+    `${task.chargedAttempts}/${task.maxAttempts}`,
     task.host ?? '',
     JSON.stringify(task.params),
     (task.error ?? '').split('\n')[0] ?? '',
   ]);
-  context.stdout(renderTable(header, rows, context.columns, [0]));
+  // A narrow terminal keeps the key's first 12 characters, so that the error still shows.
+  context.stdout(renderTable(header, rows, context.columns, { 0: KEY_FLOOR }));
   if (cursor) context.stdout(`(more: raise --limit, or --limit 0 for all)\n`);
   return 0;
 }

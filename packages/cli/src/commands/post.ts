@@ -5,11 +5,15 @@ import { withJsonOption, withServerOptions } from '../_options.js';
 import { submitScanSpec } from '../_submit.js';
 
 export const postCommand = {
-  command: 'post <scan>',
+  command: 'post <module>',
   describe: 'Submit the tasks of a scan (module.export) to a running server',
   builder: <T>(yargs: Argv<T>) =>
     withJsonOption(withServerOptions(yargs))
-      .positional('scan', { type: 'string', demandOption: true, description: "e.g. 'examples/dummy.scan'" })
+      .positional('module', {
+        type: 'string',
+        demandOption: true,
+        description: "The scan to submit, as module.export (e.g. 'examples/dummy.scan')",
+      })
       .option('root', { type: 'string', description: 'Folder the module is resolved in (default: cwd)' })
       .option('rerun', { type: 'boolean', default: false, description: 'Rerun tasks that already finished' })
       .option('dry-run', { type: 'boolean', default: false, description: 'Count the tasks, submit nothing' }),
@@ -19,7 +23,7 @@ type PostArgs = Awaited<ReturnType<ReturnType<typeof postCommand.builder>['parse
 
 export async function runPost(argv: PostArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
-  const outcome = await submitScanSpec(argv.scan, {
+  const outcome = await submitScanSpec(argv.module, {
     root: argv.root ?? context.cwd,
     submit: (request) => client.submit(request.tasks, request),
     rerun: argv.rerun,

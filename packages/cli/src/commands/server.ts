@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
-import { startBottleServer } from '@bottle/server';
+import { DEFAULT_PORT } from '@bottle/protocol';
+import { redactUrl, startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
+import { reachableUrls } from '../_addresses.js';
 import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
-import { DEFAULT_PORT, positiveInt, resolveToken } from '../_options.js';
+import { positiveInt, positiveSeconds, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import { submitScanSpec } from '../_submit.js';
 
@@ -15,7 +17,7 @@ export function serverOptions<T>(yargs: Argv<T>) {
       '$0 [options]\n\nServe a task queue; with -p, first submit a scan from a task module.\nTasks persist in a SQLite file: restarting the same command adds nothing and loses nothing.',
     )
     .option('p', {
-      alias: 'scan',
+      alias: 'module',
       type: 'string',
       description: "Scan to submit at start, as module.export (e.g. 'examples/dummy.scan')",
     })
@@ -29,7 +31,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
       default: '127.0.0.1',
       description: 'Address to bind; beyond loopback, set --token',
     })
-    .option('db', { type: 'string', default: 'bottle.db', description: 'SQLite file that holds the queue' })
+    .option('db', {
+      type: 'string',
+      default: 'bottle.db',
+      description: 'SQLite file that holds the queue, or postgres://user@host/db to share it between servers',
+    })
     .option('token', { type: 'string', description: 'Require this bearer token (default: $BOTTLE_TOKEN)' })
     .option('lease', { type: 'number', description: 'Lease length in seconds (default 30)' })
     .option('max-attempts', { type: 'number', description: 'Attempts before a task is failed (default 3)' })
@@ -37,6 +43,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('gather', {
       type: 'string',
       description: "Collect each task's output folder here (workers upload it)",
+    })
+    .option('gather-shared', {
+      type: 'boolean',
+      default: false,
+      description: 'With --gather and a postgres:// --db: confirm that every server sees the same directory',
     })
     .option('max-upload', {
       type: 'string',
@@ -56,9 +67,7 @@ type ServerArgs = Awaited<ReturnType<ReturnType<typeof serverOptions>['parseAsyn
 
 export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
   const logger = contextLogger(context, PROGRAM);
-  const leaseSeconds = argv.lease;
-  if (leaseSeconds !== undefined && !(leaseSeconds > 0))
-    throw new UsageError('--lease must be a positive number');
+  const leaseSeconds = positiveSeconds('lease', argv.lease);
   const port = argv.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
   const token = resolveToken(argv.token, context.env);
@@ -76,6 +85,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
       ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) }
       : {}),
     ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
+    ...(argv['gather-shared'] ? { gatherShared: true } : {}),
     ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
     logger,
   });
@@ -90,7 +100,10 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     );
   });
   try {
-    context.stdout(`${PROGRAM}: listening on ${server.url} (queue in ${argv.db})\n`);
+    const urls = reachableUrls(server.url, argv.host);
+    const everywhere =
+      urls.remote.length > 0 ? `, and on every interface as ${urls.remote.join(' or ')}` : '';
+    context.stdout(`${PROGRAM}: listening on ${urls.local}${everywhere} (queue in ${redactUrl(argv.db)})\n`);
     if (argv.gather !== undefined) context.stdout(`${PROGRAM}: gathering outputs in ${argv.gather}\n`);
     if (argv.p) {
       const outcome = await submitScanSpec(argv.p, {
@@ -109,7 +122,8 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     const queued = scans.scans.reduce((sum, scan) => sum + scan.counts.queued, 0);
     context.stdout(`${PROGRAM}: ${queued} tasks queued\n`);
     const workerHint = token ? ' --token <token>' : '';
-    context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${server.url} -x 4${workerHint}\n`);
+    const workerUrl = urls.remote[0] ?? urls.local;
+    context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${workerUrl} -x 4${workerHint}\n`);
     await stopping;
   } finally {
     removeHandlers();

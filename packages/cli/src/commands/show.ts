@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { clientFor } from '../_client.js';
+import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { withJsonOption, withServerOptions } from '../_options.js';
 import { renderTable } from '../_table.js';
@@ -19,7 +19,11 @@ type ShowArgs = Awaited<ReturnType<ReturnType<typeof showCommand.builder>['parse
 
 export async function runShow(argv: ShowArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
-  const { task, attempts } = await client.getTask(argv.key);
+  const { task, attempts } = await orNotFound(
+    client.getTask(argv.key),
+    `task has key ${argv.key}`,
+    'bottle ls (keys are 64 characters)',
+  );
   if (argv.json) {
     context.stdout(`${JSON.stringify({ task, attempts })}\n`);
     return 0;
@@ -31,7 +35,9 @@ export async function runShow(argv: ShowArgs, context: CliContext): Promise<numb
     `state      ${task.state}`,
     `params     ${JSON.stringify(task.params)}`,
     `outputs    <outDir>/${task.paramsHash}/`,
-    `attempts   ${task.attempts} of ${task.maxAttempts}`,
+    // The limit counts attempts since the last rerun; the history below holds them all.
+    `attempts   ${task.chargedAttempts} of ${task.maxAttempts}` +
+      (task.attempts > task.chargedAttempts ? ` (${task.attempts} in all, with reruns)` : ''),
   ];
   if (task.result !== null) lines.push(`result     ${JSON.stringify(task.result)}`);
   if (task.error) lines.push(`error      ${task.error.split('\n').join('\n           ')}`);

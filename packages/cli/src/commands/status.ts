@@ -1,6 +1,6 @@
 import { taskStates } from '@bottle/protocol';
 import type { Argv } from 'yargs';
-import { clientFor } from '../_client.js';
+import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { withJsonOption, withServerOptions } from '../_options.js';
 import { renderTable } from '../_table.js';
@@ -19,7 +19,9 @@ type StatusArgs = Awaited<ReturnType<ReturnType<typeof statusCommand.builder>['p
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
-  const scans = argv.scan ? [await client.getScan(argv.scan)] : (await client.listScans()).scans;
+  const scans = argv.scan
+    ? [await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status')]
+    : (await client.listScans()).scans;
   if (argv.json) {
     context.stdout(`${JSON.stringify({ scans })}\n`);
     return 0;
@@ -30,8 +32,10 @@ export async function runStatus(argv: StatusArgs, context: CliContext): Promise<
   }
   const header = ['scan', 'total', ...taskStates, 'lost', 'progress'];
   const rows = scans.map((scan) => {
-    const finished = scan.counts.done + scan.counts.failed + scan.counts.cancelled + scan.counts.delivered;
-    const percent = scan.total === 0 ? 100 : Math.floor((100 * finished) / scan.total);
+    // Progress is work done: failed and cancelled tasks are finished but not progress (they have
+    // their own columns).
+    const done = scan.counts.done + scan.counts.delivered;
+    const percent = scan.total === 0 ? 100 : Math.floor((100 * done) / scan.total);
     return [
       scan.name,
       String(scan.total),

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { BottleClient, openTunnel, Worker } from '@bottle/worker';
+import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
+import { BottleClient, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
 import { UsageError } from '../_exit.js';
-import { positiveInt, resolveServers, resolveToken } from '../_options.js';
+import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import { submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
@@ -48,10 +49,18 @@ export function workerOptions<T>(yargs: Argv<T>) {
       alias: 'tunnel',
       type: 'boolean',
       default: false,
-      description: "Reach the server through SSH: forward 127.0.0.1:19880 to the host's localhost:1988",
+      description: `Reach the server through SSH: forward 127.0.0.1:${DEFAULT_TUNNEL_PORT} to the host's localhost:${DEFAULT_PORT}`,
     })
-    .option('tunnel-port', { type: 'number', default: 19880, description: 'Local port of the -t tunnel' })
-    .option('remote-port', { type: 'number', default: 1988, description: 'Server port on the SSH host' })
+    .option('tunnel-port', {
+      type: 'number',
+      default: DEFAULT_TUNNEL_PORT,
+      description: 'Local port of the -t tunnel (taken by another tunnel: the next free one)',
+    })
+    .option('remote-port', {
+      type: 'number',
+      default: DEFAULT_PORT,
+      description: 'Server port on the SSH host',
+    })
     .option('identity', { alias: 'i', type: 'string', description: 'SSH private key file for -t' })
     .option('accept-new-host-key', {
       type: 'boolean',
@@ -59,7 +68,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
       description: 'Record an unknown SSH host key (a changed key is always refused)',
     })
     .option('p', {
-      alias: 'scan',
+      alias: 'module',
       type: 'string',
       description: 'With --post: the scan to submit (module.export)',
     })
@@ -90,12 +99,13 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
   const logger = contextLogger(context, PROGRAM);
   const token = resolveToken(argv.token, context.env);
   const slots = positiveInt('x', argv.x) ?? 1;
+  const timeoutSeconds = positiveSeconds('timeout', argv.timeout);
   const root = argv.root ?? context.cwd;
   if (argv.post && !argv.p) throw new UsageError('--post needs -p module.export, the scan to submit');
   if (argv.p && !argv.post)
     throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
 
-  let tunnel: Awaited<ReturnType<typeof openTunnel>> | undefined;
+  let tunnel: SshTunnel | undefined;
   let serverUrls: string[];
   if (argv.t) {
     if ((argv.server?.length ?? 0) > 1) throw new UsageError('-t takes one SSH host');
@@ -115,7 +125,8 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       logger,
     });
     serverUrls = [tunnel.localUrl];
-    logger.info(`tunnel open: ${tunnel.localUrl} -> ${target} localhost:${argv['remote-port']}`);
+    const shared = tunnel.shared ? ' (a tunnel already open to that server)' : '';
+    logger.info(`tunnel open: ${tunnel.localUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
   } else {
     serverUrls = resolveServers(argv.server, context.env);
   }
@@ -140,7 +151,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       );
       return 0;
     }
-    return await runPool(serverUrls, token, slots, root, argv, context, logger);
+    return await runPool(serverUrls, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
   } finally {
     await tunnel?.close();
   }
@@ -149,8 +160,12 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
 async function runPool(
   serverUrls: string[],
   token: string | undefined,
-  slots: number,
-  root: string,
+  {
+    slots,
+    root,
+    timeoutSeconds,
+    tunnel,
+  }: { slots: number; root: string; timeoutSeconds: number | undefined; tunnel: SshTunnel | undefined },
   argv: WorkerArgs,
   context: CliContext,
   baseLogger: ReturnType<typeof contextLogger>,
@@ -164,7 +179,7 @@ async function runPool(
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
-    ...(argv.timeout ? { timeoutMs: Math.round(argv.timeout * 1000) } : {}),
+    ...(timeoutSeconds ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
     // The library's start and summary lines repeat what this command prints: debug only.
     logger: { ...logger, info: logger.debug },
   });
@@ -188,8 +203,19 @@ async function runPool(
       void worker.stop({ force: true });
     },
   );
+  // A tunnel that gave up (a changed host key, a refused login) will not come back: stop, and say
+  // why, rather than retry the server forever.
+  let tunnelFailure: Error | undefined;
+  tunnel?.on('error', (error) => {
+    tunnelFailure = error;
+    logger.error('the SSH tunnel gave up: stopping (running tasks are released)');
+    void worker.stop({ force: true });
+  });
   try {
-    const summary = await worker.run();
+    const summary = await worker.run().catch((error: unknown) => {
+      throw tunnelFailure ?? error;
+    });
+    if (tunnelFailure) throw tunnelFailure;
     progress?.stop();
     context.stdout(`${PROGRAM}: ${summaryLine(summary)}\n`);
     return workerExitCode(summary, interrupted);

@@ -1,4 +1,5 @@
 /** The router's options: one interface, one defaults object, validated once. */
+import { BottleError } from '@bottle/protocol';
 import createDebug from 'debug';
 import { version } from '../_version.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
@@ -44,6 +45,12 @@ export interface BottleRouterOptions {
   gatherDir?: string | undefined;
   /** Largest output archive of one task, in bytes (`--max-upload`; default 1 GiB). */
   maxUploadBytes?: number;
+  /**
+   * With a store shared by several servers (PostgreSQL), `gatherDir` is refused unless this says
+   * that every server sees the same directory (`--gather-shared`): an output uploaded to one server
+   * must be readable by all, or a sweep loses outputs.
+   */
+  gatherShared?: boolean;
 }
 
 const debug = createDebug('bottle:server');
@@ -76,6 +83,7 @@ export const routerDefaults = {
   version,
   gatherDir: undefined,
   maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  gatherShared: false as boolean,
 } satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs' | 'gatherDir'> & {
   token: undefined;
   heartbeatMs: undefined;
@@ -94,6 +102,7 @@ export interface ResolvedRouterOptions extends QueuePolicy {
   version: string;
   gatherDir: string | undefined;
   maxUploadBytes: number;
+  gatherShared: boolean;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -145,6 +154,15 @@ export function resolveRouterOptions(
   if (merged.gatherDir !== undefined && (typeof merged.gatherDir !== 'string' || merged.gatherDir === '')) {
     throw new TypeError(`${who}: option 'gatherDir' must be a directory path when set`);
   }
+  if (merged.gatherDir !== undefined && typeof store.onWork === 'function' && merged.gatherShared !== true) {
+    // A configuration mistake rather than a bad argument: the CLI shows it as a usage error.
+    throw new BottleError(
+      'ERR_USAGE',
+      `gathering outputs in ${merged.gatherDir} with a queue shared by several servers loses the outputs ` +
+        'uploaded to the other servers unless every server sees this same directory: put it on shared ' +
+        "storage and confirm with --gather-shared (option 'gatherShared'), or gather with one server",
+    );
+  }
   const maxUploadBytes = merged.maxUploadBytes;
   if (typeof maxUploadBytes !== 'number' || !Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
     throw new TypeError(
@@ -167,5 +185,6 @@ export function resolveRouterOptions(
     version: merged.version,
     gatherDir: merged.gatherDir,
     maxUploadBytes,
+    gatherShared: merged.gatherShared === true,
   };
 }

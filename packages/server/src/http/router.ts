@@ -9,7 +9,7 @@ import { errorHandler, notFound } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
-import { mountLegacyRoutes } from './routes-legacy.js';
+import { legacyBody, mountLegacyRoutes } from './routes-legacy.js';
 import { mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -22,12 +22,14 @@ export interface BottleRouter extends express.Router {
 }
 
 /** The paths this router answers; anything else falls through to the app's own routes. */
-const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks'];
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
   const { store, logger } = resolved;
   const notifier = new ClaimNotifier();
+  // Work made ready through another server on the same store wakes this server's claims too.
+  const stopListening = store.onWork?.(() => notifier.notify()) ?? (() => {});
   let closing = false;
   const router = express.Router();
 
@@ -56,8 +58,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
   router.use('/v1', express.json({ limit: resolved.bodyLimit }));
-  router.post('/tasks', express.urlencoded({ extended: false, limit: resolved.bodyLimit }));
-  router.post('/tasks', express.json({ limit: resolved.bodyLimit }));
+  router.post('/tasks', legacyBody(resolved.bodyLimit));
 
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
@@ -91,6 +92,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       clearInterval(timer);
+      stopListening();
       notifier.close();
     },
   }) as BottleRouter;

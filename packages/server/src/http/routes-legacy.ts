@@ -3,7 +3,7 @@
  * `GET /task` is recorded `delivered` for good (never re-leased), and can be rerun like any other.
  */
 import { BottleError, submitRequestSchema } from '@bottle/protocol';
-import type { Request, Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { parseWith } from './errors.js';
 import type { RouteContext } from './routes-v1.js';
 
@@ -40,6 +40,30 @@ function legacyTasks(body: Record<string, unknown>): { task: unknown; params: un
   });
 }
 
+/**
+ * The body of `POST /tasks`, whatever its Content-Type claims. The original client posts the form
+ * `data=<url-encoded JSON>` under `Content-type: application/json`, and the original server read
+ * any body as a form; a JSON object body (`{"data": [...]}`) is taken too.
+ */
+export function legacyBody(limit: number | string): RequestHandler[] {
+  const text = express.text({ type: () => true, limit });
+  const parse: RequestHandler = (req, _res, next) => {
+    const raw = typeof req.body === 'string' ? req.body : '';
+    if (raw.trimStart().startsWith('{')) {
+      try {
+        req.body = JSON.parse(raw);
+      } catch (error) {
+        next(new BottleError('ERR_BAD_REQUEST', `body: not valid JSON (${(error as Error).message})`));
+        return;
+      }
+    } else {
+      req.body = Object.fromEntries(new URLSearchParams(raw));
+    }
+    next();
+  };
+  return [text, parse];
+}
+
 export function mountLegacyRoutes(router: Router, context: RouteContext): void {
   const { options, notifier } = context;
   const { store } = options;
@@ -51,6 +75,11 @@ export function mountLegacyRoutes(router: Router, context: RouteContext): void {
   });
   router.get('/tasks', async (_req, res) => {
     res.json(await store.listLegacy('queued', options.legacyListLimit));
+  });
+  // The original worker asks after every task where to upload its outputs; an empty URL meant
+  // "keep them here", which is what a worker without the /v1 upload does.
+  router.get('/upload', (_req, res) => {
+    res.json({ url: '' });
   });
   router.get('/alltasks', async (_req, res) => {
     res.json(await store.listLegacy('all', options.legacyListLimit));

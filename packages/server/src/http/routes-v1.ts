@@ -1,4 +1,5 @@
 /** The `/v1` API: queue verbs for workers, operators' verbs, and the read side. */
+import { randomUUID } from 'node:crypto';
 import {
   BottleError,
   type ClaimResponse,
@@ -154,7 +155,9 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   router.get('/v1/workers', async (_req, res) => {
     res.json(await store.listWorkers());
   });
+  // Tells a tunnel already open to this server from one open to another (bottle-worker -t).
+  const instance = randomUUID();
   router.get(['/healthz', '/v1/healthz'], (_req, res) => {
-    res.json({ ok: true, version: options.version });
+    res.json({ ok: true, version: options.version, instance });
   });
 }

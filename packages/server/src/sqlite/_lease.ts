@@ -37,6 +37,17 @@ export function checkLease(
        FROM tasks WHERE key = ?`,
     )
     .get(key) as LeaseRow | undefined;
+  return judgeLease(row, key, leaseToken, workerId, ctx.now);
+}
+
+/** The rule itself, on a row already read (every store shares it). */
+export function judgeLease(
+  row: LeaseRow | undefined,
+  key: string,
+  leaseToken: string,
+  workerId: string | undefined,
+  now: number,
+): LeaseCheck {
   if (!row) {
     return {
       valid: false,
@@ -60,7 +71,7 @@ export function checkLease(
       error: stale(key, `the lease belongs to ${row.worker_id}`),
     };
   }
-  if ((row.lease_expires_at ?? 0) <= ctx.now) {
+  if ((row.lease_expires_at ?? 0) <= now) {
     return { valid: false, row, cancelled: false, error: stale(key, 'the lease expired') };
   }
   return { valid: true, row };

@@ -2,6 +2,7 @@
 import type {
   AttemptInfo,
   AttemptOutcome,
+  ClaimedTask,
   JsonValue,
   LegacyTask,
   TaskInfo,
@@ -52,6 +53,7 @@ export function toTaskInfo(row: TaskRow): TaskInfo {
     scan: row.scan,
     state: row.state,
     attempts: row.attempt_count,
+    chargedAttempts: row.charged,
     maxAttempts: row.max_attempts,
     timeoutMs: row.timeout_ms,
     createdAt: row.created_at,
@@ -85,4 +87,28 @@ export function toAttemptInfo(row: AttemptRow): AttemptInfo {
  */
 export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask {
   return { params: JSON.parse(row.params) as LegacyTask['params'], class_path: row.task };
+}
+
+/**
+ * A leased row as a claim answers it; `timeoutMs` only when the task has one. `charged` counts the
+ * lease being granted.
+ */
+export function toClaimedTask(
+  row: Pick<
+    TaskRow,
+    'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms' | 'max_attempts' | 'charged'
+  >,
+  lease: { attempt: number; leaseToken: string; leaseExpiresAt: number },
+): ClaimedTask {
+  const claimed: ClaimedTask = {
+    key: row.key,
+    task: row.task,
+    params: JSON.parse(row.params) as ClaimedTask['params'],
+    paramsHash: row.params_hash,
+    scan: row.scan,
+    ...lease,
+    attemptsLeft: Math.max(row.max_attempts - row.charged, 0),
+  };
+  if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
+  return claimed;
 }

@@ -3,18 +3,27 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
-import { type TaskRow, toLegacyTask } from './_rows.js';
+import { type TaskRow, toClaimedTask, toLegacyTask } from './_rows.js';
 import { expireLeases } from './expiry.js';
 
 /** The columns SELECT_READY reads. */
 type ReadyRow = Pick<
   TaskRow,
-  'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'attempt_count' | 'timeout_ms' | 'max_attempts'
+  | 'seq'
+  | 'key'
+  | 'task'
+  | 'params'
+  | 'params_hash'
+  | 'scan'
+  | 'attempt_count'
+  | 'timeout_ms'
+  | 'max_attempts'
+  | 'charged'
 >;
 
 // Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
 export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms,
-  max_attempts
+  max_attempts, charged
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
 function lease(
@@ -60,28 +69,13 @@ export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
   expireLeases(ctx);
   touchWorker(ctx, request.workerId, request.host);
   const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
-  return rows.map((row) => {
-    const { attempt, leaseToken, leaseExpiresAt } = lease(
-      ctx,
-      row,
-      request.workerId,
-      request.host,
-      'running',
-    );
-    const claimed: ClaimedTask = {
-      key: row.key,
-      task: row.task,
-      params: JSON.parse(row.params) as ClaimedTask['params'],
-      paramsHash: row.params_hash,
-      scan: row.scan,
-      attempt,
-      leaseToken,
-      leaseExpiresAt,
-      maxAttempts: row.max_attempts,
-    };
-    if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
-    return claimed;
-  });
+  return rows.map((row) =>
+    // The lease charges one more attempt.
+    toClaimedTask(
+      { ...row, charged: row.charged + 1 },
+      lease(ctx, row, request.workerId, request.host, 'running'),
+    ),
+  );
 }
 
 /**

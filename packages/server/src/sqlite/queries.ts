@@ -53,17 +53,17 @@ export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
   return { task: toTaskInfo(row), attempts: attempts.map(toAttemptInfo) };
 }
 
-interface ScanRow {
+export interface ScanRow {
   name: string;
   created_at: number;
   lost_attempts: number;
 }
 
-function emptyCounts(): StateCounts {
+export function emptyCounts(): StateCounts {
   return Object.fromEntries(taskStates.map((state) => [state, 0])) as StateCounts;
 }
 
-function scanInfo(row: ScanRow, counts: StateCounts): ScanInfo {
+export function scanInfo(row: ScanRow, counts: StateCounts): ScanInfo {
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
   return { name: row.name, createdAt: row.created_at, total, counts, lostAttempts: row.lost_attempts };
 }

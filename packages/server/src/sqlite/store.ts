@@ -21,7 +21,7 @@ import {
   type TaskDetailResponse,
   type TaskInfo,
 } from '@bottle/protocol';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   defaultQueuePolicy,
   type ExpiryResult,
@@ -34,9 +34,11 @@ import { createSqlContext, type OpContext, type SqlContext } from './_context.js
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
+import { openQueueFile } from './open.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
+import { recordRunTimes } from './run-times.js';
 import { migrate } from './schema.js';
 import { prepareSubmit, submitPrepared } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
@@ -87,7 +89,7 @@ export class SqliteStore implements Store {
       maxRetryBackoffMs: merged.maxRetryBackoffMs,
       requireUpload: merged.requireUpload,
     };
-    this.db = new Database(path);
+    this.db = openQueueFile(path);
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${merged.durability === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -137,7 +139,7 @@ export class SqliteStore implements Store {
     reports: Report[],
     policy?: Partial<QueuePolicy>,
   ): Promise<ReportResult[]> {
-    return this.write(policy, (ctx) => report(ctx, workerId, reports));
+    return this.write(policy, (ctx) => recordRunTimes(ctx, reports, report(ctx, workerId, reports)));
   }
 
   async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {

@@ -19,7 +19,7 @@ export function recordUpload(ctx: OpContext, key: string, leaseToken: string, by
     .run(ctx.now, bytes, seq, attempt);
 }
 
-function uploadRefused(error: BottleError): BottleError {
+export function uploadRefused(error: BottleError): BottleError {
   // checkLease words its message for reports; say what happened to the upload instead.
   return new BottleError(
     error.code,

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { BottleError, isBottleError } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT, DEFAULT_TUNNEL_PORT, isBottleError } from '@bottle/protocol';
 import type { Client } from 'ssh2';
 import { type SshLog, sshLog } from './_log.js';
 import { connectSsh } from './connect.js';
 import type { SshConnectOptions } from './options.js';
+import { instanceViaPort, instanceViaSsh } from './shared-port.js';
 import { type ResolvedTarget, resolveTarget } from './target.js';
 
 /** Reconnection after a dropped link: exponential backoff from `initialDelayMs` up to `maxDelayMs`. */
@@ -17,7 +18,10 @@ export interface ReconnectOptions {
 
 /** `ssh -N -L localPort:remoteHost:remotePort target`, in-process. */
 export interface TunnelOptions extends SshConnectOptions {
-  /** Local port on 127.0.0.1; 0 picks a free one (read it from `localPort` on the result). */
+  /**
+   * Local port on 127.0.0.1; 0 picks a free one (read it from `localPort` on the result). A port
+   * already forwarding to the same server is shared; one taken otherwise gives way to a free one.
+   */
   localPort?: number;
   /** Where the SSH host connects to for each forwarded socket; resolved on the SSH host. */
   remoteHost?: string;
@@ -29,9 +33,9 @@ export interface TunnelOptions extends SshConnectOptions {
 }
 
 export const tunnelDefaults = {
-  localPort: 19880,
+  localPort: DEFAULT_TUNNEL_PORT,
   remoteHost: 'localhost',
-  remotePort: 1988,
+  remotePort: DEFAULT_PORT,
   reconnect: { initialDelayMs: 250, maxDelayMs: 15_000, maxAttempts: Number.POSITIVE_INFINITY },
   waitForConnectionMs: 30_000,
 } satisfies Partial<TunnelOptions>;
@@ -52,6 +56,8 @@ export interface SshTunnel {
   readonly localUrl: string;
   /** Whether the SSH connection is up right now. */
   readonly connected: boolean;
+  /** True when the local port was already forwarding to the same server, and is used as is. */
+  readonly shared: boolean;
   on<E extends keyof SshTunnelEvents>(event: E, listener: (...args: SshTunnelEvents[E]) => void): this;
   off<E extends keyof SshTunnelEvents>(event: E, listener: (...args: SshTunnelEvents[E]) => void): this;
   /** Stops listening, closes forwarded sockets and the SSH connection. Idempotent. */
@@ -68,19 +74,69 @@ export async function openTunnel(options: TunnelOptions): Promise<SshTunnel> {
   const log = sshLog(options.logger, 'ssh: ');
   const client = await connectSsh(target, options, log);
   const tunnel = new Tunnel(target, options, log, client);
+  const port = options.localPort ?? tunnelDefaults.localPort;
   try {
-    await tunnel.listen(options.localPort ?? tunnelDefaults.localPort);
+    await tunnel.listen(port);
   } catch (error) {
-    await tunnel.close();
-    throw error;
+    if (!isPortTaken(error)) {
+      await tunnel.close();
+      throw error;
+    }
+    // Taken: by a tunnel to the same server (use it), or by something else (take a free port).
+    const remoteHost = options.remoteHost ?? tunnelDefaults.remoteHost;
+    const remotePort = options.remotePort ?? tunnelDefaults.remotePort;
+    const [there, here] = await Promise.all([
+      instanceViaPort(port),
+      instanceViaSsh(client, remoteHost, remotePort),
+    ]);
+    if (there !== undefined && there === here) {
+      await tunnel.close();
+      log.info(`127.0.0.1:${port} already forwards to this server: using it`);
+      return new SharedTunnel(port);
+    }
+    try {
+      await tunnel.listen(0);
+    } catch (again) {
+      await tunnel.close();
+      throw again;
+    }
+    log.info(
+      `127.0.0.1:${port} is taken by another program or a tunnel to another server: ` +
+        `this tunnel listens on 127.0.0.1:${tunnel.localPort} instead`,
+    );
   }
   return tunnel;
+}
+
+function isPortTaken(error: unknown): boolean {
+  return (
+    isBottleError(error, 'ERR_SSH_FORWARD') &&
+    (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE'
+  );
+}
+
+/**
+ * A tunnel another process keeps open to the same server: this worker only uses its port. Its
+ * connection is that process's, so it has no events of its own here, and closing it does nothing.
+ */
+class SharedTunnel extends EventEmitter implements SshTunnel {
+  readonly shared = true;
+  readonly connected = true;
+  constructor(readonly localPort: number) {
+    super();
+  }
+  get localUrl(): string {
+    return `http://127.0.0.1:${this.localPort}`;
+  }
+  async close(): Promise<void> {}
+  async [Symbol.asyncDispose](): Promise<void> {}
 }
 
 type Waiter = { resolve: (client: Client) => void; reject: (error: Error) => void };
 
 class Tunnel extends EventEmitter implements SshTunnel {
   localPort = 0;
+  readonly shared = false;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly waiters = new Set<Waiter>();

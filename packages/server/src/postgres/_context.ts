@@ -1,0 +1,37 @@
+/** What each SQL operation gets: a connection (inside a transaction or not), the clock and the policy. */
+import type pg from 'pg';
+import type { QueuePolicy } from '../store.js';
+
+export interface PgContext {
+  /** The pool for a single statement, or the client holding the current transaction. */
+  db: pg.Pool | pg.PoolClient;
+  now: number;
+  policy: QueuePolicy;
+  /** The LISTEN/NOTIFY channel of this schema: a statement that makes work ready calls `notifyWork`. */
+  channel: string;
+}
+
+/** Rows of a query, typed by the caller. */
+export async function rows<T>(ctx: Pick<PgContext, 'db'>, sql: string, values: unknown[] = []): Promise<T[]> {
+  return (await ctx.db.query(sql, values)).rows as T[];
+}
+
+/**
+ * Tells every server on this database that work may be ready (a submit, a release, a requeue).
+ * Inside a transaction, PostgreSQL delivers it at commit, and only if the transaction commits.
+ */
+export async function notifyWork(ctx: PgContext): Promise<void> {
+  await ctx.db.query('SELECT pg_notify($1, $2)', [ctx.channel, '']);
+}
+
+/** Records that a worker was heard from; keeps the known host when the message names none. */
+/** The upsert, with the placeholders of the statement it goes into (a CTE, or alone). */
+export const touchWorkerSql = (worker: string, host: string, now: string) =>
+  `INSERT INTO workers (worker_id, host, first_seen, last_seen) VALUES (${worker}, ${host}, ${now}, ${now})
+  ON CONFLICT (worker_id) DO UPDATE SET
+    host = CASE WHEN excluded.host = '' THEN workers.host ELSE excluded.host END,
+    last_seen = excluded.last_seen`;
+
+export async function touchWorker(ctx: PgContext, workerId: string, host: string | undefined): Promise<void> {
+  await ctx.db.query(touchWorkerSql('$1', '$2', '$3'), [workerId, host ?? '', ctx.now]);
+}

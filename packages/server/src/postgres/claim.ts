@@ -1,0 +1,70 @@
+/**
+ * Claim: lease up to `max` ready tasks in queue order, in one statement. `FOR UPDATE SKIP LOCKED`
+ * lets servers claim side by side: each takes rows no other claim holds, and none waits.
+ */
+import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
+import { toClaimedTask, toLegacyTask } from '../sqlite/_rows.js';
+import type { LegacyClaimant } from '../store.js';
+import { type PgContext, rows, touchWorkerSql } from './_context.js';
+import { expireLeases } from './expiry.js';
+
+interface LeasedRow {
+  key: string;
+  task: string;
+  params: string;
+  params_hash: string;
+  scan: string;
+  attempt_count: number;
+  timeout_ms: number | null;
+  max_attempts: number;
+  charged: number;
+  lease_token: string;
+}
+
+// $1 now, $2 max, $3 worker, $4 host, $5 state, $6 lease expiry (null when delivered for good).
+export const CLAIM = `
+WITH ready AS (
+  SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= $1
+  ORDER BY not_before, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+), leased AS (
+  UPDATE tasks t SET state = $5, attempt_count = t.attempt_count + 1, charged = t.charged + 1,
+    worker_id = $3, host = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $6,
+    started_at = $1, finished_at = CASE WHEN $5 = 'running' THEN NULL ELSE $1::bigint END, updated_at = $1
+  FROM ready WHERE t.seq = ready.seq
+  RETURNING t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.attempt_count, t.timeout_ms,
+    t.max_attempts, t.charged, t.lease_token, t.not_before
+), recorded AS (
+  INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at)
+  SELECT seq, attempt_count, $3, $4, lease_token, $5, $1,
+    CASE WHEN $5 = 'running' THEN NULL ELSE $1::bigint END FROM leased
+), touched AS (
+  ${touchWorkerSql('$3', '$4', '$1')}
+)
+SELECT * FROM leased ORDER BY not_before, seq`;
+
+async function lease(
+  ctx: PgContext,
+  max: number,
+  workerId: string,
+  host: string,
+  state: 'running' | 'delivered',
+): Promise<LeasedRow[]> {
+  // Expiring first hands out a lease that ran out even between timer sweeps.
+  await expireLeases(ctx);
+  const expiresAt = state === 'running' ? ctx.now + ctx.policy.leaseMs : null;
+  return rows<LeasedRow>(ctx, CLAIM, [ctx.now, max, workerId, host, state, expiresAt]);
+}
+
+export async function claim(ctx: PgContext, request: ClaimRequest): Promise<ClaimedTask[]> {
+  const leased = await lease(ctx, request.max, request.workerId, request.host, 'running');
+  const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
+  return leased.map((row) =>
+    toClaimedTask(row, { attempt: row.attempt_count, leaseToken: row.lease_token, leaseExpiresAt }),
+  );
+}
+
+/** The legacy protocol has no acknowledgement: the task is `delivered` for good. */
+export async function claimLegacy(ctx: PgContext, claimant: LegacyClaimant): Promise<LegacyTask | null> {
+  const [row] = await lease(ctx, 1, claimant.workerId, claimant.host, 'delivered');
+  return row ? toLegacyTask(row) : null;
+}

@@ -1,0 +1,127 @@
+/**
+ * The PostgreSQL schema, in a schema of bottle's own (default `bottle`), versioned in its table
+ * `bottle_migrations`: migration i brings the schema from version i to i + 1. Append to
+ * `migrations`, never edit a released entry. Every statement runs with `search_path` set to
+ * bottle's schema, so nothing is ever created elsewhere.
+ */
+import { BottleError } from '@bottle/protocol';
+import type pg from 'pg';
+
+export const migrations: readonly string[] = [
+  // 1: tasks, attempts, scans, workers, with the gathered-output columns of SQLite's version 2.
+  `
+  CREATE TABLE scans (
+    name text PRIMARY KEY,
+    created_at bigint NOT NULL,
+    lost_attempts bigint NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE tasks (
+    seq bigserial PRIMARY KEY,          -- submission order; also the list cursor
+    key text NOT NULL UNIQUE,           -- taskKey(task, params)
+    task text NOT NULL,
+    params text NOT NULL,               -- canonical JSON, kept as sent
+    params_hash text NOT NULL,
+    scan text NOT NULL REFERENCES scans(name),
+    state text NOT NULL,
+    attempt_count integer NOT NULL DEFAULT 0,
+    charged integer NOT NULL DEFAULT 0,
+    max_attempts integer NOT NULL,
+    timeout_ms bigint,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    not_before bigint NOT NULL,         -- ready time: queue order is (not_before, seq)
+    worker_id text,
+    host text,
+    lease_token text,
+    lease_expires_at bigint,
+    started_at bigint,
+    finished_at bigint,
+    result text,                        -- JSON
+    error text,
+    upload_lease text                   -- the lease whose output upload was committed
+  );
+  CREATE INDEX tasks_ready ON tasks (not_before, seq) WHERE state = 'queued';
+  CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE state = 'running';
+  CREATE INDEX tasks_scan_state ON tasks (scan, state, seq);
+
+  CREATE TABLE attempts (
+    task_seq bigint NOT NULL REFERENCES tasks(seq),
+    attempt integer NOT NULL,
+    worker_id text NOT NULL,
+    host text NOT NULL,
+    lease_token text NOT NULL,
+    outcome text NOT NULL,
+    started_at bigint NOT NULL,
+    ended_at bigint,
+    error text,
+    uploaded_at bigint,
+    upload_bytes bigint,
+    PRIMARY KEY (task_seq, attempt)
+  );
+
+  CREATE TABLE workers (
+    worker_id text PRIMARY KEY,
+    host text NOT NULL,
+    first_seen bigint NOT NULL,
+    last_seen bigint NOT NULL
+  );
+  `,
+];
+
+/** One key for every bottle schema of a database: migrations of two schemas never run at once either. */
+const MIGRATION_LOCK = [0x626f74, 0x746c65];
+
+/**
+ * Brings bottle's schema to the latest version under an advisory lock, so that servers starting
+ * together migrate once. Refuses a schema that holds tables of another application.
+ */
+export async function migrate(client: pg.ClientBase, schema: string, shown: string): Promise<number> {
+  await client.query('SELECT pg_advisory_lock($1, $2)', MIGRATION_LOCK);
+  try {
+    const { rows } = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [schema],
+    );
+    const tables = rows.map((row) => row.table_name);
+    if (tables.length > 0 && !tables.includes('bottle_migrations')) {
+      const listed = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', ...' : '');
+      throw new BottleError(
+        'ERR_DATABASE',
+        `${shown}: schema '${schema}' holds tables that are not bottle's (${listed}); bottle changes nothing there. ` +
+          'Give bottle a schema of its own with ?schema=NAME in the URL',
+      );
+    }
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${schema}.bottle_migrations (
+         version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const current = Number(
+      (await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${schema}.bottle_migrations`)).rows[0]
+        ?.v,
+    );
+    if (current > migrations.length) {
+      throw new BottleError(
+        'ERR_DATABASE',
+        `${shown}: schema '${schema}' has version ${current} but this bottle knows versions up to ${migrations.length}: upgrade bottle`,
+      );
+    }
+    for (let version = current; version < migrations.length; version++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL search_path = ${schema}`);
+        await client.query(migrations[version]!);
+        await client.query(`INSERT INTO ${schema}.bottle_migrations (version) VALUES ($1)`, [version + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+    return migrations.length - current;
+  } finally {
+    // On a broken connection the lock went with the session; keep the error that broke it.
+    await client.query('SELECT pg_advisory_unlock($1, $2)', MIGRATION_LOCK).catch(() => {});
+  }
+}

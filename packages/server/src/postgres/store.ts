@@ -1,0 +1,282 @@
+/**
+ * `PostgresStore`: the queue in PostgreSQL, for several servers on one queue. Tables live in a
+ * schema of bottle's own; claims take rows with `FOR UPDATE SKIP LOCKED`; a submit on one server
+ * wakes the claims waiting on every other through `LISTEN/NOTIFY` (see `onWork`).
+ */
+import {
+  BottleError,
+  type ClaimedTask,
+  type ClaimRequest,
+  type CountResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type LegacyTask,
+  type ListScansResponse,
+  type ListTasksResponse,
+  type ListWorkersResponse,
+  type Report,
+  type ReportResult,
+  type ScanInfo,
+  type SubmitRequest,
+  type SubmitResponse,
+  type TaskDetailResponse,
+  type TaskInfo,
+} from '@bottle/protocol';
+import createDebug from 'debug';
+import pg from 'pg';
+import { prepareSubmit } from '../sqlite/submit.js';
+import {
+  defaultQueuePolicy,
+  type ExpiryResult,
+  type LegacyClaimant,
+  type ListTasksFilter,
+  type QueuePolicy,
+  type Store,
+} from '../store.js';
+import type { PgContext } from './_context.js';
+import { isConnectionError, toStoreError } from './_errors.js';
+import { checkSchemaName, parseDatabaseUrl } from './_url.js';
+import { claim, claimLegacy } from './claim.js';
+import { expireLeases, nextReadyAt } from './expiry.js';
+import { heartbeat } from './heartbeat.js';
+import { WorkListener } from './listen.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
+import { report } from './report.js';
+import { migrate } from './schema.js';
+import { isOneStatement, submitPrepared } from './submit.js';
+import { beginUpload, recordUpload } from './upload.js';
+
+const debug = createDebug('bottle:postgres');
+
+export interface PostgresStoreOptions {
+  /** `postgres://user[:password]@host[:port]/database[?schema=NAME]`. */
+  connectionString: string;
+  /** bottle's own schema, created if missing (default `bottle`, or the URL's `?schema=`). */
+  schema?: string;
+  /** The queue's decisions; every server on one database should be given the same. */
+  policy?: Partial<QueuePolicy>;
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** How long opening a connection may take before the database counts as unreachable. */
+  connectTimeoutMs?: number;
+}
+
+export const postgresStoreDefaults = {
+  schema: 'bottle',
+  poolSize: 10,
+  connectTimeoutMs: 5_000,
+} as const satisfies Required<Omit<PostgresStoreOptions, 'connectionString' | 'policy'>>;
+
+// bigint columns (epoch ms, counters) as numbers: every value bottle stores fits in 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export class PostgresStore implements Store {
+  /** The URL without its password. */
+  readonly url: string;
+  readonly schema: string;
+  readonly policy: QueuePolicy;
+  private readonly pool: pg.Pool;
+  private readonly channel: string;
+  private readonly listener: WorkListener;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('PostgresStore: options must be an object with connectionString');
+    }
+    const known = ['connectionString', 'policy', ...Object.keys(postgresStoreDefaults)];
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) throw new TypeError(`PostgresStore: unknown option '${key}'`);
+    }
+    for (const key of ['poolSize', 'connectTimeoutMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new TypeError(
+          `PostgresStore: option '${key}' must be a positive integer, got ${String(value)}`,
+        );
+      }
+    }
+    const parsed = parseDatabaseUrl(options.connectionString);
+    this.url = parsed.shown;
+    this.schema = checkSchemaName(
+      options.schema ?? parsed.schema ?? postgresStoreDefaults.schema,
+      parsed.shown,
+    );
+    this.policy = { ...defaultQueuePolicy, requireUpload: false, ...stripUndefined(options.policy ?? {}) };
+    this.channel = `${this.schema}.work`;
+    const config: pg.PoolConfig = {
+      connectionString: parsed.connectionString,
+      // Unqualified names resolve in bottle's schema only: nothing is read or made elsewhere.
+      options: `-c search_path=${this.schema}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? postgresStoreDefaults.connectTimeoutMs,
+      application_name: 'bottle',
+      types,
+    };
+    this.pool = new pg.Pool({ ...config, max: options.poolSize ?? postgresStoreDefaults.poolSize });
+    // An idle connection that breaks is dropped by the pool; the next query opens a fresh one.
+    this.pool.on('error', (error) => debug(`idle connection to ${this.url} lost: ${error.message}`));
+    this.listener = new WorkListener(config, this.channel, this.url);
+  }
+
+  /**
+   * Connects and brings the schema to the latest version (once; retried after a failure).
+   * Every method waits for it; call it first to learn at once that the database is unusable.
+   */
+  ready(): Promise<void> {
+    this.opening ??= (async () => {
+      const client = await this.pool.connect();
+      try {
+        const applied = await migrate(client, this.schema, this.url);
+        if (applied > 0) debug(`${this.url}: schema ${this.schema} migrated (${applied} steps)`);
+        client.release();
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+    })().catch((error: unknown) => {
+      this.opening = undefined;
+      throw toStoreError(error, this.url);
+    });
+    return this.opening;
+  }
+
+  /** Calls `listener` when any server on this database may have made work ready. */
+  onWork(listener: () => void): () => void {
+    return this.listener.subscribe(listener);
+  }
+
+  private async run<T>(fn: (ctx: PgContext) => Promise<T>, now = Date.now()): Promise<T> {
+    if (this.closed) throw new BottleError('ERR_UNAVAILABLE', `the store ${this.url} is closed`);
+    try {
+      await this.ready();
+      return await fn({ db: this.pool, now, policy: this.policy, channel: this.channel });
+    } catch (error) {
+      throw toStoreError(error, this.url);
+    }
+  }
+
+  /** Runs `fn` in one transaction on one connection; a broken connection leaves the pool. */
+  private tx<T>(fn: (ctx: PgContext) => Promise<T>, now = Date.now()): Promise<T> {
+    return this.run(async (ctx) => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ ...ctx, db: client });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (isConnectionError(error)) broken = error as Error;
+        else await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }, now);
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResponse> {
+    // Hashed before the transaction, so that a bad parameter set changes nothing.
+    const tasks = prepareSubmit(request, this.policy.maxAttempts);
+    const rerun = request.rerun === true;
+    // A submit of one statement skips BEGIN and COMMIT: a fresh task is claimable after one round trip.
+    const within = isOneStatement(tasks, rerun) ? this.run.bind(this) : this.tx.bind(this);
+    return within((ctx) => submitPrepared(ctx, tasks, rerun));
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    return this.run((ctx) => claim(ctx, request));
+  }
+
+  async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.run((ctx) => heartbeat(ctx, request));
+  }
+
+  async report(workerId: string | undefined, reports: Report[]): Promise<ReportResult[]> {
+    return this.tx((ctx) => report(ctx, workerId, reports));
+  }
+
+  async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
+    return this.run((ctx) => beginUpload(ctx, key, leaseToken));
+  }
+
+  async recordUpload(key: string, leaseToken: string, bytes: number): Promise<void> {
+    return this.tx((ctx) => recordUpload(ctx, key, leaseToken, bytes));
+  }
+
+  async cancelTask(key: string): Promise<TaskInfo> {
+    return this.tx(async (ctx) => {
+      await cancelTask(ctx, key);
+      return (await getTask(ctx, key)).task;
+    });
+  }
+
+  async cancelScan(name: string): Promise<CountResponse> {
+    return this.run((ctx) => cancelScan(ctx, name));
+  }
+
+  async rerunTask(key: string): Promise<TaskInfo> {
+    return this.tx(async (ctx) => {
+      await rerunTask(ctx, key);
+      return (await getTask(ctx, key)).task;
+    });
+  }
+
+  async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
+    return this.run((ctx) => rerunScan(ctx, name, only));
+  }
+
+  async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {
+    return this.run((ctx) => listTasks(ctx, filter));
+  }
+
+  async getTask(key: string): Promise<TaskDetailResponse> {
+    return this.run((ctx) => getTask(ctx, key));
+  }
+
+  async listScans(): Promise<ListScansResponse> {
+    return this.run((ctx) => listScans(ctx));
+  }
+
+  async getScan(name: string): Promise<ScanInfo> {
+    return this.run((ctx) => getScan(ctx, name));
+  }
+
+  async listWorkers(): Promise<ListWorkersResponse> {
+    return this.run((ctx) => listWorkers(ctx));
+  }
+
+  async expireLeases(now = Date.now()): Promise<ExpiryResult> {
+    return this.run((ctx) => expireLeases(ctx), now);
+  }
+
+  async nextReadyAt(now = Date.now()): Promise<number | null> {
+    return this.run((ctx) => nextReadyAt(ctx), now);
+  }
+
+  async claimLegacy(claimant: LegacyClaimant): Promise<LegacyTask | null> {
+    return this.run((ctx) => claimLegacy(ctx, claimant));
+  }
+
+  async listLegacy(which: 'queued' | 'all', limit: number): Promise<LegacyTask[]> {
+    return this.run((ctx) => listLegacy(ctx, which, limit));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end();
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,29 @@
+/**
+ * The length of a task's run, as its worker measured it. A claim stamps `started_at` when the task
+ * is leased, but a prefetched task may wait in the worker before it runs: with the worker's own
+ * start and end, the row keeps the run's length, on the server's clock (the worker's clock may be
+ * set differently, so only the difference of its two readings is used).
+ */
+import type { Report, ReportResult } from '@bottle/protocol';
+import type { OpContext } from './_context.js';
+
+export function recordRunTimes(ctx: OpContext, reports: Report[], results: ReportResult[]): ReportResult[] {
+  reports.forEach((item, i) => {
+    if (!results[i]?.ok || item.outcome === 'released') return;
+    const { startedAt, endedAt } = item;
+    if (startedAt === undefined || endedAt === undefined || endedAt < startedAt) return;
+    // Never before the claim: a run cannot have started before its task was handed out.
+    const started = ctx.now - (endedAt - startedAt);
+    ctx
+      .stmt('UPDATE tasks SET started_at = MAX(started_at, ?) WHERE key = ? AND started_at IS NOT NULL')
+      .run(started, item.key);
+    ctx
+      .stmt(
+        `UPDATE attempts SET started_at = MAX(started_at, ?)
+         WHERE task_seq = (SELECT seq FROM tasks WHERE key = ?)
+           AND attempt = (SELECT attempt_count FROM tasks WHERE key = ?)`,
+      )
+      .run(started, item.key, item.key);
+  });
+  return results;
+}
