@@ -1,6 +1,16 @@
-import { freePort, waitFor } from '@bottle/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  freePort,
+  postgresReachable,
+  postgresSkipReason,
+  type TestDatabase,
+  waitFor,
+} from '@bottle/test-utils';
+import { BottleClient } from '@bottle/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allTasks, attemptsOf, countDone, Scene } from './_e2e.js';
+
+const reachable = await postgresReachable();
 
 let scene: Scene;
 afterEach(async () => {
@@ -45,4 +55,46 @@ describe('bottle-worker with several servers', () => {
     expect(worker.stdout).toMatch(/1 done, 0 failed/);
     expect((await allTasks(server.client, 'list'))[0]?.state).toBe('done');
   });
+});
+
+describe.skipIf(!reachable)('bottle-worker with several servers of one PostgreSQL queue', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('one server killed -9 mid-sweep: the worker goes on through the other, each task done once, no attempt lost', async () => {
+    scene = new Scene();
+    const db = `${database.url}?schema=failover`;
+    const start = async () => {
+      const child = scene.spawn('bottle-server', ['--db', db, '--port', '0', '--lease', '10']);
+      const [, url] = await child.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+      await child.waitForOutput(/tasks queued/, 60_000);
+      return { child, url: url as string };
+    };
+    const first = await start();
+    const second = await start();
+    const secondClient = new BottleClient(second.url);
+    scene.defer(() => secondClient.close());
+    await secondClient.submit(
+      Array.from({ length: 40 }, (_, n) => ({ task: 'sweep.Task', params: { n, ms: 150 } })),
+      { scan: 'pg-failover' },
+    );
+    const worker = scene.worker(first.url, [second.url, '-x', '2', '--quiet']);
+    await waitFor(async () => (await countDone(secondClient, 'pg-failover')) >= 8, { timeoutMs: 60_000 });
+    await first.child.kill9();
+    expect(await worker.exited).toBe(0);
+    expect(worker.stdout).toMatch(/40 done, 0 failed/);
+    const tasks = await allTasks(secondClient, 'pg-failover');
+    expect(tasks.map((task) => task.state)).toEqual(Array(40).fill('done'));
+    const attempts = await attemptsOf(secondClient, tasks);
+    for (const history of attempts.values()) expect(history.map((a) => a.outcome)).toEqual(['done']);
+  }, 120_000);
+});
+
+describe.skipIf(reachable)('bottle-worker with several servers of one PostgreSQL queue', () => {
+  it.skip(postgresSkipReason, () => {});
 });
