@@ -44,6 +44,7 @@ export class Heartbeats {
     if (this.#inFlight || leases.length === 0) return;
     this.#inFlight = true;
     const client = this.servers.current;
+    let again = false;
     try {
       const answer = await client.heartbeat({
         workerId: this.options.workerId,
@@ -54,11 +55,12 @@ export class Heartbeats {
       for (const key of answer.lost) this.options.onTakenBack(key, 'lost');
       this.servers.succeeded(client);
     } catch (error) {
-      // The next beat goes to the next server: the leases are valid on every server of the database.
-      this.servers.failed(client, error);
+      // Beat again at once through the next server: the leases are valid on every server of the database.
+      again = this.servers.failed(client, error);
       this.options.onWarn(error);
     } finally {
       this.#inFlight = false;
     }
+    if (again) await this.beat();
   }
 }

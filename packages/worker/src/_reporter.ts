@@ -96,8 +96,7 @@ export class Reporter {
       if (isTransient(error)) {
         // Kept in order for the next server, or for this one when every server is down.
         this.#queue.unshift(...batch);
-        const switched = this.servers.failed(client, error) && !this.servers.allDown;
-        this.#backoffMs = switched
+        this.#backoffMs = this.servers.failed(client, error)
           ? 0
           : Math.min(Math.max(this.#backoffMs * 2, 100), this.options.maxBackoffMs);
       } else this.#giveUp(batch, error);

@@ -219,7 +219,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       } catch (error) {
         if (this.#stopping !== 'no') break;
         // Another server of the list may answer: try it at once, back off only when all are down.
-        if (this.#servers.failed(client, error) && !this.#servers.allDown) {
+        if (this.#servers.failed(client, error)) {
           this.#warn(error, `claim (trying ${this.#servers.current.url})`);
           continue;
         }
@@ -330,7 +330,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #upload(held: Held, end: DoneEnd): Promise<RunEnd> {
     held.state = 'uploading';
     held.uploadAbort = new AbortController();
-    const outcome = await uploadTaskOutput(this.client, held.task, end.outputDir as string, {
+    // Each retry goes through the server in use then (the others move on when one stops answering).
+    const servers = {
+      uploadOutput: (...args: Parameters<BottleClient['uploadOutput']>) => this.client.uploadOutput(...args),
+    };
+    const outcome = await uploadTaskOutput(servers, held.task, end.outputDir as string, {
       signal: held.uploadAbort.signal,
       maxBackoffMs: this.options.maxBackoffMs,
       onRetry: (error, retry) => this.#warn(error, `upload of task ${held.task.key} (retry ${retry})`),

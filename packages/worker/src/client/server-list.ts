@@ -44,15 +44,17 @@ export class ServerList {
   }
 
   /**
-   * A request through `client` failed with `error`; a transient failure of the current server moves
-   * on to the next one. Answers whether it did (false for a refusal, or a server already left).
+   * A request through `client` failed with `error`. A transient failure of the current server moves
+   * on to the next one; a failure through a server already left changes nothing. Answers whether
+   * to try again at once (through another server), rather than back off.
    */
   failed(client: BottleClient, error: unknown): boolean {
-    if (!isTransient(error) || client !== this.current) return false;
-    this.#failuresInRow++;
-    if (this.clients.length === 1) return false;
-    this.#current = (this.#current + 1) % this.clients.length;
-    return true;
+    if (!isTransient(error)) return false;
+    if (client === this.current) {
+      this.#failuresInRow++;
+      this.#current = (this.#current + 1) % this.clients.length;
+    }
+    return !this.allDown;
   }
 
   close(): void {
