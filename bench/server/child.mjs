@@ -1,7 +1,13 @@
-// The server under benchmark, in its own process so that its memory (RSS) can be read alone.
-// Usage: node child.mjs <db>; prints "listening <url>"; SIGTERM closes it.
-import { startBottleServer } from '../../packages/server/dist/index.js';
+// The server under benchmark, in its own process so that its memory (RSS) and CPU can be read alone.
+// Usage: node child.mjs <db>; prints "listening <url>"; SIGTERM closes it. BOTTLE_SERVER_DIST picks
+// another build of packages/server (default: this checkout's).
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const dist =
+  process.env.BOTTLE_SERVER_DIST ??
+  join(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist');
+const { startBottleServer } = await import(pathToFileURL(join(dist, 'index.js')).href);
 const quiet = () => {};
 const server = await startBottleServer({
   db: process.argv[2],

@@ -28,6 +28,10 @@ export const errorCatalog = {
     status: 413,
     hint: 'Send fewer tasks per request, or raise the server body limit.',
   },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'Send UTF-8 JSON with Content-Type: application/json, uncompressed or with Content-Encoding gzip, deflate or br.',
+  },
   ERR_INTERNAL: { status: 500, hint: 'A bug or an environment failure; see the server log.' },
   ERR_UNAVAILABLE: { status: 503, hint: 'The server is shutting down or not ready; retry later.' },
   ERR_DATABASE: {

@@ -4,73 +4,155 @@
  * parameters is the queue key.
  */
 import { createHash } from 'node:crypto';
+import { isWellFormed } from './_well-formed.js';
 import { BottleError } from './errors.js';
 import type { Params } from './schemas.js';
 
 /**
- * RFC 8785 canonical JSON: object keys sorted by UTF-16 code units, no white space,
- * numbers in ECMAScript shortest form (as `JSON.stringify` prints them), strings escaped as JSON does.
- * Throws `ERR_BAD_PARAMS` naming the path of any value that has no stable JSON form.
+ * How deep objects and arrays may nest in a parameter set or a result, the outermost value being
+ * level 1. Client (`hashParams`) and server (request validation) apply the same limit, so that a
+ * set one side accepts is never refused by the other; it also bounds the recursion of every walk.
  */
-export function canonicalJson(value: unknown, rootPath = 'params'): string {
-  const seen = new Set<object>();
-  const parts: string[] = [];
-  write(value, rootPath);
-  return parts.join('');
+export const MAX_JSON_DEPTH = 64;
 
-  function write(v: unknown, path: string): void {
+/**
+ * Keys refused in parameter sets and results: `JSON.parse` makes `__proto__` an own key, but any
+ * JavaScript copy by assignment turns it into a prototype change, so it would vanish on the way.
+ * (`constructor` and `prototype` are ordinary keys, carried as they are.)
+ */
+const REFUSED_KEY = '__proto__';
+
+/** Where a value has no faithful JSON form: the path below the root, and why. */
+export interface JsonValueIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+class Problem {
+  constructor(
+    readonly path: (string | number)[],
+    readonly message: string,
+  ) {}
+}
+
+/**
+ * Walks a JSON value once: refuses what JSON cannot carry faithfully (undefined, NaN, Infinity,
+ * functions, BigInt, symbols, sparse arrays, class instances, cycles, lone surrogates, the key
+ * `__proto__`, nesting beyond MAX_JSON_DEPTH); with `out`, also writes its canonical form there.
+ * The path is a stack of segments, turned into text only when something is refused.
+ */
+function walk(root: unknown, out: string[] | undefined): void {
+  const path: (string | number)[] = [];
+  const seen = new Set<object>();
+  const fail = (why: string) => new Problem(path.slice(), why);
+  const text = (s: string) => {
+    if (!isWellFormed(s)) throw fail('a string with a lone UTF-16 surrogate');
+    // RFC 8785 §3.2.2.2 string form is ECMAScript's JSON.stringify.
+    out?.push(JSON.stringify(s));
+  };
+  write(root, 0);
+
+  function write(v: unknown, depth: number): void {
     switch (typeof v) {
       case 'string':
-        parts.push(quote(v, path));
+        text(v);
         return;
       case 'boolean':
-        parts.push(v ? 'true' : 'false');
+        out?.push(v ? 'true' : 'false');
         return;
       case 'number':
-        if (!Number.isFinite(v)) throw bad(path, `${v} is not a finite number`);
+        if (!Number.isFinite(v)) throw fail(`${v} is not a finite number`);
         // JSON.stringify prints -0 as 0, as RFC 8785 requires.
-        parts.push(JSON.stringify(v));
+        out?.push(JSON.stringify(v));
         return;
       case 'object':
         break;
       default:
-        throw bad(path, `a ${typeof v} has no JSON form`);
+        throw fail(`a ${typeof v} has no JSON form`);
     }
     if (v === null) {
-      parts.push('null');
+      out?.push('null');
       return;
     }
-    if (seen.has(v)) throw bad(path, 'a cycle (the value contains itself)');
+    if (depth >= MAX_JSON_DEPTH) throw fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (seen.has(v)) throw fail('a cycle (the value contains itself)');
     seen.add(v);
     if (Array.isArray(v)) {
-      parts.push('[');
+      out?.push('[');
       for (let i = 0; i < v.length; i++) {
-        if (i > 0) parts.push(',');
-        if (!(i in v)) throw bad(`${path}[${i}]`, 'a hole in a sparse array');
-        write(v[i], `${path}[${i}]`);
+        if (i > 0) out?.push(',');
+        path.push(i);
+        if (!(i in v)) throw fail('a hole in a sparse array');
+        write(v[i], depth + 1);
+        path.pop();
       }
-      parts.push(']');
+      out?.push(']');
     } else {
       if (!isPlainObject(v)) {
         const kind = (v as { constructor?: { name?: unknown } }).constructor?.name;
-        throw bad(
-          path,
+        throw fail(
           `a ${typeof kind === 'string' && kind !== '' ? kind : 'non-plain object'} is not a plain object`,
         );
       }
       // JSON.stringify would drop symbol keys silently; refuse them so no data is lost unseen.
-      if (Object.getOwnPropertySymbols(v).length > 0) throw bad(path, 'an object with symbol keys');
-      const keys = Object.keys(v).sort(compareUtf16);
-      parts.push('{');
-      keys.forEach((key, i) => {
-        if (i > 0) parts.push(',');
-        parts.push(quote(key, childPath(path, key)), ':');
-        write((v as Record<string, unknown>)[key], childPath(path, key));
-      });
-      parts.push('}');
+      if (Object.getOwnPropertySymbols(v).length > 0) throw fail('an object with symbol keys');
+      const keys = Object.keys(v);
+      // Default sort order compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
+      if (out) keys.sort();
+      out?.push('{');
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        path.push(key);
+        if (key === REFUSED_KEY) {
+          throw fail('the key "__proto__" cannot be carried faithfully by JavaScript objects; rename it');
+        }
+        if (i > 0) out?.push(',');
+        text(key);
+        out?.push(':');
+        write((v as Record<string, unknown>)[key], depth + 1);
+        path.pop();
+      }
+      out?.push('}');
     }
     seen.delete(v);
   }
+}
+
+/**
+ * RFC 8785 canonical JSON: object keys sorted by UTF-16 code units, no white space,
+ * numbers in ECMAScript shortest form (as `JSON.stringify` prints them), strings escaped as JSON does.
+ * Throws `ERR_BAD_PARAMS` naming the path of any value that has no faithful JSON form (see `jsonValueIssue`).
+ */
+export function canonicalJson(value: unknown, rootPath = 'params'): string {
+  const parts: string[] = [];
+  try {
+    walk(value, parts);
+  } catch (error) {
+    if (error instanceof Problem) throw bad(formatPath(rootPath, error.path), error.message);
+    throw error;
+  }
+  return parts.join('');
+}
+
+/** What `canonicalJson` would refuse in `value`, without writing anything; undefined when it is fine. */
+export function jsonValueIssue(value: unknown): JsonValueIssue | undefined {
+  try {
+    walk(value, undefined);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Problem) return { path: error.path, message: error.message };
+    throw error;
+  }
+}
+
+/** `params.a[3]["odd key"]` from a root and segments. */
+export function formatPath(root: string, path: readonly (string | number)[]): string {
+  let out = root;
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+  }
+  return out;
 }
 
 /**
@@ -93,21 +175,25 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * Throws `ERR_BAD_PARAMS` naming the path (`tasks[3].params.a`) unless `params` is a parameter set
+ * that `hashParams` accepts and JSON carries faithfully: what a client checks before sending.
+ */
+export function assertParams(params: unknown, rootPath = 'params'): asserts params is Params {
+  assertObject(params, rootPath);
+  const issue = jsonValueIssue(params);
+  if (issue) throw bad(formatPath(rootPath, issue.path), issue.message);
+}
+
 function paramsJson(params: unknown): string {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw bad('params', 'parameters must be an object of named values');
-  }
+  assertObject(params, 'params');
   return canonicalJson(params, 'params');
 }
 
-/**
- * RFC 8785 §3.2.2.2 string form, which is ECMAScript's JSON.stringify: `\b \t \n \f \r \" \\`,
- * other controls as lowercase `\u00xx`, everything else (U+2028, non-BMP) as is.
- * Lone surrogates are refused: RFC 8785 requires I-JSON, which forbids them, and they have no UTF-8 form.
- */
-function quote(text: string, path: string): string {
-  if (/\p{Surrogate}/u.test(text)) throw bad(path, 'a string with a lone UTF-16 surrogate');
-  return JSON.stringify(text);
+function assertObject(params: unknown, path: string): void {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw bad(path, 'parameters must be an object of named values');
+  }
 }
 
 function isPlainObject(value: object): boolean {
@@ -119,15 +205,6 @@ function isPlainObject(value: object): boolean {
     Object.getPrototypeOf(proto) === null &&
     (proto as { constructor?: { name?: unknown } }).constructor?.name === 'Object'
   );
-}
-
-function compareUtf16(a: string, b: string): number {
-  // Default sort order compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function childPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
 function bad(path: string, why: string): BottleError {

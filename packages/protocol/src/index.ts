@@ -21,7 +21,17 @@ export {
   errorCodes,
   isBottleError,
 } from './errors.js';
-export { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
+export {
+  assertParams,
+  canonicalJson,
+  formatPath,
+  hashParams,
+  type JsonValueIssue,
+  jsonValueIssue,
+  MAX_JSON_DEPTH,
+  sha256Hex,
+  taskKey,
+} from './hash.js';
 export {
   concat,
   fromList,
@@ -44,6 +54,7 @@ export {
   type CompleteReport,
   type CountResponse,
   claimedTaskSchema,
+  claimIdSchema,
   claimRequestSchema,
   claimResponseSchema,
   completeBodySchema,

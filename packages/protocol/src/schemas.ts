@@ -6,19 +6,48 @@
  * unknown keys, so that a newer server can add a field without breaking older workers.
  */
 import { z } from 'zod';
+import { isWellFormed } from './_well-formed.js';
 import { errorCodes } from './errors.js';
+import { jsonValueIssue } from './hash.js';
 
 /** A JSON value as it crosses the wire (finite numbers only). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-export const jsonValueSchema: z.ZodType<JsonValue> = z.json() as z.ZodType<JsonValue>;
-
 /** One parameter set: a plain object of JSON values. */
-export const paramsSchema = z.record(z.string(), jsonValueSchema);
-export type Params = z.infer<typeof paramsSchema>;
+export type Params = { [key: string]: JsonValue };
+
+/**
+ * Checks in one walk, without copying, what `canonicalJson` accepts: a copy would drop a
+ * `"__proto__"` key silently, and a recursive schema would overflow the stack on deep values.
+ */
+function checkedJson(value: unknown, ctx: z.RefinementCtx, objectOnly: boolean): void {
+  if (objectOnly && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    ctx.addIssue({ code: 'custom', message: 'parameters must be an object of named values' });
+    return;
+  }
+  const issue = jsonValueIssue(value);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+}
+
+/** A JSON value: finite numbers, no lone surrogates, no `__proto__` key, at most MAX_JSON_DEPTH levels. */
+export const jsonValueSchema = z
+  .custom<JsonValue>(() => true)
+  .superRefine((value, ctx) => checkedJson(value, ctx, false)) as unknown as z.ZodType<JsonValue>;
+
+/** One parameter set: a plain object of JSON values, as `hashParams` accepts it. */
+export const paramsSchema = z
+  .custom<Params>(() => true)
+  .superRefine((value, ctx) => checkedJson(value, ctx, true)) as unknown as z.ZodType<Params>;
+
+/**
+ * A string that is hashed or stored: refuses lone UTF-16 surrogates, which would be stored as
+ * U+FFFD and so no longer match what was sent (a task would not hash to its own key).
+ */
+export const wellFormedString = () =>
+  z.string().refine(isWellFormed, { message: 'a string with a lone UTF-16 surrogate' });
 
 /** `path/to/module.exportName`, resolved by the worker inside its root. */
-export const taskNameSchema = z.string().min(1).max(512);
+export const taskNameSchema = wellFormedString().min(1).max(512);
 export const scanNameSchema = z
   .string()
   .min(1)
@@ -27,9 +56,10 @@ export const scanNameSchema = z
 
 /** 64 hex characters: SHA-256 of canonical JSON. */
 export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
-export const workerIdSchema = z.string().min(1).max(200);
-export const hostNameSchema = z.string().min(1).max(255);
-export const leaseTokenSchema = z.string().min(1).max(200);
+export const workerIdSchema = wellFormedString().min(1).max(200);
+export const hostNameSchema = wellFormedString().min(1).max(255);
+export const leaseTokenSchema = wellFormedString().min(1).max(200);
+export const claimIdSchema = wellFormedString().min(1).max(200);
 
 export const taskStates = ['queued', 'running', 'done', 'failed', 'cancelled', 'delivered'] as const;
 export const taskStateSchema = z.enum(taskStates);
@@ -87,6 +117,12 @@ export const claimRequestSchema = z.strictObject({
   max: z.int().min(1).max(1000),
   /** Long-poll: how long the server may hold the request when nothing is queued. */
   waitMs: z.int().min(0).max(120_000),
+  /**
+   * Makes the claim idempotent: a fresh random id per claim, sent again unchanged when the claim is
+   * repeated after a network error. A repeat answers the leases the first one granted that are still
+   * held (none are added), so a lease whose answer was lost is not charged as a lost attempt.
+   */
+  claimId: claimIdSchema.optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 
@@ -171,6 +207,7 @@ export const failSchema = z.strictObject({
   outcome: z.literal('failed'),
   key: hashSchema,
   leaseToken: leaseTokenSchema,
+  /** Free text: a lone surrogate here (a message cut mid-character) is stored as U+FFFD, not refused. */
   error: z.string().max(64 * 1024),
   /** Requeue (with backoff) until the task's attempts run out; false fails it at once. */
   retryable: z.boolean(),

@@ -25,5 +25,6 @@ export {
   type LegacyClaimant,
   type ListTasksFilter,
   type QueuePolicy,
+  resolveQueuePolicy,
   type Store,
 } from './store.js';

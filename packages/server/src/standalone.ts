@@ -1,7 +1,7 @@
 /** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BottleError, DEFAULT_PORT } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT, type SubmitResponse } from '@bottle/protocol';
 import express from 'express';
 import { bearerAuth } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -10,10 +10,17 @@ import { type BottleRouter, createBottleRouter } from './http/router.js';
 import { isPostgresUrl } from './postgres/_url.js';
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
-import type { Store } from './store.js';
+import { defaultQueuePolicy, type QueuePolicy, type Store } from './store.js';
 
-export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'> {
-  /** A store to serve; when absent, a SqliteStore is opened on `db` (and closed by `close()`). */
+/** The queue policy of the store the server opens (`requireUpload` follows `gatherDir`). */
+type ServerPolicyOptions = Partial<Omit<QueuePolicy, 'requireUpload'>>;
+const policyKeys = Object.keys(defaultQueuePolicy).filter((key) => key !== 'requireUpload');
+
+export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'>, ServerPolicyOptions {
+  /**
+   * A store to serve; when absent, a SqliteStore is opened on `db` with the policy options below
+   * (and closed by `close()`). A store you give has its own policy: the policy options are refused.
+   */
   store?: Store;
   /** 0 picks a free port. */
   port?: number;
@@ -42,6 +49,8 @@ export interface BottleServer {
   readonly port: number;
   readonly store: Store;
   readonly router: BottleRouter;
+  /** The one way in for submits: validates, commits and answers waiting claims (`router.submit`). */
+  submit(request: unknown): Promise<SubmitResponse>;
   /** Stops accepting, answers waiting claims empty, drains in-flight requests, closes the store it opened. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -57,7 +66,7 @@ export function isLoopback(host: string): boolean {
 export async function startBottleServer(options: BottleServerOptions = {}): Promise<BottleServer> {
   const serverKeys = Object.keys(serverDefaults);
   for (const key of Object.keys(options)) {
-    if (!routerOptionKeys.includes(key) && !serverKeys.includes(key)) {
+    if (!routerOptionKeys.includes(key) && !serverKeys.includes(key) && !policyKeys.includes(key)) {
       throw new TypeError(`startBottleServer: unknown option '${key}'`);
     }
   }
@@ -67,6 +76,10 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     db,
     drainTimeoutMs,
     store: givenStore,
+    leaseMs,
+    maxAttempts,
+    retryBackoffMs,
+    maxRetryBackoffMs,
     ...routerOptions
   } = {
     ...serverDefaults,
@@ -78,26 +91,24 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   if (typeof host !== 'string' || host.length === 0)
     throw new TypeError(`startBottleServer: option 'host' must be a string`);
 
-  const policy = {
-    leaseMs: routerOptions.leaseMs,
-    maxAttempts: routerOptions.maxAttempts,
-    retryBackoffMs: routerOptions.retryBackoffMs,
-    maxRetryBackoffMs: routerOptions.maxRetryBackoffMs,
-  };
+  const policy = { leaseMs, maxAttempts, retryBackoffMs, maxRetryBackoffMs };
+  if (givenStore && Object.values(policy).some((v) => v !== undefined)) {
+    throw new TypeError(
+      `startBottleServer: options ${policyKeys.join(', ')} configure the store the server opens; set them on the store you pass`,
+    );
+  }
+  const storePolicy = { ...policy, requireUpload: routerOptions.gatherDir !== undefined };
   let store: Store;
   if (givenStore) store = givenStore;
   else if (isPostgresUrl(db)) {
-    const postgres = new PostgresStore({
-      connectionString: db,
-      policy: { ...policy, requireUpload: routerOptions.gatherDir !== undefined },
-    });
+    const postgres = new PostgresStore({ connectionString: db, policy: storePolicy });
     // A wrong URL, a refused login or someone else's tables stop the start, not the first request.
     await postgres.ready().catch(async (error: unknown) => {
       await postgres.close();
       throw error;
     });
     store = postgres;
-  } else store = new SqliteStore(db, policy);
+  } else store = new SqliteStore(db, { policy: storePolicy });
   const closeOwnStore = () => (givenStore ? Promise.resolve() : store.close());
   let router: BottleRouter;
   try {
@@ -188,6 +199,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     port: bound,
     store,
     router,
+    submit: (request) => router.submit(request),
     close,
     [Symbol.asyncDispose]: close,
   };

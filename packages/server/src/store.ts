@@ -26,7 +26,7 @@ import type {
   TaskState,
 } from '@bottle/protocol';
 
-/** The decisions a store makes on the router's behalf; the router passes its own on every call. */
+/** The decisions a store makes on every claim, report and expiry: fixed when the store is opened. */
 export interface QueuePolicy {
   /** Lease length granted by a claim and by each heartbeat. */
   leaseMs: number;
@@ -44,7 +44,33 @@ export const defaultQueuePolicy = {
   maxAttempts: 3,
   retryBackoffMs: 1_000,
   maxRetryBackoffMs: 300_000,
-} as const satisfies QueuePolicy;
+  requireUpload: false,
+} as const satisfies Required<QueuePolicy>;
+
+/**
+ * Merges `policy` over the defaults and checks it: a bad value is a TypeError naming the option.
+ * Every Store resolves its policy here, so that the defaults and the rules exist once.
+ */
+export function resolveQueuePolicy(policy: Partial<QueuePolicy> = {}, who = 'Store'): Required<QueuePolicy> {
+  if (typeof policy !== 'object' || policy === null) throw new TypeError(`${who}: policy must be an object`);
+  for (const key of Object.keys(policy)) {
+    if (!(key in defaultQueuePolicy)) throw new TypeError(`${who}: unknown policy option '${key}'`);
+  }
+  const merged = {
+    ...defaultQueuePolicy,
+    ...Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)),
+  } as Required<QueuePolicy>;
+  for (const key of ['leaseMs', 'maxAttempts', 'retryBackoffMs', 'maxRetryBackoffMs'] as const) {
+    const value = merged[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`${who}: option '${key}' must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (typeof merged.requireUpload !== 'boolean') {
+    throw new TypeError(`${who}: option 'requireUpload' must be a boolean`);
+  }
+  return merged;
+}
 
 /** Parsed filters of `GET /v1/tasks`. */
 export interface ListTasksFilter {
@@ -70,18 +96,24 @@ export interface LegacyClaimant {
 }
 
 export interface Store {
-  /** Adds tasks, idempotent by task key; `rerun` requeues finished ones. Committed before it resolves. */
-  submit(request: SubmitRequest, policy?: Partial<QueuePolicy>): Promise<SubmitResponse>;
-  /** Leases up to `request.max` ready tasks in one transaction (expiring stale leases first). Never waits. */
-  claim(request: ClaimRequest, policy?: Partial<QueuePolicy>): Promise<ClaimedTask[]>;
+  /** The policy the store was opened with (defaults filled in); the router reads lease lengths here. */
+  readonly policy: Readonly<Required<QueuePolicy>>;
+  /**
+   * Adds tasks, idempotent by task key; `rerun` requeues finished ones. Committed before it resolves.
+   * The request is trusted (already validated): servers and embedders submit through the router's or
+   * server's `submit`, which validates and wakes waiting claims.
+   */
+  submit(request: SubmitRequest): Promise<SubmitResponse>;
+  /**
+   * Serves several claims in one transaction (expiring stale leases first): each request in order leases
+   * up to its `max` ready tasks, until the queue runs dry. One list of tasks per request, in order;
+   * an empty list for a request the queue could not serve. Never waits.
+   */
+  claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]>;
   /** Extends the leases the worker still holds; names the cancelled and lost ones. */
-  heartbeat(request: HeartbeatRequest, policy?: Partial<QueuePolicy>): Promise<HeartbeatResponse>;
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
   /** Applies a batch of outcomes in one transaction, with one result per item in order. */
-  report(
-    workerId: string | undefined,
-    reports: Report[],
-    policy?: Partial<QueuePolicy>,
-  ): Promise<ReportResult[]>;
+  report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
   /**
    * Checks that `leaseToken` is the task's valid lease, before an output upload is read; returns the
    * task's parameter hash (where the output goes). Throws ERR_STALE_LEASE or ERR_NOT_FOUND.
@@ -108,7 +140,7 @@ export interface Store {
   getScan(name: string): Promise<ScanInfo>;
   listWorkers(): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
-  expireLeases(now?: number, policy?: Partial<QueuePolicy>): Promise<ExpiryResult>;
+  expireLeases(now?: number): Promise<ExpiryResult>;
   /** Epoch ms at which the earliest backed-off queued task becomes ready; null if none waits. */
   nextReadyAt(now?: number): Promise<number | null>;
   /** Hands out one task to a legacy worker for good (state `delivered`); null when none is ready. */

@@ -71,12 +71,13 @@ export async function startTestServer(
     maxRetryBackoffMs: options.maxRetryBackoffMs,
     requireUpload: options.gatherDir !== undefined,
   });
+  // A store of one's own carries the policy: the server refuses policy options beside it.
+  const { leaseMs, maxAttempts, retryBackoffMs, maxRetryBackoffMs, ...routerOptions } = options;
   const server = await startBottleServer({
     port: 0,
     db,
     logger: quietLogger,
-    ...options,
-    ...(store ? { store } : {}),
+    ...(store ? { ...routerOptions, store } : options),
   });
   return {
     server,

@@ -104,7 +104,11 @@ const ORIGINAL = {
     'Connection: close\r\nUser-Agent: Python-urllib/2.7\r\n\r\n',
 };
 
-describe("the original client's exact requests", () => {
+describe.each(stores)("the original client's exact requests ($name)", ({ startServer }) => {
+  beforeEach(async () => {
+    t = await startServer();
+  });
+
   it('submit (form under a JSON Content-type), claim, upload and listing work as with the original server', async () => {
     // urllib.urlencode({'data': json.dumps(tasks)}) of two {params, class_path}, one with a non-ASCII value.
     const body =

@@ -116,3 +116,78 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
     await closed;
   });
 });
+
+describe.each(stores)('many waiting claims ($name)', ({ startServer }) => {
+  /** Resolves once the router holds `n` claims waiting (bounded: fails the test rather than hang). */
+  const untilWaiting = async (server: TestServer, n: number) => {
+    for (let i = 0; i < 2_000 && server.server.router.waitingClaims < n; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(server.server.router.waitingClaims).toBe(n);
+  };
+
+  it('hands one submit to hundreds of waiting claims, each its own tasks, each task to one claim', async () => {
+    t = await startServer();
+    const server = t;
+    const waiters = 300;
+    const claims = Array.from({ length: waiters }, (_, i) =>
+      server.call('POST', '/v1/claim', { workerId: `w${i}`, host: 'h', max: 1 + (i % 3), waitMs: 60_000 }),
+    );
+    await untilWaiting(server, waiters);
+    // Fewer tasks than the claims ask for in all: the queue runs dry part-way through the waiters.
+    const total = 400;
+    expect((await server.call('POST', '/v1/tasks', { tasks: specs(total) })).body.created).toBe(total);
+    const more = await server.call('POST', '/v1/tasks', { tasks: specs(waiters, {}, 'examples/other.task') });
+    expect(more.body.created).toBe(waiters);
+    const replies = await Promise.all(claims);
+    const keys = replies.flatMap((r) => r.body.tasks.map((x: { key: string }) => x.key));
+    expect(new Set(keys).size).toBe(keys.length);
+    replies.forEach((reply, i) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body.tasks.length).toBeGreaterThan(0);
+      expect(reply.body.tasks.length).toBeLessThanOrEqual(1 + (i % 3));
+    });
+    // Every lease handed out is recorded as running under the worker that was answered.
+    const running = (await server.call('GET', '/v1/tasks?state=running&limit=1000')).body.tasks;
+    expect(running).toHaveLength(keys.length);
+    const owner = new Map(
+      replies.flatMap((r, i) => r.body.tasks.map((x: { key: string }) => [x.key, `w${i}`])),
+    );
+    for (const task of running) expect(task.workerId).toBe(owner.get(task.key));
+    expect(server.server.router.waitingClaims).toBe(0);
+  });
+
+  it('serves the longest-waiting claims first and keeps the rest waiting for the next submit', async () => {
+    t = await startServer();
+    const server = t;
+    const first = Array.from({ length: 5 }, (_, i) =>
+      server.call('POST', '/v1/claim', { workerId: `early${i}`, host: 'h', max: 1, waitMs: 60_000 }),
+    );
+    await untilWaiting(server, 5);
+    const late = Array.from({ length: 5 }, (_, i) =>
+      server.call('POST', '/v1/claim', { workerId: `late${i}`, host: 'h', max: 1, waitMs: 60_000 }),
+    );
+    await untilWaiting(server, 10);
+    await server.call('POST', '/v1/tasks', { tasks: specs(5) });
+    const early = await Promise.all(first);
+    expect(early.map((r) => r.body.tasks.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(server.server.router.waitingClaims).toBe(5);
+    await server.call('POST', '/v1/tasks', { tasks: specs(5, {}, 'examples/other.task') });
+    const rest = await Promise.all(late);
+    expect(rest.map((r) => r.body.tasks[0].task)).toEqual(Array(5).fill('examples/other.task'));
+  });
+
+  it('wakes waiting claims on a submit through server.submit, which validates like the route', async () => {
+    t = await startServer();
+    const server = t;
+    const waiting = waitingClaim(server);
+    await untilWaiting(server, 1);
+    await expect(server.server.submit({ tasks: [{ task: '', params: {} }] })).rejects.toMatchObject({
+      code: 'ERR_BAD_REQUEST',
+    });
+    await expect(server.server.submit({ tasks: [] })).rejects.toThrow(/tasks/);
+    expect(server.server.router.waitingClaims).toBe(1);
+    expect(await server.server.submit({ tasks: specs(2) })).toEqual({ created: 2, existing: 0, requeued: 0 });
+    expect((await waiting).body.tasks).toHaveLength(2);
+  });
+});

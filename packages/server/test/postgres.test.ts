@@ -143,7 +143,7 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       stores.flatMap((s, i) =>
         [0, 1].map(async (j) => {
           for (;;) {
-            const tasks = await s.claim({ workerId: `w${i}${j}`, host: 'h', max: 7, waitMs: 0 });
+            const [tasks = []] = await s.claim([{ workerId: `w${i}${j}`, host: 'h', max: 7, waitMs: 0 }]);
             if (tasks.length === 0) return;
             leased.push(...tasks.map((task) => task.key));
           }

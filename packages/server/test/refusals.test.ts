@@ -144,8 +144,21 @@ describe.each(stores)('refusals ($name)', ({ startServer }) => {
       expect(() => createBottleRouter({})).toThrow(/'store'/);
       // @ts-expect-error unknown key
       expect(() => createBottleRouter({ store, leaseMS: 5 })).toThrow(/unknown option 'leaseMS'/);
-      expect(() => createBottleRouter({ store, leaseMs: -1 })).toThrow(/'leaseMs'/);
-      expect(() => createBottleRouter({ store, leaseMs: 100, heartbeatMs: 200 })).toThrow(/'heartbeatMs'/);
+      // The queue policy is the store's: the router refuses it, the store checks it.
+      // @ts-expect-error unknown key
+      expect(() => createBottleRouter({ store, leaseMs: 100 })).toThrow(/unknown option 'leaseMs'/);
+      expect(() => new SqliteStore(':memory:', { policy: { leaseMs: -1 } })).toThrow(/'leaseMs'/);
+      // @ts-expect-error unknown key
+      expect(() => new SqliteStore(':memory:', { policy: { lease: 1 } })).toThrow(
+        /unknown policy option 'lease'/,
+      );
+      expect(() => createBottleRouter({ store, heartbeatMs: 30_000 })).toThrow(/'heartbeatMs'/);
+      await expect(startBottleServer({ store, maxAttempts: 2 })).rejects.toThrow(/set them on the store/);
+      // Gathering needs a store that refuses a done without its upload, and only then.
+      expect(() => createBottleRouter({ store, gatherDir: '/tmp/x' })).toThrow(/requireUpload/);
+      const gathering = new SqliteStore(':memory:', { policy: { requireUpload: true } });
+      expect(() => createBottleRouter({ store: gathering })).toThrow(/'gatherDir'/);
+      await gathering.close();
       // @ts-expect-error unknown key
       await expect(startBottleServer({ store, prot: 1 })).rejects.toThrow(/unknown option 'prot'/);
       // @ts-expect-error unknown key

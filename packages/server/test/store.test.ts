@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { hashParams, taskKey } from '@bottle/protocol';
+import { type ClaimedTask, hashParams, taskKey } from '@bottle/protocol';
 import { SqliteStore } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SELECT_READY } from '../src/sqlite/claim.js';
 import { migrations } from '../src/sqlite/schema.js';
-import { specs } from './helpers.js';
+import { specs, worker } from './helpers.js';
 import { contractStores } from './stores.js';
 
 const dirs: { remove(): void }[] = [];
@@ -102,7 +102,7 @@ describe.each(stores)('Store contract ($name)', ({ openStore }) => {
     expect(await store.submit({ tasks, scan: 'big' })).toEqual({ created: 12_000, existing: 3, requeued: 0 });
     const page = await store.listTasks({ limit: 3, cursor: undefined, scan: 'big' });
     expect(page.tasks.map((task) => task.params)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
-    const claimed = await store.claim({ workerId: 'w', host: 'h', max: 2, waitMs: 0 });
+    const claimed = (await store.claim([{ workerId: 'w', host: 'h', max: 2, waitMs: 0 }]))[0]!;
     expect(claimed.map((task) => task.params)).toEqual([{ i: 0 }, { i: 1 }]);
     await store.close();
   });
@@ -110,7 +110,7 @@ describe.each(stores)('Store contract ($name)', ({ openStore }) => {
   it('judges each report of a batch in order: a second report of one lease is stale', async () => {
     const store = await openStore();
     await store.submit({ tasks: specs(2) });
-    const [a, b] = await store.claim({ workerId: 'w', host: 'h', max: 2, waitMs: 0 });
+    const [a, b] = (await store.claim([{ workerId: 'w', host: 'h', max: 2, waitMs: 0 }]))[0]!;
     const results = await store.report('w', [
       { outcome: 'done', key: a!.key, leaseToken: a!.leaseToken, result: 1 },
       { outcome: 'failed', key: a!.key, leaseToken: a!.leaseToken, error: 'late', retryable: false },
@@ -134,5 +134,101 @@ describe.each(stores)('Store contract ($name)', ({ openStore }) => {
     const store = await openStore();
     await store.close();
     await expect(store.listScans()).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+  });
+
+  it('serves several claims in one call, in order, each its own tasks, until the queue runs dry', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.submit({ tasks: specs(7) });
+    const claim = (workerId: string, max: number) => ({ workerId, host: 'h', max, waitMs: 0 });
+    const served = await store.claim([
+      claim('a', 2),
+      claim('b', 3),
+      claim('a', 1),
+      claim('c', 4),
+      claim('d', 1),
+    ]);
+    const params = served.map((tasks) => tasks.map((t) => t.params['i']));
+    // Queue order, split in request order; 'c' gets what is left and 'd' nothing.
+    expect(params).toEqual([[0, 1], [2, 3, 4], [5], [6], []]);
+    const listed = (await store.listTasks({ state: 'running', limit: 10 })).tasks;
+    expect(listed.map((t) => [t.params['i'], t.workerId])).toEqual([
+      [0, 'a'],
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'b'],
+      [4, 'b'],
+      [5, 'a'],
+      [6, 'c'],
+    ]);
+    expect(new Set(served.flat().map((t) => t.leaseToken)).size).toBe(7);
+    expect((await store.listWorkers()).workers.map((w) => w.workerId).sort()).toEqual(['a', 'b', 'c', 'd']);
+    await store.close();
+  });
+
+  it('applies the policy it was opened with to every claim, heartbeat, failure and expiry', async () => {
+    const store = new SqliteStore(':memory:', {
+      policy: { leaseMs: 1_000, maxAttempts: 2, retryBackoffMs: 50_000 },
+    });
+    expect(store.policy).toMatchObject({ leaseMs: 1_000, maxAttempts: 2, maxRetryBackoffMs: 300_000 });
+    await store.submit({ tasks: specs(2) });
+    const before = Date.now();
+    const [[first, second]] = (await store.claim([{ ...worker, max: 2, waitMs: 0 }])) as [ClaimedTask[]];
+    expect(first!.leaseExpiresAt - before).toBeGreaterThanOrEqual(1_000);
+    expect(first!.leaseExpiresAt - Date.now()).toBeLessThanOrEqual(1_000);
+    const beat = await store.heartbeat({
+      ...worker,
+      leases: [{ key: first!.key, leaseToken: first!.leaseToken }],
+    });
+    expect(beat.extended).toEqual([first!.key]);
+    // A retryable failure waits out the store's backoff.
+    await store.report(worker.workerId, [
+      { outcome: 'failed', key: first!.key, leaseToken: first!.leaseToken, error: 'e', retryable: true },
+    ]);
+    const retried = await store.getTask(first!.key);
+    expect(retried.task.notBefore! - Date.now()).toBeGreaterThan(40_000);
+    // Two lost leases use up the store's two attempts.
+    await store.expireLeases(second!.leaseExpiresAt);
+    const [[again]] = (await store.claim([{ ...worker, max: 1, waitMs: 0 }])) as [ClaimedTask[]];
+    expect(again!.key).toBe(second!.key);
+    expect(await store.expireLeases(again!.leaseExpiresAt)).toEqual({ requeued: 0, failed: 1 });
+    expect((await store.getTask(second!.key)).task).toMatchObject({ state: 'failed', maxAttempts: 2 });
+    await store.close();
+  });
+
+  it('refuses a done report without its upload when opened with requireUpload', async () => {
+    const store = new SqliteStore(':memory:', { policy: { requireUpload: true } });
+    await store.submit({ tasks: specs(1) });
+    const [[task]] = (await store.claim([{ ...worker, max: 1, waitMs: 0 }])) as [ClaimedTask[]];
+    const done = { outcome: 'done', key: task!.key, leaseToken: task!.leaseToken } as const;
+    expect(await store.report(worker.workerId, [done])).toEqual([
+      { key: task!.key, ok: false, error: expect.objectContaining({ code: 'ERR_CONFLICT' }) },
+    ]);
+    await store.beginUpload(task!.key, task!.leaseToken);
+    await store.recordUpload(task!.key, task!.leaseToken, 10);
+    expect(await store.report(worker.workerId, [done])).toEqual([{ key: task!.key, ok: true }]);
+    await store.close();
+  });
+
+  it('refuses a done or heartbeat from another worker, a wrong token or an expired lease', async () => {
+    const store = new SqliteStore(':memory:', { policy: { leaseMs: 1_000 } });
+    await store.submit({ tasks: specs(1) });
+    const [[task]] = (await store.claim([{ ...worker, max: 1, waitMs: 0 }])) as [ClaimedTask[]];
+    const lease = { key: task!.key, leaseToken: task!.leaseToken };
+    const refused = (r: { ok: boolean; error?: { code: string } }) => !r.ok && r.error?.code;
+    const [other] = await store.report('w2', [{ outcome: 'done', ...lease }]);
+    expect(refused(other!)).toBe('ERR_STALE_LEASE');
+    const [wrong] = await store.report(worker.workerId, [{ outcome: 'done', ...lease, leaseToken: 'nope' }]);
+    expect(refused(wrong!)).toBe('ERR_STALE_LEASE');
+    expect((await store.heartbeat({ workerId: 'w2', host: 'h', leases: [lease] })).lost).toEqual([lease.key]);
+    expect((await store.heartbeat({ ...worker, leases: [lease] })).extended).toEqual([lease.key]);
+    // Past the expiry, before any sweep: stale already.
+    const { leaseExpiresAt } = await store.heartbeat({ ...worker, leases: [lease] });
+    store.db.prepare('UPDATE tasks SET lease_expires_at = ? WHERE key = ?').run(Date.now() - 1, lease.key);
+    expect((await store.heartbeat({ ...worker, leases: [lease] })).lost).toEqual([lease.key]);
+    const [late] = await store.report(worker.workerId, [{ outcome: 'done', ...lease }]);
+    expect(refused(late!)).toBe('ERR_STALE_LEASE');
+    expect(leaseExpiresAt).toBeGreaterThan(Date.now());
+    expect((await store.getTask(lease.key)).task.state).toBe('running');
+    await store.close();
   });
 });

@@ -32,7 +32,7 @@ export async function contractStores(): Promise<StoreKind[]> {
     {
       name: 'sqlite',
       startServer: (options) => startTestServer(options),
-      openStore: async (policy) => new SqliteStore(':memory:', policy),
+      openStore: async (policy) => new SqliteStore(':memory:', { policy }),
     },
   ];
   if (!(await postgresReachable())) {

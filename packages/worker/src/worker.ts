@@ -3,10 +3,12 @@
  * slot), heartbeats every held lease in one request from this process, and reports outcomes in
  * batches. It keeps running through a server outage and reports when the server is back.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   BottleError,
   type ClaimedTask,
+  type ClaimRequest,
   isBottleError,
   type Report,
   type ReportResult,
@@ -180,6 +182,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let connected = false;
     /** When a task of the queue waiting for a retry backoff becomes ready (the server's clock). */
     let retryAt: number | undefined;
+    /**
+     * A claim that got no answer (a network error, a timeout, a 5xx): sent again as it was, with its
+     * claimId, so that leases the server granted before the answer was lost come back to this worker.
+     */
+    let unanswered: ClaimRequest | undefined;
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
@@ -204,11 +211,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
       const client = this.#servers.current;
+      const request: ClaimRequest = unanswered ?? {
+        workerId: o.workerId,
+        host: o.host,
+        max: Math.min(capacity, 1000),
+        waitMs,
+        claimId: randomUUID(),
+      };
+      unanswered = undefined;
       try {
-        const answer = await client.claim(
-          { workerId: o.workerId, host: o.host, max: Math.min(capacity, 1000), waitMs },
-          { signal: this.#claimAbort.signal },
-        );
+        const answer = await client.claim(request, { signal: this.#claimAbort.signal });
         this.#servers.succeeded(client);
         backoffMs = 0;
         connected = true;
@@ -218,6 +230,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.#heartbeats.every(answer.heartbeatMs);
       } catch (error) {
         if (this.#stopping !== 'no') break;
+        if (isTransient(error)) unanswered = request;
         // Another server of the list may answer: try it at once, back off only when all are down.
         if (this.#servers.failed(client, error)) {
           this.#warn(error, `claim (trying ${this.#servers.current.url})`);

@@ -108,7 +108,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     if (argv.p) {
       const outcome = await submitScanSpec(argv.p, {
         root: argv.root ?? context.cwd,
-        submit: (request) => server.store.submit(request),
+        submit: (request) => server.submit(request),
         rerun: argv.rerun,
         context,
       });

@@ -39,30 +39,20 @@ export function parseWith<T>(schema: SafeParser<T>, value: unknown, root = 'body
 }
 
 interface HttpishError {
-  type?: unknown;
   status?: unknown;
   code?: unknown;
-  message?: unknown;
-  limit?: unknown;
-  length?: unknown;
 }
 
 /** Maps anything thrown to a BottleError fit for the wire. */
 export function toWireError(error: unknown, logger: BottleLogger): BottleError {
   if (isBottleError(error) && error.status !== undefined) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError;
-  if (e.type === 'entity.too.large') {
+  // The router's decoding of a :param (`/v1/tasks/%zz`): the client's mistake, not ours.
+  if (error instanceof URIError && e.status === 400) {
     return new BottleError(
-      'ERR_PAYLOAD_TOO_LARGE',
-      `the body (${String(e.length)} bytes) exceeds the server's limit of ${String(e.limit)} bytes: send fewer tasks per request, or raise the server's bodyLimit`,
+      'ERR_BAD_REQUEST',
+      `path: a malformed %-escape (${error.message}); percent-encode keys and names as UTF-8`,
     );
-  }
-  if (e.type === 'entity.parse.failed') {
-    return new BottleError('ERR_BAD_REQUEST', `body: not valid JSON (${String(e.message)})`);
-  }
-  // Body-parser's other refusals (bad charset, aborted upload...) carry a 4xx and a safe message.
-  if (typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new BottleError('ERR_BAD_REQUEST', `body: ${String(e.message)}`, { status: e.status });
   }
   if (e.code === 'SQLITE_BUSY') {
     return new BottleError('ERR_UNAVAILABLE', 'the database is busy (locked by another process); retry', {

@@ -1,43 +1,79 @@
 /**
- * Wakes waiting claims when work may have appeared (a submit, a release, a requeue, a backoff
- * ending): an in-process signal, so that no one polls. A `generation` counter closes the gap
- * between "the claim found nothing" and "the claim starts waiting".
+ * Waiting claims and the one way in for submits. A submit (or a release, a requeue, a backoff
+ * ending) notifies; the notifier then serves the waiting claims itself, many per store transaction,
+ * in arrival order: nothing stands between the submit's commit and the waiting claims' answers, and
+ * 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims cost a timer each.
  */
+import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import type { Store } from '../store.js';
+
+/** Most tasks one transaction hands to waiting claims, so that a huge backlog does not stall the loop. */
+const TASKS_PER_DRAIN = 10_000;
+
+interface Waiter {
+  request: ClaimRequest;
+  /** Answers the claim (once) and forgets its timer and abort listener. */
+  finish(tasks: ClaimedTask[]): void;
+}
+
 export class ClaimNotifier {
+  /** Counts notifies: closes the gap between "the claim found nothing" and "the claim waits". */
   generation = 0;
   closed = false;
-  private readonly waiters = new Set<() => void>();
+  /** In arrival order (a Set iterates in insertion order): the longest waiting is served first. */
+  private readonly waiters = new Set<Waiter>();
+  private draining = false;
+  private drainAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
   /** How many claims are waiting now. */
   get waiting(): number {
     return this.waiters.size;
   }
 
-  /** Wakes every waiting claim; returns how many were waiting. */
+  /** Work may have appeared: serves the waiting claims now. Returns how many were waiting. */
   notify(): number {
     this.generation++;
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiters) wake();
-    return waiters.length;
+    const waiting = this.waiters.size;
+    if (waiting > 0) this.drain();
+    return waiting;
   }
 
-  /** Resolves on the next notify, after `ms`, on abort, or on close, whichever comes first. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed || signal?.aborted || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.waiters.add(done);
-    });
+  /** Stores an already validated submit and wakes the claims waiting for it. */
+  async submit(request: SubmitRequest): Promise<SubmitResponse> {
+    const result = await this.store.submit(request);
+    if (result.created + result.requeued > 0) this.notify();
+    return result;
+  }
+
+  /**
+   * Leases up to `request.max` ready tasks; when none is ready, waits up to `waitMs` for a submit to
+   * serve it. Resolves empty on timeout, on abort (a client that hung up) and on close.
+   */
+  async claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.closed || signal.aborted) return [];
+      const generation = this.generation;
+      const [tasks = []] = await this.store.claim([request]);
+      if (signal.aborted && tasks.length > 0) {
+        await this.giveBack(request.workerId, tasks);
+        return [];
+      }
+      // A full batch may have left work that waiting claims did not see (leases expired at claim time).
+      if (tasks.length === request.max && this.waiters.size > 0) this.notify();
+      if (tasks.length > 0 || Date.now() >= deadline) return tasks;
+      await this.scheduleBackoffWake();
+      // Something arrived while we claimed: try again before waiting.
+      if (this.generation !== generation) continue;
+      return this.wait(request, deadline - Date.now(), signal);
+    }
   }
 
   /** Notifies at `at` (epoch ms), when a backed-off task becomes ready; keeps only the earliest. */
@@ -56,11 +92,87 @@ export class ClaimNotifier {
     this.timer.unref();
   }
 
-  /** Answers every waiting claim now and any later one at once. */
+  /** Answers every waiting claim now, empty, and any later one at once. */
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const waiter of [...this.waiters]) waiter.finish([]);
+  }
+
+  private wait(request: ClaimRequest, ms: number, signal: AbortSignal): Promise<ClaimedTask[]> {
+    if (ms <= 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        request,
+        finish: (tasks) => {
+          if (!this.waiters.delete(waiter)) return;
+          clearTimeout(timer);
+          signal.removeEventListener('abort', stop);
+          resolve(tasks);
+        },
+      };
+      const stop = () => waiter.finish([]);
+      const timer = setTimeout(stop, ms);
+      signal.addEventListener('abort', stop, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  private drain(): void {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    // With a synchronous store (SQLite) the claim transaction runs right here, inside notify().
+    this.drainLoop()
+      .catch(this.onError)
+      .finally(() => {
+        this.draining = false;
+      });
+  }
+
+  private async drainLoop(): Promise<void> {
+    do {
+      this.drainAgain = false;
+      const batch: Waiter[] = [];
+      let wanted = 0;
+      for (const waiter of this.waiters) {
+        if (wanted >= TASKS_PER_DRAIN) break;
+        batch.push(waiter);
+        wanted += waiter.request.max;
+      }
+      if (batch.length === 0) return;
+      const served = await this.store.claim(batch.map((w) => w.request));
+      let dry = false;
+      const orphans: Promise<void>[] = [];
+      batch.forEach((waiter, i) => {
+        const tasks = served[i] ?? [];
+        if (tasks.length < waiter.request.max) dry = true;
+        if (tasks.length === 0) return;
+        // Timed out or hung up while an asynchronous store claimed for it: nobody will run these.
+        if (!this.waiters.has(waiter)) orphans.push(this.giveBack(waiter.request.workerId, tasks));
+        else waiter.finish(tasks);
+      });
+      await Promise.all(orphans);
+      if (!dry) this.drainAgain = true;
+      else await this.scheduleBackoffWake();
+    } while (this.drainAgain && this.waiters.size > 0 && !this.closed);
+  }
+
+  /** Waiting claims are woken again when the earliest backed-off task becomes ready. */
+  private async scheduleBackoffWake(): Promise<void> {
+    const readyAt = await this.store.nextReadyAt();
+    if (readyAt !== null) this.wakeAt(readyAt);
+  }
+
+  /** Releases leases that no client will see, without charging an attempt. */
+  private async giveBack(workerId: string, tasks: ClaimedTask[]): Promise<void> {
+    await this.store.report(
+      workerId,
+      tasks.map((t) => ({ outcome: 'released', key: t.key, leaseToken: t.leaseToken })),
+    );
     this.notify();
   }
 }

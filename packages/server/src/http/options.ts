@@ -3,7 +3,7 @@ import { BottleError } from '@bottle/protocol';
 import createDebug from 'debug';
 import { version } from '../_version.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
-import type { QueuePolicy, Store } from '../store.js';
+import type { Store } from '../store.js';
 
 /** Where the server's messages go: each method takes one line of text. */
 export interface BottleLogger {
@@ -13,23 +13,18 @@ export interface BottleLogger {
 }
 
 export interface BottleRouterOptions {
-  /** Where tasks live (required): a `SqliteStore` or another `Store`. */
+  /**
+   * Where tasks live (required): a `SqliteStore` or another `Store`. The queue policy (lease length,
+   * attempts, backoff) is the store's, set when it is opened.
+   */
   store: Store;
   /** When set, every route needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
-  /** Lease length granted by claims and heartbeats. */
-  leaseMs?: number;
-  /** How often workers are told to heartbeat (default: a third of `leaseMs`). */
+  /** How often workers are told to heartbeat (default: a third of the store's `leaseMs`). */
   heartbeatMs?: number;
-  /** Attempts before a task is `failed` (tasks may carry their own). */
-  maxAttempts?: number;
-  /** Base of the exponential backoff after a retryable failure. */
-  retryBackoffMs?: number;
-  /** Cap of that backoff. */
-  maxRetryBackoffMs?: number;
   /** How often expired leases are swept back into the queue (claims also sweep). */
   expiryCheckMs?: number;
-  /** Largest request body, as express.json takes it ('16mb', or bytes). */
+  /** Largest request body, counted after decompression: '512kb', '16mb' or a number of bytes. */
   bodyLimit?: string | number;
   /** Longest a claim may wait for work, whatever `waitMs` it asks. */
   maxClaimWaitMs?: number;
@@ -40,7 +35,8 @@ export interface BottleRouterOptions {
   version?: string;
   /**
    * Gather outputs in this directory (`--gather`): workers upload each finished task's output, kept in
-   * `<gatherDir>/<paramsHash>/`, and a task is recorded done only after its upload is committed.
+   * `<gatherDir>/<paramsHash>/`, and a task is recorded done only after its upload is committed
+   * (the store must be opened with `policy.requireUpload`; startBottleServer does it).
    */
   gatherDir?: string | undefined;
   /** Largest output archive of one task, in bytes (`--max-upload`; default 1 GiB). */
@@ -70,11 +66,7 @@ export const defaultLogger: BottleLogger = {
 
 export const routerDefaults = {
   token: undefined,
-  leaseMs: 30_000,
   heartbeatMs: undefined,
-  maxAttempts: 3,
-  retryBackoffMs: 1_000,
-  maxRetryBackoffMs: 300_000,
   expiryCheckMs: 1_000,
   bodyLimit: '16mb',
   maxClaimWaitMs: 60_000,
@@ -90,7 +82,7 @@ export const routerDefaults = {
   gatherDir: undefined;
 };
 
-export interface ResolvedRouterOptions extends QueuePolicy {
+export interface ResolvedRouterOptions {
   store: Store;
   token: string | undefined;
   heartbeatMs: number;
@@ -121,7 +113,7 @@ export function resolveRouterOptions(
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const merged = { ...routerDefaults, ...defined } as typeof routerDefaults & BottleRouterOptions;
   const { store } = merged;
-  if (typeof store !== 'object' || store === null || typeof store.claim !== 'function') {
+  if (typeof store !== 'object' || store === null || typeof store.claim !== 'function' || !store.policy) {
     throw new TypeError(`${who}: option 'store' is required: pass a SqliteStore or another Store`);
   }
   if (merged.token !== undefined && (typeof merged.token !== 'string' || merged.token === '')) {
@@ -133,11 +125,11 @@ export function resolveRouterOptions(
     }
     return value;
   };
-  const leaseMs = positive('leaseMs', merged.leaseMs);
+  const { leaseMs, requireUpload } = store.policy;
   const heartbeatMs = positive('heartbeatMs', merged.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
   if (heartbeatMs >= leaseMs) {
     throw new TypeError(
-      `${who}: option 'heartbeatMs' (${heartbeatMs}) must be shorter than 'leaseMs' (${leaseMs})`,
+      `${who}: option 'heartbeatMs' (${heartbeatMs}) must be shorter than the store's 'leaseMs' (${leaseMs})`,
     );
   }
   if (typeof merged.bodyLimit !== 'string' && typeof merged.bodyLimit !== 'number') {
@@ -163,6 +155,14 @@ export function resolveRouterOptions(
         "storage and confirm with --gather-shared (option 'gatherShared'), or gather with one server",
     );
   }
+  // Gathering is a promise to the user (a task is done only with its outputs): router and store must agree.
+  if ((merged.gatherDir !== undefined) !== requireUpload) {
+    throw new TypeError(
+      merged.gatherDir !== undefined
+        ? `${who}: option 'gatherDir' needs a store opened with policy.requireUpload: true`
+        : `${who}: the store requires uploads (policy.requireUpload): set option 'gatherDir'`,
+    );
+  }
   const maxUploadBytes = merged.maxUploadBytes;
   if (typeof maxUploadBytes !== 'number' || !Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
     throw new TypeError(
@@ -172,11 +172,7 @@ export function resolveRouterOptions(
   return {
     store,
     token: merged.token,
-    leaseMs,
     heartbeatMs,
-    maxAttempts: positive('maxAttempts', merged.maxAttempts),
-    retryBackoffMs: positive('retryBackoffMs', merged.retryBackoffMs),
-    maxRetryBackoffMs: positive('maxRetryBackoffMs', merged.maxRetryBackoffMs),
     expiryCheckMs: positive('expiryCheckMs', merged.expiryCheckMs),
     bodyLimit: merged.bodyLimit,
     maxClaimWaitMs: positive('maxClaimWaitMs', merged.maxClaimWaitMs),

@@ -1,15 +1,17 @@
 /** `createBottleRouter`: the whole API as an express.Router, mountable at any prefix. */
 import { mkdir } from 'node:fs/promises';
-import { BottleError } from '@bottle/protocol';
+import { BottleError, type SubmitResponse, submitRequestSchema } from '@bottle/protocol';
 import express from 'express';
 import { recoverGatherDir } from '../gather/recover.js';
 import type { Store } from '../store.js';
+import { answerOptions } from './allow.js';
 import { bearerAuth } from './auth.js';
-import { errorHandler, notFound } from './errors.js';
+import { bodyParser, parseByteSize } from './body.js';
+import { errorHandler, notFound, parseWith } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
-import { legacyBody, mountLegacyRoutes } from './routes-legacy.js';
+import { mountLegacyRoutes } from './routes-legacy.js';
 import { mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -17,6 +19,13 @@ export interface BottleRouter extends express.Router {
   readonly store: Store;
   /** The resolved options (named `settings`: `options` is the HTTP OPTIONS method of a router). */
   readonly settings: Readonly<ResolvedRouterOptions>;
+  /**
+   * The one way in for submits, as `POST /v1/tasks` takes them: validates `request` (ERR_BAD_REQUEST,
+   * ERR_BAD_PARAMS), commits it to the store and answers the claims waiting for work.
+   */
+  submit(request: unknown): Promise<SubmitResponse>;
+  /** How many claims are waiting for work now (long polls held open). */
+  readonly waitingClaims: number;
   /** Stops the expiry timer and answers waiting claims with no tasks; later requests get 503. */
   close(): Promise<void>;
 }
@@ -26,20 +35,27 @@ const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload']
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
+  const bodyLimit = parseByteSize(resolved.bodyLimit);
   const { store, logger } = resolved;
-  const notifier = new ClaimNotifier();
+  const notifier = new ClaimNotifier(store, (error) => {
+    if (!closing)
+      logger.error(`serving waiting claims failed: ${(error as Error)?.message ?? String(error)}`);
+  });
   // Work made ready through another server on the same store wakes this server's claims too.
   const stopListening = store.onWork?.(() => notifier.notify()) ?? (() => {});
   let closing = false;
   const router = express.Router();
 
-  router.use(OWN_PATHS, (_req, _res, next) => {
+  router.use(OWN_PATHS, (_req, res, next) => {
+    // The app's header, when it sets one, says nothing a worker needs: not on every answer.
+    res.removeHeader('x-powered-by');
     next(
       closing ? new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later') : undefined,
     );
   });
   if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
-  const context = { options: resolved, notifier, isClosing: () => closing };
+  router.use(answerOptions(router));
+  const context = { options: resolved, notifier };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -57,12 +73,14 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   });
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
-  router.use('/v1', express.json({ limit: resolved.bodyLimit }));
-  router.post('/tasks', legacyBody(resolved.bodyLimit));
+  router.use('/v1', bodyParser(bodyLimit, ['json']));
+  router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context);
   mountLegacyRoutes(router, context);
   router.use('/v1', notFound);
+  // A wrong method on a path of its own is answered here, in JSON, not left to the host application.
+  router.all(['/healthz', '/task', '/tasks', '/alltasks'], notFound);
   router.use(errorHandler(logger));
 
   // Leases also expire at claim time; the timer frees them when no one claims, and wakes waiters.
@@ -71,7 +89,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     if (sweeping || closing) return;
     sweeping = true;
     store
-      .expireLeases(Date.now(), { maxAttempts: resolved.maxAttempts })
+      .expireLeases(Date.now())
       .then(({ requeued, failed }) => {
         if (requeued + failed > 0) logger.info(`leases expired: ${requeued} requeued, ${failed} failed`);
         if (requeued > 0) notifier.notify();
@@ -85,9 +103,14 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   }, resolved.expiryCheckMs);
   timer.unref();
 
+  Object.defineProperty(router, 'waitingClaims', { get: () => notifier.waiting, enumerable: true });
   return Object.assign(router, {
     store,
     settings: resolved,
+    async submit(request: unknown) {
+      if (closing) throw new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later');
+      return notifier.submit(parseWith(submitRequestSchema, request, 'request'));
+    },
     async close() {
       if (closing) return;
       closing = true;

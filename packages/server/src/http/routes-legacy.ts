@@ -40,30 +40,6 @@ function legacyTasks(body: Record<string, unknown>): { task: unknown; params: un
   });
 }
 
-/**
- * The body of `POST /tasks`, whatever its Content-Type claims. The original client posts the form
- * `data=<url-encoded JSON>` under `Content-type: application/json`, and the original server read
- * any body as a form; a JSON object body (`{"data": [...]}`) is taken too.
- */
-export function legacyBody(limit: number | string): RequestHandler[] {
-  const text = express.text({ type: () => true, limit });
-  const parse: RequestHandler = (req, _res, next) => {
-    const raw = typeof req.body === 'string' ? req.body : '';
-    if (raw.trimStart().startsWith('{')) {
-      try {
-        req.body = JSON.parse(raw);
-      } catch (error) {
-        next(new BottleError('ERR_BAD_REQUEST', `body: not valid JSON (${(error as Error).message})`));
-        return;
-      }
-    } else {
-      req.body = Object.fromEntries(new URLSearchParams(raw));
-    }
-    next();
-  };
-  return [text, parse];
-}
-
 export function mountLegacyRoutes(router: Router, context: RouteContext): void {
   const { options, notifier } = context;
   const { store } = options;
@@ -94,8 +70,6 @@ export function mountLegacyRoutes(router: Router, context: RouteContext): void {
       },
       'data',
     );
-    const result = await store.submit(request, { maxAttempts: options.maxAttempts });
-    if (result.created > 0) notifier.notify();
-    res.json(result);
+    res.json(await notifier.submit(request));
   });
 }

@@ -25,85 +25,73 @@ import type { ResolvedRouterOptions } from './options.js';
 export interface RouteContext {
   options: ResolvedRouterOptions;
   notifier: ClaimNotifier;
-  /** True once the router is closing: claims answer empty at once. */
-  isClosing(): boolean;
 }
 
 const keyParam = (req: Request) => parseWith(hashSchema, req.params['key'], 'key') as string;
 const scanParam = (req: Request) => parseWith(scanNameSchema, req.params['name'], 'scan') as string;
 
+/**
+ * The queue verbs' answers: JSON without the ETag that `res.json` computes by hashing every body
+ * (a POST answer is never revalidated), so that a claim of 100 tasks is not hashed on its way out.
+ */
+function send(res: Response, value: unknown): void {
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(value));
+}
+
 export function mountV1Routes(router: Router, context: RouteContext): void {
   const { options, notifier } = context;
   const { store } = options;
-  const policy = {
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    retryBackoffMs: options.retryBackoffMs,
-    maxRetryBackoffMs: options.maxRetryBackoffMs,
-    requireUpload: options.gatherDir !== undefined,
+  // The parts of every claim's answer besides its tasks, built once.
+  const claimAnswer = {
+    leaseMs: store.policy.leaseMs,
+    heartbeatMs: options.heartbeatMs,
+    ...(options.gatherDir === undefined ? {} : { upload: { maxBytes: options.maxUploadBytes } }),
   };
-  const upload = options.gatherDir === undefined ? {} : { upload: { maxBytes: options.maxUploadBytes } };
 
   router.post('/v1/tasks', async (req, res) => {
-    const body = parseWith(submitRequestSchema, req.body);
-    const result = await store.submit(body, policy);
-    if (result.created + result.requeued > 0 && notifier.notify() > 0) {
-      // Let the woken claims lease and answer first (they run in the microtasks before the next
-      // turn): this answer wakes the submitter, whose CPU would otherwise delay theirs.
+    const waiting = notifier.waiting;
+    const result = await notifier.submit(parseWith(submitRequestSchema, req.body));
+    if (waiting > 0) {
+      // The waiting claims were answered inside the submit; let their answers leave first:
+      // this one wakes the submitter, whose CPU would otherwise delay theirs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    res.json(result);
+    send(res, result);
   });
 
   router.post('/v1/claim', async (req, res) => {
     const body = parseWith(claimRequestSchema, req.body);
-    const answer = (tasks: ClaimResponse['tasks'], retryAt: number | null = null) =>
-      res.json({
-        tasks,
-        leaseMs: options.leaseMs,
-        heartbeatMs: options.heartbeatMs,
-        ...upload,
-        ...(retryAt === null ? {} : { retryAt }),
-      } satisfies ClaimResponse);
-    const deadline = Date.now() + Math.min(body.waitMs, options.maxClaimWaitMs);
     // A client that hangs up stops the wait: it must not be handed leases it will never see.
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    for (;;) {
-      if (context.isClosing() || gone.signal.aborted) return answer([]);
-      const generation = notifier.generation;
-      const tasks = await store.claim(body, policy);
-      // A full batch may have left more work (or requeued expired leases at claim time): let the others look.
-      if (tasks.length === body.max && notifier.waiting > 0) notifier.notify();
-      if (tasks.length > 0) return answer(tasks);
-      // An empty answer says when a task waiting for a retry backoff is ready, so that a worker
-      // which stops on an empty queue waits for it.
-      const readyAt = await store.nextReadyAt();
-      if (Date.now() >= deadline) return answer(tasks, readyAt);
-      if (readyAt !== null) notifier.wakeAt(readyAt);
-      // Something arrived while we claimed: try again before sleeping.
-      if (notifier.generation !== generation) continue;
-      await notifier.wait(deadline - Date.now(), gone.signal);
-    }
+    const hangUp = () => gone.abort();
+    res.once('close', hangUp);
+    const tasks = await notifier.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
+    // An abort builds an error with a stack: not on every answered claim's close.
+    res.off('close', hangUp);
+    // An empty answer says when a task waiting for a retry backoff is ready, so that a worker which
+    // stops on an empty queue waits for it.
+    const retryAt = tasks.length === 0 ? await store.nextReadyAt() : null;
+    send(res, { tasks, ...claimAnswer, ...(retryAt === null ? {} : { retryAt }) } satisfies ClaimResponse);
   });
 
   router.post('/v1/heartbeat', async (req, res) => {
-    res.json(await store.heartbeat(parseWith(heartbeatRequestSchema, req.body), policy));
+    send(res, await store.heartbeat(parseWith(heartbeatRequestSchema, req.body)));
   });
 
   router.post('/v1/report', async (req, res) => {
     const body = parseWith(reportRequestSchema, req.body);
-    const results = await store.report(body.workerId, body.reports, policy);
+    const results = await store.report(body.workerId, body.reports);
     if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) notifier.notify();
-    res.json({ results });
+    send(res, { results });
   });
 
   const single = async (res: Response, report: Report, workerId: string | undefined) => {
-    const [result] = await store.report(workerId, [report], policy);
+    const [result] = await store.report(workerId, [report]);
     if (!result) throw new Error('store.report returned no result');
     if (!result.ok) throw new BottleError(result.error.code as ErrorCode, result.error.message);
     if (report.outcome !== 'done') notifier.notify();
-    res.json(result);
+    send(res, result);
   };
   router.post('/v1/tasks/:key/complete', async (req, res) => {
     const key = keyParam(req);

@@ -26,11 +26,11 @@ import createDebug from 'debug';
 import pg from 'pg';
 import { prepareSubmit } from '../sqlite/submit.js';
 import {
-  defaultQueuePolicy,
   type ExpiryResult,
   type LegacyClaimant,
   type ListTasksFilter,
   type QueuePolicy,
+  resolveQueuePolicy,
   type Store,
 } from '../store.js';
 import type { PgContext } from './_context.js';
@@ -80,7 +80,7 @@ export class PostgresStore implements Store {
   /** The URL without its password. */
   readonly url: string;
   readonly schema: string;
-  readonly policy: QueuePolicy;
+  readonly policy: Readonly<Required<QueuePolicy>>;
   private readonly pool: pg.Pool;
   private readonly channel: string;
   private readonly listener: WorkListener;
@@ -109,7 +109,7 @@ export class PostgresStore implements Store {
       options.schema ?? parsed.schema ?? postgresStoreDefaults.schema,
       parsed.shown,
     );
-    this.policy = { ...defaultQueuePolicy, requireUpload: false, ...stripUndefined(options.policy ?? {}) };
+    this.policy = Object.freeze(resolveQueuePolicy(options.policy, 'PostgresStore'));
     this.channel = `${this.schema}.work`;
     const config: pg.PoolConfig = {
       connectionString: parsed.connectionString,
@@ -191,8 +191,16 @@ export class PostgresStore implements Store {
     return within((ctx) => submitPrepared(ctx, tasks, rerun));
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    return this.run((ctx) => claim(ctx, request));
+  async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {
+    // Each request is one SKIP LOCKED statement; once one gets less than it asked, the queue is dry.
+    const answers: ClaimedTask[][] = [];
+    let dry = false;
+    for (const request of requests) {
+      const tasks = dry ? [] : await this.run((ctx) => claim(ctx, request));
+      if (tasks.length < request.max) dry = true;
+      answers.push(tasks);
+    }
+    return answers;
   }
 
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
@@ -275,8 +283,4 @@ export class PostgresStore implements Store {
     await this.listener.close();
     await this.pool.end();
   }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -3,11 +3,8 @@
  * statement text stays one), inside one transaction: a submit is all there or not at all.
  */
 import type { SubmitResponse } from '@bottle/protocol';
-import type { prepareSubmit } from '../sqlite/submit.js';
-import { FINISHED_STATES } from '../sqlite/submit.js';
+import { FINISHED_STATES, type PreparedTask } from '../sqlite/submit.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
-
-type PreparedTask = ReturnType<typeof prepareSubmit>[number];
 
 /** Rows per statement: large enough to amortise the round trip, small enough to keep memory flat. */
 const CHUNK = 5_000;

@@ -6,6 +6,8 @@ export interface SqlContext {
   db: Database.Database;
   /** Prepares once per SQL text, then reuses the statement. */
   stmt(sql: string): Database.Statement;
+  /** When each worker's row was last written, and with which host: see touchWorker. */
+  touched: Map<string, { host: string; at: number }>;
 }
 
 export interface OpContext extends SqlContext {
@@ -17,6 +19,7 @@ export function createSqlContext(db: Database.Database): SqlContext {
   const cache = new Map<string, Database.Statement>();
   return {
     db,
+    touched: new Map(),
     stmt(sql) {
       let statement = cache.get(sql);
       if (!statement) {
@@ -28,8 +31,18 @@ export function createSqlContext(db: Database.Database): SqlContext {
   };
 }
 
-/** Records that a worker was heard from; keeps the known host when the message names none. */
+/** `last_seen` is kept to the second: a worker's row is written at most once a second per worker. */
+const TOUCH_EVERY_MS = 1_000;
+
+/**
+ * Records that a worker was heard from; keeps the known host when the message names none. A worker
+ * at batch 1 claims and reports many times a second: rewriting its row each time would add a
+ * statement and a dirty page to every transaction.
+ */
 export function touchWorker(ctx: OpContext, workerId: string, host: string | undefined): void {
+  const seen = ctx.touched.get(workerId);
+  if (seen && ctx.now - seen.at < TOUCH_EVERY_MS && (!host || host === seen.host)) return;
+  ctx.touched.set(workerId, { host: host || seen?.host || '', at: ctx.now });
   ctx
     .stmt(
       `INSERT INTO workers (worker_id, host, first_seen, last_seen) VALUES (?, ?, ?, ?)

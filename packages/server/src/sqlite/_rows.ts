@@ -94,10 +94,8 @@ export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask 
  * lease being granted.
  */
 export function toClaimedTask(
-  row: Pick<
-    TaskRow,
-    'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms' | 'max_attempts' | 'charged'
-  >,
+  row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'> &
+    Partial<Pick<TaskRow, 'max_attempts' | 'charged'>>,
   lease: { attempt: number; leaseToken: string; leaseExpiresAt: number },
 ): ClaimedTask {
   const claimed: ClaimedTask = {
@@ -107,8 +105,9 @@ export function toClaimedTask(
     paramsHash: row.params_hash,
     scan: row.scan,
     ...lease,
-    attemptsLeft: Math.max(row.max_attempts - row.charged, 0),
   };
+  if (row.max_attempts !== undefined && row.charged !== undefined)
+    claimed.attemptsLeft = Math.max(Number(row.max_attempts) - Number(row.charged), 0);
   if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
   return claimed;
 }

@@ -4,6 +4,7 @@ import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import type { LegacyClaimant } from '../store.js';
 import { type OpContext, touchWorker } from './_context.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from './_rows.js';
+import { repeatClaim } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
 
 /** The columns SELECT_READY reads. */
@@ -32,6 +33,7 @@ function lease(
   workerId: string,
   host: string,
   state: 'running' | 'delivered',
+  claimId: string | null = null,
 ) {
   const attempt = row.attempt_count + 1;
   const leaseToken = randomUUID();
@@ -57,25 +59,43 @@ function lease(
     );
   ctx
     .stmt(
-      `INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at,
+                             claim_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(row.seq, attempt, workerId, host, leaseToken, state, ctx.now, running ? null : ctx.now);
+    .run(row.seq, attempt, workerId, host, leaseToken, state, ctx.now, running ? null : ctx.now, claimId);
   return { attempt, leaseToken, leaseExpiresAt };
 }
 
-export function claim(ctx: OpContext, request: ClaimRequest): ClaimedTask[] {
+/**
+ * Serves each request in order from one read of the queue's head: the waiting claims of many workers
+ * cost one transaction. Once a request gets less than its `max`, the queue is dry for the rest.
+ */
+export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): ClaimedTask[][] {
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
-  touchWorker(ctx, request.workerId, request.host);
-  const rows = ctx.stmt(SELECT_READY).all(ctx.now, request.max) as ReadyRow[];
-  return rows.map((row) =>
-    // The lease charges one more attempt.
-    toClaimedTask(
-      { ...row, charged: row.charged + 1 },
-      lease(ctx, row, request.workerId, request.host, 'running'),
-    ),
-  );
+  const heard = new Set<string>();
+  const wanted = requests.reduce((sum, r) => sum + r.max, 0);
+  const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
+  let next = 0;
+  return requests.map((request) => {
+    if (!heard.has(request.workerId)) {
+      heard.add(request.workerId);
+      touchWorker(ctx, request.workerId, request.host);
+    }
+    // A claim repeated after a network error gets the leases its first answer carried, no new ones.
+    const repeated = request.claimId === undefined ? undefined : repeatClaim(ctx, request);
+    if (repeated) return repeated;
+    const mine = rows.slice(next, next + request.max);
+    next += mine.length;
+    return mine.map((row) =>
+      // The lease charges one more attempt.
+      toClaimedTask(
+        { ...row, charged: row.charged + 1 },
+        lease(ctx, row, request.workerId, request.host, 'running', request.claimId),
+      ),
+    );
+  });
 }
 
 /**

@@ -7,7 +7,11 @@
 import type { Report, ReportResult } from '@bottle/protocol';
 import type { OpContext } from './_context.js';
 
-export function recordRunTimes(ctx: OpContext, reports: Report[], results: ReportResult[]): ReportResult[] {
+export function recordRunTimes(
+  ctx: OpContext,
+  reports: readonly Report[],
+  results: ReportResult[],
+): ReportResult[] {
   reports.forEach((item, i) => {
     if (!results[i]?.ok || item.outcome === 'released') return;
     const { startedAt, endedAt } = item;

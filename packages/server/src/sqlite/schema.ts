@@ -72,6 +72,12 @@ export const migrations: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN uploaded_at INTEGER;
   ALTER TABLE attempts ADD COLUMN upload_bytes INTEGER;
   `,
+  // 3: idempotent claims. The worker's claim id of the claim that granted the attempt, so that a
+  // repeated claim (its answer was lost) is answered with the same leases instead of new ones.
+  `
+  ALTER TABLE attempts ADD COLUMN claim_id TEXT;
+  CREATE INDEX attempts_claim ON attempts (claim_id) WHERE claim_id IS NOT NULL;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

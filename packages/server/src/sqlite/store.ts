@@ -23,11 +23,11 @@ import {
 } from '@bottle/protocol';
 import type Database from 'better-sqlite3';
 import {
-  defaultQueuePolicy,
   type ExpiryResult,
   type LegacyClaimant,
   type ListTasksFilter,
   type QueuePolicy,
+  resolveQueuePolicy,
   type Store,
 } from '../store.js';
 import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
@@ -40,10 +40,12 @@ import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from 
 import { report } from './report.js';
 import { recordRunTimes } from './run-times.js';
 import { migrate } from './schema.js';
-import { prepareSubmit, submitPrepared } from './submit.js';
+import { submit } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
 
-export interface SqliteStoreOptions extends Partial<QueuePolicy> {
+export interface SqliteStoreOptions {
+  /** Lease length, attempts, backoff and upload rule; unset fields take `defaultQueuePolicy`'s. */
+  policy?: Partial<QueuePolicy>;
   /**
    * `normal` (default): WAL with synchronous=NORMAL. A committed write survives the death of the
    * process (kill -9), but the last transactions may be lost if the machine loses power.
@@ -55,8 +57,7 @@ export interface SqliteStoreOptions extends Partial<QueuePolicy> {
 }
 
 const sqliteStoreDefaults = {
-  ...defaultQueuePolicy,
-  requireUpload: false,
+  policy: {},
   durability: 'normal',
   busyTimeoutMs: 5_000,
 } as const satisfies Required<SqliteStoreOptions>;
@@ -65,7 +66,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly db: Database.Database;
   private readonly ctx: SqlContext;
-  private readonly policy: QueuePolicy;
+  readonly policy: Readonly<Required<QueuePolicy>>;
   /** One wrapper for every write: better-sqlite3 makes creating one per call costly. */
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private closed = false;
@@ -82,13 +83,7 @@ export class SqliteStore implements Store {
       throw new TypeError(`SqliteStore: durability must be 'normal' or 'full'`);
     }
     this.path = path;
-    this.policy = {
-      leaseMs: merged.leaseMs,
-      maxAttempts: merged.maxAttempts,
-      retryBackoffMs: merged.retryBackoffMs,
-      maxRetryBackoffMs: merged.maxRetryBackoffMs,
-      requireUpload: merged.requireUpload,
-    };
+    this.policy = Object.freeze(resolveQueuePolicy(merged.policy, 'SqliteStore'));
     this.db = openQueueFile(path);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -106,9 +101,9 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `fn` in one IMMEDIATE transaction with the clock read once. */
-  private write<T>(policy: Partial<QueuePolicy> | undefined, fn: (ctx: OpContext) => T, now = Date.now()): T {
+  private write<T>(fn: (ctx: OpContext) => T, now = Date.now()): T {
     this.assertOpen();
-    const ctx: OpContext = { ...this.ctx, now, policy: { ...this.policy, ...stripUndefined(policy ?? {}) } };
+    const ctx: OpContext = { ...this.ctx, now, policy: this.policy };
     return this.transaction.immediate(() => fn(ctx)) as T;
   }
 
@@ -121,56 +116,51 @@ export class SqliteStore implements Store {
     if (this.closed) throw new BottleError('ERR_UNAVAILABLE', `the store ${this.path} is closed`);
   }
 
-  async submit(request: SubmitRequest, policy?: Partial<QueuePolicy>): Promise<SubmitResponse> {
-    const tasks = prepareSubmit(request, policy?.maxAttempts ?? this.policy.maxAttempts);
-    return this.write(policy, (ctx) => submitPrepared(ctx, tasks, request.rerun === true));
+  async submit(request: SubmitRequest): Promise<SubmitResponse> {
+    return this.write((ctx) => submit(ctx, request));
   }
 
-  async claim(request: ClaimRequest, policy?: Partial<QueuePolicy>): Promise<ClaimedTask[]> {
-    return this.write(policy, (ctx) => claim(ctx, request));
+  async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {
+    return this.write((ctx) => claim(ctx, requests));
   }
 
-  async heartbeat(request: HeartbeatRequest, policy?: Partial<QueuePolicy>): Promise<HeartbeatResponse> {
-    return this.write(policy, (ctx) => heartbeat(ctx, request));
+  async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.write((ctx) => heartbeat(ctx, request));
   }
 
-  async report(
-    workerId: string | undefined,
-    reports: Report[],
-    policy?: Partial<QueuePolicy>,
-  ): Promise<ReportResult[]> {
-    return this.write(policy, (ctx) => recordRunTimes(ctx, reports, report(ctx, workerId, reports)));
+  async report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]> {
+    return this.write((ctx) => recordRunTimes(ctx, reports, report(ctx, workerId, reports)));
   }
 
   async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
     // A write transaction, so that the clock and the row are read together like a report's check.
-    return this.write(undefined, (ctx) => beginUpload(ctx, key, leaseToken));
+    return this.write((ctx) => beginUpload(ctx, key, leaseToken));
   }
 
   async recordUpload(key: string, leaseToken: string, bytes: number): Promise<void> {
-    this.write(undefined, (ctx) => recordUpload(ctx, key, leaseToken, bytes));
+    this.write((ctx) => recordUpload(ctx, key, leaseToken, bytes));
   }
 
   async cancelTask(key: string): Promise<TaskInfo> {
-    return this.write(undefined, (ctx) => {
+    return this.write((ctx) => {
       cancelTask(ctx, key);
       return getTask(ctx, key).task;
     });
   }
 
   async cancelScan(name: string): Promise<CountResponse> {
-    return this.write(undefined, (ctx) => cancelScan(ctx, name));
+    return this.write((ctx) => cancelScan(ctx, name));
   }
 
   async rerunTask(key: string): Promise<TaskInfo> {
-    return this.write(undefined, (ctx) => {
+    return this.write((ctx) => {
       rerunTask(ctx, key);
       return getTask(ctx, key).task;
     });
   }
 
   async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
-    return this.write(undefined, (ctx) => rerunScan(ctx, name, only));
+    return this.write((ctx) => rerunScan(ctx, name, only));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {
@@ -193,8 +183,8 @@ export class SqliteStore implements Store {
     return this.read((ctx) => listWorkers(ctx));
   }
 
-  async expireLeases(now = Date.now(), policy?: Partial<QueuePolicy>): Promise<ExpiryResult> {
-    return this.write(policy, (ctx) => expireLeases(ctx), now);
+  async expireLeases(now = Date.now()): Promise<ExpiryResult> {
+    return this.write((ctx) => expireLeases(ctx), now);
   }
 
   async nextReadyAt(now = Date.now()): Promise<number | null> {
@@ -203,7 +193,7 @@ export class SqliteStore implements Store {
   }
 
   async claimLegacy(claimant: LegacyClaimant): Promise<LegacyTask | null> {
-    return this.write(undefined, (ctx) => claimLegacy(ctx, claimant));
+    return this.write((ctx) => claimLegacy(ctx, claimant));
   }
 
   async listLegacy(which: 'queued' | 'all', limit: number): Promise<LegacyTask[]> {

@@ -6,6 +6,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
+  assertParams,
   BottleError,
   type ClaimRequest,
   type ClaimResponse,
@@ -151,7 +152,9 @@ export class BottleClient {
   }
 
   /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
-  submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean } = {}): Promise<SubmitResponse> {
+  async submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean } = {}): Promise<SubmitResponse> {
+    // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
+    for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);
     return this.#request('POST', 'v1/tasks', { schema: submitResponseSchema, json: { tasks, ...options } });
   }
 
