@@ -5,7 +5,9 @@
 //  2. idle dispatch latency: one task submitted to an idle worker waiting with --retry-if-empty,
 //     until its run() starts (the task stamps performance.timeOrigin + now() into its result).
 // Run after `pnpm build`: `node bench/end-to-end.mjs` (a few minutes on 2 cores) or `--quick`.
-// `--profile` runs the worker (and server) with --cpu-prof into bench/out/profiles/.
+// `--isolation process,thread,none` measures each mode in turn (default: process); `--processes N`
+// is passed to the worker. `--profile` runs the worker (and server) with --cpu-prof into
+// bench/out/profiles/.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,17 +16,23 @@ import { taskKey } from '../packages/protocol/dist/index.js';
 import { call, cpuMs, sleep, startProcess } from './_measure.mjs';
 
 const quick = process.argv.includes('--quick');
+const flag = (name) => {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+};
+const isolations = (flag('--isolation') ?? 'process').split(',');
+const processes = flag('--processes');
 const profile = process.argv.includes('--profile');
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (name) => join(here, '..', 'packages/cli/bin', `${name}.js`);
 const runs = quick
   ? [
-      { slots: 1, tasks: 300 },
-      { slots: 64, tasks: 3_000 },
+      { slots: 1, tasks: 1_000 },
+      { slots: 100, tasks: 5_000 },
     ]
   : [
-      { slots: 1, tasks: 1_000 },
-      { slots: 64, tasks: 10_000 },
+      { slots: 1, tasks: 5_000 },
+      { slots: 100, tasks: 20_000 },
     ];
 const LATENCY_SAMPLES = quick ? 50 : 200;
 const SUBMIT_BATCH = 5_000;
@@ -63,14 +71,24 @@ function childPids(pid) {
   return found;
 }
 
-async function throughput(url, serverPid, { slots, tasks }) {
-  const scan = `noop-x${slots}`;
-  const worker = start('bottle-worker', [url, '-x', String(slots), '--retry-if-empty'], `worker-x${slots}`);
+// The default isolation is not named, so that this script also measures builds that predate the flag.
+const workerArgs = (isolation) => [
+  ...(isolation === 'process' ? [] : ['--isolation', isolation]),
+  ...(processes === undefined ? [] : ['--processes', processes]),
+];
+
+async function throughput(url, serverPid, { slots, tasks, isolation }) {
+  const scan = `noop-x${slots}-${isolation}`;
+  const worker = start(
+    'bottle-worker',
+    [url, '-x', String(slots), '--retry-if-empty', ...workerArgs(isolation)],
+    `worker-x${slots}-${isolation}`,
+  );
   await worker.waitFor(/working for/);
   // The worker is waiting in its long-poll; warm it up with one task so that its first task process
-  // exists (at -x 64, the other 63 start during the run, as they would for a user).
+  // has loaded the module (the others start during the run, as they would for a user).
   await call(url, 'POST', '/v1/tasks', {
-    tasks: [{ task: 'noop.Task', params: { warm: slots } }],
+    tasks: [{ task: 'noop.Task', params: { warm: slots, isolation } }],
     scan: `${scan}-warm`,
   });
   while ((await call(url, 'GET', `/v1/scans/${scan}-warm`)).counts.done < 1) await sleep(10);
@@ -82,7 +100,7 @@ async function throughput(url, serverPid, { slots, tasks }) {
   for (let first = 0; first < tasks; first += SUBMIT_BATCH) {
     const batch = [];
     for (let n = first; n < Math.min(tasks, first + SUBMIT_BATCH); n++)
-      batch.push({ task: 'noop.Task', params: { n, slots } });
+      batch.push({ task: 'noop.Task', params: { n, slots, isolation } });
     await call(url, 'POST', '/v1/tasks', { tasks: batch, scan });
   }
   const submitted = performance.now() - t0;
@@ -101,6 +119,7 @@ async function throughput(url, serverPid, { slots, tasks }) {
   if (info.counts.failed > 0)
     throw new Error(`${info.counts.failed} no-op tasks failed:\n${worker.output()}`);
   return {
+    isolation,
     slots,
     tasks,
     seconds,
@@ -112,8 +131,12 @@ async function throughput(url, serverPid, { slots, tasks }) {
   };
 }
 
-async function idleLatency(url) {
-  const worker = start('bottle-worker', [url, '-x', '1', '--retry-if-empty'], 'worker-latency');
+async function idleLatency(url, isolation) {
+  const worker = start(
+    'bottle-worker',
+    [url, '-x', '1', '--retry-if-empty', ...workerArgs(isolation)],
+    `worker-latency-${isolation}`,
+  );
   await worker.waitFor(/working for/);
   const samples = [];
   for (let i = -5; i < LATENCY_SAMPLES; i++) {
@@ -122,7 +145,10 @@ async function idleLatency(url) {
     // Let the worker settle back into its long-poll claim.
     await sleep(30);
     const submittedAt = performance.timeOrigin + performance.now();
-    await call(url, 'POST', '/v1/tasks', { tasks: [{ task: 'noop.Stamp', params }], scan: 'latency' });
+    await call(url, 'POST', '/v1/tasks', {
+      tasks: [{ task: 'noop.Stamp', params }],
+      scan: `latency-${isolation}`,
+    });
     let task;
     for (;;) {
       ({ task } = await call(url, 'GET', `/v1/tasks/${key}`));
@@ -143,16 +169,22 @@ const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
 await server.waitFor(/tasks queued/);
 
 console.log(`end to end, ${quick ? 'quick' : 'full'} run: node ${process.version}, ${cpus().length} CPUs`);
-console.log('slots  tasks  seconds  tasks/s  worker CPU/task  task-process CPU/task  server CPU/task');
-for (const run of runs) {
-  const r = await throughput(url, server.child.pid, run);
+console.log(
+  'isolation  slots  tasks  seconds  tasks/s  worker CPU/task  task-process CPU/task  server CPU/task',
+);
+for (const isolation of isolations) {
+  for (const run of runs) {
+    const r = await throughput(url, server.child.pid, { ...run, isolation });
+    console.log(
+      `${r.isolation.padEnd(9)}  ${String(r.slots).padStart(5)}  ${String(r.tasks).padStart(5)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.perSecond.toFixed(0).padStart(7)}  ${`${r.workerCpuUsPerTask.toFixed(0)} µs`.padStart(15)}  ${`${r.taskProcessesCpuUsPerTask.toFixed(0)} µs`.padStart(21)}  ${`${r.serverCpuUsPerTask.toFixed(0)} µs`.padStart(15)}`,
+    );
+  }
+}
+for (const isolation of isolations) {
+  const latency = await idleLatency(url, isolation);
   console.log(
-    `${String(r.slots).padStart(5)}  ${String(r.tasks).padStart(5)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.perSecond.toFixed(0).padStart(7)}  ${`${r.workerCpuUsPerTask.toFixed(0)} µs`.padStart(15)}  ${`${r.taskProcessesCpuUsPerTask.toFixed(0)} µs`.padStart(21)}  ${`${r.serverCpuUsPerTask.toFixed(0)} µs`.padStart(15)}`,
+    `idle dispatch latency (${isolation}) over ${latency.samples} submits: p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, max ${latency.max.toFixed(2)} ms`,
   );
 }
-const latency = await idleLatency(url);
-console.log(
-  `idle dispatch latency over ${latency.samples} submits: p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, max ${latency.max.toFixed(2)} ms`,
-);
 await server.stop();
 if (profile) console.log(`profiles in ${profiles}`);

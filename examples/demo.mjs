@@ -70,7 +70,7 @@ try {
   console.log(`demo: queue in ${db}`);
   const server = start(
     'bottle-server',
-    ['-p', 'examples/dummy.scan', '--db', db, '--port', '0'],
+    ['-p', 'examples/dummy.scan', '--db', db, '--port', '0', '--log-format', 'pretty'],
     '[server]  ',
   );
   const [, url] = await waitForLine(server.child, /listening on (http:\/\/\S+)/);

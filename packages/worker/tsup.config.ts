@@ -1,13 +1,13 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-// process-entry is the script each task process runs; the runner finds it beside dist/index.js.
+// host-entry is the script each task process or thread runs; the runner finds it beside dist/index.js.
 // task is the light entry `@bottle/worker/task` for task modules and scan loaders.
 export default defineConfig({
   ...baseConfig,
   entry: {
     index: 'src/index.ts',
     task: 'src/task/index.ts',
-    'process-entry': 'src/runner/process-entry.ts',
+    'host-entry': 'src/runner/host-entry.ts',
   },
 });

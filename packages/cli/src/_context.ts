@@ -6,6 +6,8 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal: progress lines redraw in place only there. */
   isTTY: boolean;
+  /** Whether stdout is a terminal: `bottle status --watch` redraws in place only there. */
+  stdoutIsTTY?: boolean;
   /** Width tables are fitted to: `Infinity` never cuts a cell (output to a file or a pipe). */
   columns: number;
 }
@@ -17,6 +19,7 @@ export function processContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     columns: tableWidth(process.env, process.stdout),
   };
 }

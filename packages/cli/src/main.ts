@@ -6,6 +6,7 @@ import { version } from './_version.js';
 import { cancelCommand, runCancel } from './commands/cancel.js';
 import { gatherCommand, runGather } from './commands/gather.js';
 import { launchCommand, runLaunch } from './commands/launch.js';
+import { logsCommand, runLogs } from './commands/logs.js';
 import { lsCommand, runLs } from './commands/ls.js';
 import { postCommand, runPost } from './commands/post.js';
 import { rerunCommand, runRerun } from './commands/rerun.js';
@@ -72,6 +73,7 @@ const BOTTLE_COMMANDS = [
   [statusCommand, runStatus],
   [lsCommand, runLs],
   [showCommand, runShow],
+  [logsCommand, runLogs],
   [cancelCommand, runCancel],
   [rerunCommand, runRerun],
   [workersCommand, runWorkers],

@@ -37,9 +37,13 @@ export class Scene {
     this.#cleanups.push(cleanup);
   }
 
-  /** Starts a program; it is killed (-9) at cleanup if still running. */
-  spawn(program: Program, args: string[], env: NodeJS.ProcessEnv = {}): ChildHandle {
-    const child = spawnChild(process.execPath, [binPath(program), ...args], {
+  /**
+   * Starts a program; it is killed (-9) at cleanup if still running. With `ownGroup` it runs as the
+   * leader of a new session and process group (`setsid`), as a program started from a terminal.
+   */
+  spawn(program: Program, args: string[], env: NodeJS.ProcessEnv = {}, ownGroup = false): ChildHandle {
+    const argv = [process.execPath, binPath(program), ...args];
+    const child = spawnChild(ownGroup ? 'setsid' : (argv.shift() as string), argv, {
       cwd: this.root,
       // Nothing from the developer's session: no agent, server, token or debug output (spawn drops
       // undefined variables).
@@ -72,8 +76,8 @@ export class Scene {
     return { child, url: url as string, client };
   }
 
-  worker(url: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildHandle {
-    return this.spawn('bottle-worker', [url, ...args], env);
+  worker(url: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, ownGroup = false): ChildHandle {
+    return this.spawn('bottle-worker', [url, ...args], env, ownGroup);
   }
 
   /** Runs `bottle ARGS` to its end. */

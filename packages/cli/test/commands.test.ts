@@ -59,8 +59,10 @@ describe('bottle commands against a real server', () => {
   it('status prints a table, and an unknown scan is a failure naming it', async () => {
     const run = recordingContext();
     expect(await main('bottle', ['status', '--server', server.url], run.context)).toBe(0);
-    expect(run.stdout).toMatch(/^scan\s+total\s+queued/);
-    expect(run.stdout).toMatch(/alpha\s+4\s+4/);
+    expect(run.stdout).toMatch(
+      /^alpha {2}\[\.{24}\] {4}0% done {2}0\/4 {2}failed 0 {2}running 0 {2}queued 4/m,
+    );
+    expect(run.stdout).toMatch(/^beta {2}\[\.{24}\] {4}0% done {2}0\/1/m);
     const missing = recordingContext();
     expect(await main('bottle', ['status', 'nope', '--server', server.url], missing.context)).toBe(
       exitCodes.failure,

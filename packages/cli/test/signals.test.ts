@@ -38,4 +38,40 @@ describe('stopping a worker with signals, with real processes', () => {
     const tasks = await allTasks(server.client);
     expect(tasks.map((task) => task.state)).toEqual(Array(4).fill('queued'));
   });
+
+  // A terminal's Ctrl-C signals the whole foreground process group, not only the worker.
+  it('Ctrl-C to the whole process group: running tasks finish, uncharged (exit 130)', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.long']);
+    const worker = scene.worker(server.url, ['-x', '2'], {}, true);
+    await waitFor(async () => (await running(server)) === 2, { what: 'two tasks to run' });
+    process.kill(-(worker.process.pid as number), 'SIGINT');
+    expect(await worker.exited).toBe(130);
+    expect(worker.stdout).toMatch(/2 done, 0 failed/);
+    const tasks = await allTasks(server.client);
+    expect(tasks.map((task) => task.state).sort()).toEqual(['done', 'done', 'queued', 'queued']);
+    for (const task of tasks) {
+      const outcomes = (await server.client.getTask(task.key)).attempts.map((a) => a.outcome);
+      expect(outcomes.filter((outcome) => outcome !== 'released')).toEqual(
+        task.state === 'done' ? ['done'] : [],
+      );
+    }
+  });
+
+  it('Ctrl-C twice to the whole process group: running tasks are released, not charged', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.long'], { env: { SWEEP_MS: '60000' } });
+    const worker = scene.worker(server.url, ['-x', '2'], {}, true);
+    await waitFor(async () => (await running(server)) === 2, { what: 'two tasks to run' });
+    process.kill(-(worker.process.pid as number), 'SIGINT');
+    await worker.waitForOutput(/stopping: no new tasks/);
+    process.kill(-(worker.process.pid as number), 'SIGINT');
+    expect(await worker.exited).toBe(130);
+    const tasks = await allTasks(server.client);
+    expect(tasks.map((task) => task.state)).toEqual(Array(4).fill('queued'));
+    for (const task of tasks) {
+      const outcomes = (await server.client.getTask(task.key)).attempts.map((a) => a.outcome);
+      expect(outcomes.every((outcome) => outcome === 'released')).toBe(true);
+    }
+  });
 });

@@ -19,6 +19,10 @@ export const errorCatalog = {
   },
   ERR_UNAUTHORIZED: { status: 401, hint: 'Pass the server token with --token or BOTTLE_TOKEN.' },
   ERR_NOT_FOUND: { status: 404, hint: 'Check the route, task key or scan name.' },
+  ERR_AMBIGUOUS_KEY: {
+    status: 409,
+    hint: 'Several tasks start with this key prefix: give more of the key (bottle ls shows them).',
+  },
   ERR_STALE_LEASE: {
     status: 409,
     hint: 'The lease expired or was taken over; the task was handed to another worker. Nothing to do.',
@@ -60,6 +64,10 @@ export const errorCatalog = {
   ERR_MODULE_OUTSIDE_ROOT: {
     status: undefined,
     hint: 'Task modules must be relative paths inside the worker root; no absolute paths or "..".',
+  },
+  ERR_BAD_TASK_FILE: {
+    status: undefined,
+    hint: 'Fix the command-task file (bottle.yaml) as the message says; see docs/tasks.md.',
   },
   ERR_BAD_TASK_MODULE: { status: undefined, hint: 'The export is not a task or scan of a supported form.' },
   ERR_TASK_FAILED: { status: undefined, hint: 'The task threw or exited non-zero; see its stderr.log.' },

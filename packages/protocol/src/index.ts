@@ -13,6 +13,7 @@ export {
   tarPadding,
 } from './archive.js';
 export { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from './defaults.js';
+export { parseDuration } from './duration.js';
 export {
   BottleError,
   type BottleErrorOptions,
@@ -74,6 +75,7 @@ export {
   heartbeatResponseSchema,
   type JsonValue,
   jsonValueSchema,
+  keyPrefixSchema,
   type LeaseRef,
   type LegacyTask,
   type ListOutputsResponse,
@@ -81,6 +83,8 @@ export {
   type ListTasksQuery,
   type ListTasksResponse,
   type ListWorkersResponse,
+  LOG_TAIL_MAX,
+  type LogTails,
   leaseRefSchema,
   legacyTaskSchema,
   listOutputsResponseSchema,
@@ -88,6 +92,7 @@ export {
   listTasksQuerySchema,
   listTasksResponseSchema,
   listWorkersResponseSchema,
+  logTailsSchema,
   type OutputFileInfo,
   type OutputFilesResponse,
   outputFileSchema,
@@ -107,10 +112,12 @@ export {
   reportResultSchema,
   reportSchema,
   rerunScanRequestSchema,
+  type ScanActivity,
   type ScanInfo,
   type StateCounts,
   type SubmitRequest,
   type SubmitResponse,
+  scanActivitySchema,
   scanInfoSchema,
   scanNameSchema,
   stateCountsSchema,
@@ -118,10 +125,13 @@ export {
   submitResponseSchema,
   type TaskDetailResponse,
   type TaskInfo,
+  type TaskLogsResponse,
   type TaskSpec,
   type TaskState,
   taskDetailResponseSchema,
   taskInfoSchema,
+  taskLogsQuerySchema,
+  taskLogsResponseSchema,
   taskNameSchema,
   taskSpecSchema,
   taskStateSchema,
@@ -131,3 +141,11 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export {
+  gridParamSet,
+  gridSweepParams,
+  paramSetFromSpec,
+  parseGridValues,
+  type Sweep,
+  sweepFromSpec,
+} from './sweep.js';

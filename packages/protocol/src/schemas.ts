@@ -123,6 +123,8 @@ export const claimRequestSchema = z.strictObject({
    * held (none are added), so a lease whose answer was lost is not charged as a lost attempt.
    */
   claimId: claimIdSchema.optional(),
+  /** Task names this worker cannot run (no module or definition on its machine): never hand these out. */
+  exclude: z.array(taskNameSchema).max(1000).optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 
@@ -196,12 +198,27 @@ const runTimes = {
   endedAt: z.int().min(0).optional(),
 };
 
+/** Longest log tail a report carries per stream, in characters. */
+export const LOG_TAIL_MAX = 8192;
+
+/**
+ * The tail of an attempt's output, sent with its `done` or `failed` report: the last 8 KiB (8192
+ * bytes) of the task's stdout and of its stderr, decoded as UTF-8 (so at most 8192 characters
+ * each). A stream the task never wrote to is left out. The server keeps it per attempt.
+ */
+export const logTailsSchema = z.strictObject({
+  stdout: z.string().max(LOG_TAIL_MAX).optional(),
+  stderr: z.string().max(LOG_TAIL_MAX).optional(),
+});
+export type LogTails = z.infer<typeof logTailsSchema>;
+
 export const completeSchema = z.strictObject({
   outcome: z.literal('done'),
   key: hashSchema,
   leaseToken: leaseTokenSchema,
   result: jsonValueSchema.optional(),
   ...runTimes,
+  logs: logTailsSchema.optional(),
 });
 export const failSchema = z.strictObject({
   outcome: z.literal('failed'),
@@ -212,6 +229,7 @@ export const failSchema = z.strictObject({
   /** Requeue (with backoff) until the task's attempts run out; false fails it at once. */
   retryable: z.boolean(),
   ...runTimes,
+  logs: logTailsSchema.optional(),
 });
 export const releaseSchema = z.strictObject({
   outcome: z.literal('released'),
@@ -311,6 +329,15 @@ export const listTasksQuerySchema = z.strictObject({
   state: taskStateSchema.optional(),
   scan: scanNameSchema.optional(),
   task: taskNameSchema.optional(),
+  /** Tasks whose last attempt is (or was) this worker's. */
+  worker: workerIdSchema.optional(),
+  /** Tasks whose key starts with these hex digits. */
+  key: z
+    .string()
+    .regex(/^[0-9a-f]{1,64}$/, 'hex digits of a task key')
+    .optional(),
+  /** Tasks with a parameter whose value (as canonical JSON text) contains this text. */
+  q: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Opaque: the `nextCursor` of the previous page. */
   cursor: z.string().max(200).optional(),
@@ -346,8 +373,30 @@ export const scanInfoSchema = z.object({
   counts: stateCountsSchema,
   /** Attempts whose lease expired: many means a sick machine. */
   lostAttempts: z.int().min(0),
+  /**
+   * Tasks that finished (done, or failed for good) during the last `windowMs` before `at`: the
+   * scan's recent rate. Absent from stores that do not keep it.
+   */
+  recent: z
+    .object({ done: z.int().min(0), failed: z.int().min(0), windowMs: z.int().min(1), at: z.int() })
+    .optional(),
+  /** The running task that started first, or null when none runs. Absent from stores that do not keep it. */
+  oldestRunning: z
+    .object({ key: hashSchema, startedAt: z.int(), workerId: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
+
+/** `GET /v1/scans/:name/activity`: finishes per minute and task durations, for charts. */
+export const scanActivitySchema = z.object({
+  name: scanNameSchema,
+  /** `minute` is epoch ms / 60000; oldest first. Tasks that finished (done, or failed for good). */
+  minutes: z.array(z.object({ minute: z.int(), done: z.int().min(0), failed: z.int().min(0) })),
+  /** Done tasks by duration: bucket b holds durations d (ms) with 2^(b-1) <= d < 2^b (b = 0: d < 1 ms). */
+  durations: z.array(z.object({ bucket: z.int().min(0), n: z.int().min(0) })),
+});
+export type ScanActivity = z.infer<typeof scanActivitySchema>;
 
 export const listScansResponseSchema = z.object({ scans: z.array(scanInfoSchema) });
 export type ListScansResponse = z.infer<typeof listScansResponseSchema>;
@@ -359,11 +408,38 @@ export const workerInfoSchema = z.object({
   lastSeen: z.int(),
   /** Tasks this worker holds a lease on now. */
   running: z.int().min(0),
+  /**
+   * `alive`: heard from lately; `stale`: silent while holding leases (they will expire); `stopped`:
+   * silent, holding nothing. Set by the server from the worker's last contact.
+   */
+  state: z.enum(['alive', 'stale', 'stopped']).optional(),
 });
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 
 export const listWorkersResponseSchema = z.object({ workers: z.array(workerInfoSchema) });
 export type ListWorkersResponse = z.infer<typeof listWorkersResponseSchema>;
+
+/** `GET /v1/tasks/:key/logs?attempt=N`: the log tails of one attempt (the latest by default). */
+export const taskLogsQuerySchema = z.strictObject({
+  attempt: z.coerce.number().int().min(1).optional(),
+});
+export const taskLogsResponseSchema = z.object({
+  key: hashSchema,
+  attempt: z.int().min(1),
+  /** Empty when the attempt sent none (still running, lost, or from a worker that sends no logs). */
+  stdout: z.string(),
+  stderr: z.string(),
+});
+export type TaskLogsResponse = z.infer<typeof taskLogsResponseSchema>;
+
+/**
+ * A task key, or a prefix of one of at least 8 hex characters, in the operators' routes (show,
+ * cancel, rerun, logs): the server resolves a unique prefix, and refuses an ambiguous one with
+ * `ERR_AMBIGUOUS_KEY`.
+ */
+export const keyPrefixSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8,64}$/, 'a task key or a prefix of 8+ hex digits');
 
 export const healthResponseSchema = z.object({
   ok: z.literal(true),

@@ -1,3 +1,14 @@
+export { describeEvent } from './events/describe.js';
+export {
+  createEventLog,
+  type EventLog,
+  type EventLogOptions,
+  type LogFormat,
+  type LogLevel,
+  logFormats,
+  logLevels,
+} from './events/log.js';
+export type { ServerEvent, ServerEventListener, ServerEventType } from './events/types.js';
 export { listGathered, listOutputFiles, type OutputFile, openOutputFile } from './gather/files.js';
 export {
   DEFAULT_MAX_UPLOAD_BYTES,

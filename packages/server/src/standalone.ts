@@ -3,9 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BottleError, DEFAULT_PORT, type SubmitResponse } from '@bottle/protocol';
 import express from 'express';
-import { bearerAuth } from './http/auth.js';
+import { tokenOrSession } from './dashboard/session.js';
+import { emitTokenRefused } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
+import { reachableUrl } from './http/reachable.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
 import { isPostgresUrl } from './postgres/_url.js';
 import { PostgresStore } from './postgres/store.js';
@@ -43,7 +45,10 @@ export const serverDefaults = {
 } as const satisfies Partial<BottleServerOptions>;
 
 export interface BottleServer {
-  /** `http://host:port`, without a trailing slash. */
+  /**
+   * `http://host:port`, without a trailing slash: the address to give workers. Bound to every
+   * interface (0.0.0.0, ::), it names this machine's first external address rather than 0.0.0.0.
+   */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -132,7 +137,13 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     next();
   });
   // Also guards unknown routes, so that a client without the token learns nothing about them.
-  if (router.settings.token !== undefined) app.use(bearerAuth(router.settings.token));
+  if (router.settings.token !== undefined) {
+    const guard = tokenOrSession(router.settings.token, emitTokenRefused(router.settings.onEvent));
+    // The dashboard's page and login are public (they hold no data); its data routes are not.
+    const isPublic = (path: string) =>
+      router.settings.dashboard && (path === '/' || path.startsWith('/dashboard/'));
+    app.use((req, res, next) => (isPublic(req.path) ? next() : guard(req, res, next)));
+  }
   app.use(router);
   app.use(notFound);
   app.use(errorHandler(logger));
@@ -161,14 +172,20 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     );
   }
   const bound = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const listen = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const url = reachableUrl(host, bound);
   if (!isLoopback(host) && router.settings.token === undefined) {
     logger.warn(
       `!!! LISTENING ON ${host}:${bound} WITHOUT A TOKEN: anyone who can reach this port can read, add and cancel tasks. ` +
         'Set a token (--token or BOTTLE_TOKEN), or bind 127.0.0.1 and reach it through the SSH tunnel. !!!',
     );
   }
-  logger.info(`listening on ${url}`);
+  router.settings.onEvent({
+    type: 'server.started',
+    url,
+    listen,
+    db: store instanceof SqliteStore ? store.path : givenStore ? null : db,
+  });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -188,7 +205,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
       server.closeAllConnections();
       await stopped;
       await closeOwnStore();
-      logger.info('stopped');
+      router.settings.onEvent({ type: 'server.stopped' });
     })();
     return closing;
   };

@@ -18,11 +18,13 @@ import type {
   ListWorkersResponse,
   Report,
   ReportResult,
+  ScanActivity,
   ScanInfo,
   SubmitRequest,
   SubmitResponse,
   TaskDetailResponse,
   TaskInfo,
+  TaskLogsResponse,
   TaskState,
 } from '@bottle/protocol';
 
@@ -77,6 +79,12 @@ export interface ListTasksFilter {
   state?: TaskState | undefined;
   scan?: string | undefined;
   task?: string | undefined;
+  /** The worker of the task's last attempt. */
+  worker?: string | undefined;
+  /** Hex digits the key starts with. */
+  key?: string | undefined;
+  /** Text contained in the canonical JSON of one of the parameters' values. */
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -135,9 +143,21 @@ export interface Store {
   listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
   /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
   getTask(key: string): Promise<TaskDetailResponse>;
+  /**
+   * The log tails an attempt's report carried (`attempt` defaults to the latest; empty strings when
+   * it carried none). `ERR_NOT_FOUND` for an unknown task or attempt.
+   */
+  getLogs(key: string, attempt?: number): Promise<TaskLogsResponse>;
+  /**
+   * The key that starts with `prefix` (8 to 64 hex digits). `ERR_NOT_FOUND` if none does,
+   * `ERR_AMBIGUOUS_KEY` if several do.
+   */
+  resolveKey(prefix: string): Promise<string>;
   listScans(): Promise<ListScansResponse>;
   /** `ERR_NOT_FOUND` if unknown. */
   getScan(name: string): Promise<ScanInfo>;
+  /** Finishes per minute and durations of a scan, for charts. `ERR_NOT_FOUND` if unknown. */
+  scanActivity(name: string): Promise<ScanActivity>;
   listWorkers(): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
   expireLeases(now?: number): Promise<ExpiryResult>;

@@ -1,5 +1,12 @@
 export type { SubmitAllOptions, SubmitAllResult } from './client/_submit-all.js';
 export { BottleClient, type BottleClientOptions, clientDefaults } from './client/client.js';
+export {
+  type CommandTask,
+  type CommandTaskFile,
+  findTaskFile,
+  loadTaskFile,
+  taskFileNames,
+} from './command/task-file.js';
 export { type FormatOptions, formatRows, type ResultFormat, resultFormats } from './gather/format.js';
 export { readLocalResults } from './gather/local-results.js';
 export { type PackedOutput, type PackResult, packOutput } from './gather/pack.js';
@@ -34,6 +41,7 @@ export {
   uploadTaskOutput,
 } from './gather/upload.js';
 export type { TaskStatusFile } from './runner/messages.js';
+export { type Isolation, isolations } from './runner/runner.js';
 export { type HostsFile, parseHostsFile, type RemoteHost } from './ssh/hosts-file.js';
 export { fingerprint as sshFingerprint } from './ssh/known-hosts.js';
 export {

@@ -1,6 +1,6 @@
 /** The summary and the typed events of a `Worker`. */
 import type { BottleError, ClaimedTask, JsonValue } from '@bottle/protocol';
-import type { AbortReason } from './runner/process-runner.js';
+import type { AbortReason } from './runner/runner.js';
 
 /** What {@link Worker.run} resolves with. */
 export interface WorkerSummary {
@@ -18,6 +18,8 @@ export interface WorkerSummary {
   lost: number;
   /** Reports the server refused or that could not be sent (see the `warn` events). */
   unreported: number;
+  /** Task names this worker has no module or definition for: their tasks were released, not failed. */
+  cannotRun: string[];
   durationMs: number;
 }
 

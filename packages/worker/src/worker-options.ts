@@ -1,8 +1,9 @@
 /** The options of a {@link Worker}: one interface, one defaults object, unknown keys rejected. */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import debug from 'debug';
 import type { BottleClient } from './client/client.js';
+import { type Isolation, isolations } from './runner/runner.js';
 
 /** Where a worker's messages go; the default writes through `debug('bottle:worker')`. */
 export interface WorkerLogger {
@@ -32,6 +33,11 @@ export interface WorkerOptions {
   prefetch?: number | 'auto';
   /** Directory task modules are resolved in (and default outputs go under). Default `process.cwd()`. */
   root?: string;
+  /**
+   * The command-task file (tasks declared as programs to run, see docs/tasks.md), relative to `root`;
+   * `false` for none. Default: `bottle.yaml`, `bottle.yml` or `bottle.json` in `root`, if there is one.
+   */
+  taskFile?: string | false;
   /** Keep waiting for tasks when the queue is empty instead of finishing. Default false. */
   retryIfEmpty?: boolean;
   /** This worker's id on the server. Default `<host>-<pid>-<random>`. */
@@ -44,6 +50,17 @@ export interface WorkerOptions {
   claimWaitMs?: number;
   /** How long a stopped task may take to honour `kill()` before SIGKILL. Default 3,000. */
   killGraceMs?: number;
+  /**
+   * Where tasks run: `process` (the default: warm task processes; a crash or `process.exit` in a
+   * task cannot take the worker down), `thread` (worker threads in the worker's process), or `none`
+   * (the worker's own event loop: fastest, for trusted short tasks). See docs/worker.md.
+   */
+  isolation?: Isolation;
+  /**
+   * Task processes (or threads) the slots share. Default: the number of slots, at most the number
+   * of CPU cores. Set it to `slots` for CPU-bound synchronous tasks that should not share one.
+   */
+  processes?: number;
   /** Extra Node flags for task processes (e.g. `--max-old-space-size=4096`). */
   execArgv?: string[];
   /** Most reports per /v1/report request; they are also sent after `reportDelayMs`. Default 1,000. */
@@ -60,6 +77,7 @@ const log = debug('bottle:worker');
 /** Defaults of {@link WorkerOptions}. */
 export const workerDefaults = {
   slots: 1,
+  isolation: 'process' as Isolation,
   prefetch: 'auto' as number | 'auto',
   retryIfEmpty: false,
   claimWaitMs: 30_000,
@@ -82,7 +100,10 @@ const knownKeys = new Set<string>([
   'token',
   'slots',
   'prefetch',
+  'isolation',
+  'processes',
   'root',
+  'taskFile',
   'retryIfEmpty',
   'workerId',
   'host',
@@ -97,7 +118,12 @@ const knownKeys = new Set<string>([
 ]);
 
 export type ResolvedWorkerOptions = typeof workerDefaults &
-  Omit<WorkerOptions, keyof typeof workerDefaults> & { root: string; host: string; workerId: string };
+  Omit<WorkerOptions, keyof typeof workerDefaults> & {
+    root: string;
+    host: string;
+    workerId: string;
+    processes: number;
+  };
 
 /** Merges the defaults and checks every option; throws a TypeError naming a bad one. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -122,6 +148,13 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     }
   };
   positive('slots', 1, merged.slots);
+  if (!isolations.includes(merged.isolation)) {
+    throw new TypeError(
+      `Worker: \`isolation\` must be one of ${isolations.join(', ')}, got ${String(merged.isolation)}`,
+    );
+  }
+  positive('processes', 1, merged.processes);
+  merged.processes ??= Math.min(merged.slots, availableParallelism());
   if (merged.prefetch !== 'auto') positive('prefetch', 0, merged.prefetch);
   positive('timeoutMs', 1, merged.timeoutMs);
   positive('claimWaitMs', 0, merged.claimWaitMs);

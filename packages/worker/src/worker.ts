@@ -1,7 +1,8 @@
 /**
- * `Worker`: claims tasks in batches (long-poll), runs each in a child process (one warm child per
- * slot), heartbeats every held lease in one request from this process, and reports outcomes in
- * batches. It keeps running through a server outage and reports when the server is back.
+ * `Worker`: claims tasks in batches (long-poll), hands each to a runner (warm task processes by
+ * default, worker threads, or its own event loop: see `isolation`), heartbeats every held lease in
+ * one request from this process, and reports outcomes in batches. It keeps running through a server
+ * outage and reports when the server is back.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -9,7 +10,6 @@ import {
   BottleError,
   type ClaimedTask,
   type ClaimRequest,
-  isBottleError,
   type Report,
   type ReportResult,
 } from '@bottle/protocol';
@@ -19,17 +19,20 @@ import { Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
 import type { BottleClient } from './client/client.js';
 import { isTransient, ServerList } from './client/server-list.js';
+import { CommandRunner } from './command/command-runner.js';
+import { type CommandTaskFile, findTaskFile, loadTaskFile } from './command/task-file.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
-import type { RunMessage } from './runner/messages.js';
-import { type DoneEnd, type RunEnd, TaskChild } from './runner/process-runner.js';
-import { type ResolvedModuleSpec, resolveModuleSpec } from './task/module-spec.js';
+import { createModuleRunner } from './runner/create-runner.js';
+import type { DoneEnd, RunEnd, RunTimes, TaskRunner } from './runner/runner.js';
+import { attemptLogTails } from './runner/task-files.js';
 import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 interface Held {
   task: ClaimedTask;
   state: 'queued' | 'running' | 'uploading' | 'reporting';
-  child?: TaskChild;
+  /** The runner and job id while it runs. */
+  run?: { runner: TaskRunner; id: number } | undefined;
   /** Set when the server gathers outputs (its claim said so): upload before reporting done. */
   upload?: { maxBytes: number } | undefined;
   uploadAbort?: AbortController | undefined;
@@ -53,9 +56,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #failedForGood = new Set<string>();
   readonly #held = new Map<string, Held>();
   readonly #waiting: Held[] = [];
-  readonly #slots: Array<TaskChild | undefined>;
-  readonly #busy: boolean[];
-  readonly #modules = new Map<string, ResolvedModuleSpec>();
+  #runner: TaskRunner | undefined;
+  /** Runs the task file's command tasks, when the worker has a task file. */
+  #commandRunner: TaskRunner | undefined;
+  #freeSlots: number;
+  /** Tasks declared as commands in the worker's task file (bottle.yaml), if it has one. */
+  readonly #commands: CommandTaskFile | undefined;
+  /** Task names this worker has no code for: released when met, excluded from claims. */
+  readonly #cannotRun = new Set<string>();
   readonly #reporter: Reporter;
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
@@ -75,8 +83,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#servers = this.options.client
       ? new ServerList([this.options.client])
       : ServerList.of(serverUrls(this.options.server), { token: this.options.token });
-    this.#slots = new Array(this.options.slots).fill(undefined);
-    this.#busy = new Array(this.options.slots).fill(false);
+    this.#freeSlots = this.options.slots;
     this.#summary = {
       workerId: this.options.workerId,
       done: 0,
@@ -86,8 +93,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       lost: 0,
       unreported: 0,
       failedForGood: 0,
+      cannotRun: [],
       durationMs: 0,
     };
+    const taskFile =
+      this.options.taskFile === false ? undefined : findTaskFile(this.options.root, this.options.taskFile);
+    this.#commands = taskFile === undefined ? undefined : loadTaskFile(taskFile);
     this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
     this.#reporter = new Reporter(this.#servers, {
       workerId: this.options.workerId,
@@ -141,7 +152,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (force) {
       this.#forced.resolve();
       for (const held of this.#held.values()) {
-        if (held.state === 'running') held.child?.abort('released');
+        if (held.state === 'running') held.run?.runner.abort(held.run.id, 'released');
         else if (held.state === 'uploading') held.uploadAbort?.abort();
       }
     }
@@ -156,9 +167,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const startedAt = Date.now();
     const log = this.options.logger;
     log.info(
-      `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), root ${this.options.root}`,
+      `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
     );
     try {
+      this.#runner = this.#moduleRunner();
+      if (this.#commands !== undefined) {
+        this.#commandRunner = new CommandRunner(this.#commands, {
+          host: this.options.host,
+          workerId: this.options.workerId,
+          killGraceMs: this.options.killGraceMs,
+        });
+      }
       await this.#claimLoop();
       await this.#allSettled();
       // Reports wait for the server as long as it takes, unless a forced stop gives them one last try.
@@ -167,14 +186,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.#heartbeats.stop();
       this.#reporter.close();
-      for (const child of this.#slots) child?.close();
+      await this.#runner?.close();
+      await this.#commandRunner?.close();
       if (this.#ownsClient) this.#servers.close();
     }
     this.#summary.durationMs = Date.now() - startedAt;
     this.#summary.failedForGood = this.#failedForGood.size;
     if (this.#fatal !== undefined) throw this.#fatal;
     log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
-    return { ...this.#summary };
+    return { ...this.#summary, cannotRun: [...this.#summary.cannotRun] };
   }
 
   async #claimLoop(): Promise<void> {
@@ -190,8 +210,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
-      const capacity = o.slots + this.#prefetch.extra - active;
-      if (capacity <= 0) {
+      const extra = this.#prefetch.extra;
+      const capacity = o.slots + extra - active;
+      // Short tasks, some in hand: top up in batches (half the window), not one claim per task ended.
+      const topUpLater =
+        extra > o.slots && this.#waiting.length > 0 && capacity < Math.ceil((o.slots + extra) / 2);
+      if (capacity <= 0 || topUpLater) {
         await this.#wakeUp.sleep();
         continue;
       }
@@ -217,6 +241,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         max: Math.min(capacity, 1000),
         waitMs,
         claimId: randomUUID(),
+        ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
       };
       unanswered = undefined;
       try {
@@ -277,66 +302,89 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #dispatch(): void {
-    while (this.#waiting.length > 0 && this.#stopping !== 'force') {
-      const slot = this.#busy.indexOf(false);
-      if (slot < 0) return;
+    while (this.#waiting.length > 0 && this.#stopping !== 'force' && this.#freeSlots > 0) {
       const held = this.#waiting.shift() as Held;
-      this.#busy[slot] = true;
-      void this.#runOne(held, slot).finally(() => {
-        this.#busy[slot] = false;
+      this.#freeSlots--;
+      void this.#runOne(held).finally(() => {
+        this.#freeSlots++;
         this.#dispatch();
         this.#wakeUp.wake();
       });
     }
   }
 
-  async #runOne(held: Held, slot: number): Promise<void> {
+  async #runOne(held: Held): Promise<void> {
     const { task } = held;
     const started = Date.now();
     held.state = 'running';
-    let resolved: ResolvedModuleSpec;
-    try {
-      resolved = this.#resolve(task.task);
-    } catch (error) {
-      this.emit('started', task);
-      this.#finish(
-        held,
-        { kind: 'failed', ...errorParts(error), retryable: false, outputDir: undefined },
-        started,
-      );
-      return;
-    }
-    let child = this.#slots[slot];
-    if (child === undefined || !child.usable) {
-      child?.close();
-      child = new TaskChild({
-        execArgv: this.options.execArgv,
-        killGraceMs: this.options.killGraceMs,
-        onStray: (stream, text) => this.options.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
-      });
-      this.#slots[slot] = child;
-    }
-    held.child = child;
-    const message: RunMessage = {
-      type: 'run',
-      id: this.#nextId++,
+    const runner = this.#runnerFor(task.task);
+    const id = this.#nextId++;
+    held.run = { runner, id };
+    this.emit('started', task);
+    let end = await runner.run({
+      id,
       task: task.task,
-      file: resolved.file,
-      exportName: resolved.exportName,
-      root: resolved.root,
       key: task.key,
       params: task.params,
       paramsHash: task.paramsHash,
       attempt: task.attempt,
-      host: this.options.host,
-      workerId: this.options.workerId,
-    };
-    this.emit('started', task);
-    let end = await child.run(message, task.timeoutMs ?? this.options.timeoutMs);
-    held.child = undefined;
+      timeoutMs: task.timeoutMs ?? this.#commands?.tasks.get(task.task)?.timeoutMs ?? this.options.timeoutMs,
+    });
+    held.run = undefined;
     if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
       end = await this.#upload(held, end);
     this.#finish(held, end, started);
+  }
+
+  /**
+   * The runner for a task name: module tasks in the isolation chosen. Other kinds of task (command
+   * tasks) plug in here with a runner of their own, chosen by name.
+   */
+  #runnerFor(taskName: string): TaskRunner {
+    if (this.#commandRunner !== undefined && this.#commands?.tasks.has(taskName)) return this.#commandRunner;
+    return this.#runner as TaskRunner;
+  }
+
+  #moduleRunner(): TaskRunner {
+    const o = this.options;
+    return createModuleRunner({
+      isolation: o.isolation,
+      processes: o.processes,
+      execArgv: o.execArgv,
+      root: o.root,
+      host: o.host,
+      workerId: o.workerId,
+      killGraceMs: o.killGraceMs,
+      onStray: (stream, text) => o.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
+    });
+  }
+
+  /**
+   * A task whose module or definition this worker lacks is not the task's failure: it goes back to the
+   * queue uncharged, for a worker that has it, and this worker says so once and claims that name no more.
+   */
+  #releaseIfCannotRun(held: Held, error: { code: BottleError['code']; message: string }): boolean {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' && error.code !== 'ERR_EXPORT_NOT_FOUND') return false;
+    const name = held.task.task;
+    if (!this.#cannotRun.has(name)) {
+      this.#cannotRun.add(name);
+      this.#summary.cannotRun.push(name);
+      const file = this.#commands
+        ? `it is not in ${this.#commands.file} and `
+        : name.includes('.')
+          ? ''
+          : `there is no task file (bottle.yaml) in ${this.options.root} and `;
+      this.#warn(
+        new BottleError(
+          error.code,
+          `cannot run task "${name}" here: ${file}${error.message}; its tasks are left for other workers and this worker claims them no more`,
+        ),
+        'task',
+      );
+    }
+    this.#release(held);
+    this.emit('stopped', held.task, 'released');
+    return true;
   }
 
   /** With `--gather`: the output goes to the server before the task is reported done (it holds the slot). */
@@ -356,15 +404,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return endAfterUpload(outcome, end, this.#stopping === 'force' ? 'released' : held.takenBack);
   }
 
-  #resolve(taskName: string): ResolvedModuleSpec {
-    let resolved = this.#modules.get(taskName);
-    if (resolved === undefined) {
-      resolved = resolveModuleSpec(taskName, this.options.root);
-      this.#modules.set(taskName, resolved);
-    }
-    return resolved;
-  }
-
   #finish(held: Held, end: RunEnd, started: number): void {
     const { task } = held;
     const info: TaskEndInfo = { outputDir: end.outputDir, durationMs: Date.now() - started };
@@ -377,9 +416,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         key: task.key,
         leaseToken: task.leaseToken,
         ...(end.result === undefined ? {} : { result: end.result }),
+        ...runFacts(task, end),
       });
       this.emit('done', task, end.result, info);
     } else if (end.kind === 'failed') {
+      if (this.#releaseIfCannotRun(held, end)) return;
       this.#summary.failed++;
       info.final = isFinalFailure(task, end.retryable);
       if (info.final) this.#failedForGood.add(task.key);
@@ -390,6 +431,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         leaseToken: task.leaseToken,
         error: `${end.code}: ${end.message}`.slice(0, 60_000),
         retryable: end.retryable,
+        ...runFacts(task, end),
       });
       this.emit('failed', task, error, info);
     } else if (end.reason === 'released') {
@@ -432,7 +474,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #takeBack(key: string, reason: 'cancelled' | 'lost'): void {
     const held = this.#held.get(key);
     if (held === undefined) return;
-    if (held.state === 'running') held.child?.abort(reason);
+    if (held.state === 'running') held.run?.runner.abort(held.run.id, reason);
     else if (held.state === 'uploading') {
       held.takenBack = reason;
       held.uploadAbort?.abort();
@@ -458,6 +500,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 }
 
+/** What a report says of the run besides its outcome: when it really ran, and its log tails. */
+function runFacts(task: ClaimedTask, end: RunTimes & { outputDir: string | undefined }) {
+  const logs = end.outputDir === undefined ? undefined : attemptLogTails(end.outputDir, task.attempt);
+  return {
+    ...(end.startedAt === undefined ? {} : { startedAt: end.startedAt }),
+    ...(end.endedAt === undefined ? {} : { endedAt: end.endedAt }),
+    ...(logs === undefined ? {} : { logs }),
+  };
+}
+
 /**
  * Whether the server will not queue a failed task again. A server that does not say how many
  * attempts a task has is taken at its worst: the failure counts as final.
@@ -474,11 +526,6 @@ function serverUrls(server: string | readonly string[] | undefined): string[] {
     .filter((url) => url !== '');
   if (list.length === 0) throw new TypeError('Worker: `server` names no URL');
   return list;
-}
-
-function errorParts(error: unknown): { code: BottleError['code']; message: string } {
-  if (isBottleError(error)) return { code: error.code, message: error.message };
-  return { code: 'ERR_TASK_FAILED', message: messageOf(error) };
 }
 
 function messageOf(error: unknown): string {

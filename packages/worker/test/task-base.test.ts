@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '@bottle/test-utils';
 import { afterAll, expect, it } from 'vitest';
-import { setTaskContext, TaskBase } from '../src/task/task-base.js';
+import { TaskBase, type TaskContext } from '../src/task/task-base.js';
+
+/** What the runner's context getter answers, for a test without a runner. */
+function setTaskContext(context: TaskContext | undefined): void {
+  Object.defineProperty(globalThis, Symbol.for('bottle.taskContext'), { value: context, configurable: true });
+}
 
 const temp = makeTempDir();
 afterAll(() => {

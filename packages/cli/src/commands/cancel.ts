@@ -9,7 +9,7 @@ export const cancelCommand = {
   describe: 'Cancel a task, or every unfinished task of a scan; running ones are stopped',
   builder: <T>(yargs: Argv<T>) =>
     withJsonOption(withServerOptions(yargs))
-      .positional('key', { type: 'string', description: 'Task key' })
+      .positional('key', { type: 'string', description: 'Task key, or a unique prefix of 8+ characters' })
       .option('scan', { type: 'string', description: 'Cancel this whole scan instead' }),
 };
 

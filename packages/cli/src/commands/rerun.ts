@@ -9,7 +9,7 @@ export const rerunCommand = {
   describe: "Queue a finished task again, or a scan's failed (or all) tasks",
   builder: <T>(yargs: Argv<T>) =>
     withJsonOption(withServerOptions(yargs))
-      .positional('key', { type: 'string', description: 'Task key' })
+      .positional('key', { type: 'string', description: 'Task key, or a unique prefix of 8+ characters' })
       .option('scan', { type: 'string', description: "Rerun this scan's tasks instead" })
       .option('all', {
         type: 'boolean',

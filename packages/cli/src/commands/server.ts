@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { DEFAULT_PORT } from '@bottle/protocol';
-import { redactUrl, startBottleServer } from '@bottle/server';
+import { createEventLog, logLevels, redactUrl, startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
 import { reachableUrls } from '../_addresses.js';
-import { type CliContext, contextLogger } from '../_context.js';
+import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
@@ -19,7 +20,8 @@ export function serverOptions<T>(yargs: Argv<T>) {
     .option('p', {
       alias: 'module',
       type: 'string',
-      description: "Scan to submit at start, as module.export (e.g. 'examples/dummy.scan')",
+      description:
+        "Scan to submit at start: module.export (e.g. 'examples/dummy.scan') or a sweep file (.yaml/.json)",
     })
     .option('port', {
       type: 'number',
@@ -53,6 +55,16 @@ export function serverOptions<T>(yargs: Argv<T>) {
       type: 'string',
       description: 'Largest output of one task, e.g. 500MB, 2GiB (default 1GiB)',
     })
+    .option('log-format', {
+      choices: ['auto', 'pretty', 'json'] as const,
+      default: 'auto' as const,
+      description: 'Event log on stderr: readable lines, or JSON lines (auto: pretty on a terminal)',
+    })
+    .option('log-level', {
+      choices: logLevels,
+      default: 'info' as const,
+      description: 'Lowest level of the event log',
+    })
     .option('rerun', {
       type: 'boolean',
       default: false,
@@ -66,7 +78,19 @@ export function serverOptions<T>(yargs: Argv<T>) {
 type ServerArgs = Awaited<ReturnType<ReturnType<typeof serverOptions>['parseAsync']>>;
 
 export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
-  const logger = contextLogger(context, PROGRAM);
+  const format = argv['log-format'] === 'auto' ? (context.isTTY ? 'pretty' : 'json') : argv['log-format'];
+  const log = createEventLog({
+    format,
+    level: argv['log-level'],
+    colorize: context.isTTY && context.env.NO_COLOR === undefined,
+    destination: new Writable({
+      write(chunk, _encoding, callback) {
+        context.stderr(String(chunk));
+        callback();
+      },
+    }),
+  });
+  const { logger } = log;
   const leaseSeconds = positiveSeconds('lease', argv.lease);
   const port = argv.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
@@ -87,7 +111,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
     ...(argv['gather-shared'] ? { gatherShared: true } : {}),
     ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
-    logger,
+    ...log,
   });
   let removeHandlers = () => {};
   const stopping = new Promise<void>((resolve) => {
@@ -124,6 +148,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     const workerHint = token ? ' --token <token>' : '';
     const workerUrl = urls.remote[0] ?? urls.local;
     context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${workerUrl} -x 4${workerHint}\n`);
+    context.stdout(`${PROGRAM}: dashboard at ${urls.local}/${token ? ' (log in with the token)' : ''}\n`);
     await stopping;
   } finally {
     removeHandlers();

@@ -11,7 +11,7 @@ export const showCommand = {
     withJsonOption(withServerOptions(yargs)).positional('key', {
       type: 'string',
       demandOption: true,
-      description: 'Task key (as bottle ls prints it)',
+      description: 'Task key, or a unique prefix of 8+ characters (as bottle ls or the worker prints it)',
     }),
 };
 

@@ -1,49 +1,104 @@
-import { taskStates } from '@bottle/protocol';
+import type { ScanInfo } from '@bottle/protocol';
 import type { Argv } from 'yargs';
 import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
+import { exitCodes } from '../_exit.js';
 import { withJsonOption, withServerOptions } from '../_options.js';
-import { renderTable } from '../_table.js';
+import { onStopSignals } from '../_signals.js';
+import { isFinished, renderScan, stateHelp } from '../status/render.js';
 
 export const statusCommand = {
   command: 'status [scan]',
-  describe: 'Show each scan with its task counts per state',
+  describe: 'Show each scan with a progress bar, its task counts per state, rate and ETA',
   builder: <T>(yargs: Argv<T>) =>
-    withJsonOption(withServerOptions(yargs)).positional('scan', {
-      type: 'string',
-      description: 'Only this scan',
-    }),
+    withJsonOption(withServerOptions(yargs))
+      .positional('scan', { type: 'string', description: 'Only this scan' })
+      .option('watch', {
+        alias: 'w',
+        type: 'boolean',
+        default: false,
+        description:
+          'Refresh until every scan shown is finished (nothing queued or running); exit 1 if any task failed',
+      })
+      .option('interval', {
+        type: 'number',
+        description: 'Seconds between refreshes with --watch (default: 2 on a terminal, 10 otherwise)',
+      })
+      .epilog(stateHelp),
 };
 
 type StatusArgs = Awaited<ReturnType<ReturnType<typeof statusCommand.builder>['parseAsync']>>;
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
-  const scans = argv.scan
-    ? [await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status')]
-    : (await client.listScans()).scans;
-  if (argv.json) {
-    context.stdout(`${JSON.stringify({ scans })}\n`);
-    return 0;
+  const read = async () =>
+    argv.scan
+      ? [await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status')]
+      : (await client.listScans()).scans;
+  const tty = context.stdoutIsTTY ?? false;
+  const view = frameWriter(context, tty);
+  if (!argv.watch) {
+    const scans = await read();
+    if (argv.json) context.stdout(`${JSON.stringify({ scans })}\n`);
+    else view.write(scans);
+    return exitCodes.ok;
   }
-  if (scans.length === 0) {
-    context.stdout('no scans yet: submit one with bottle post module.scan\n');
-    return 0;
+  const intervalMs = Math.max(0.1, argv.interval ?? (tty ? 2 : 10)) * 1000;
+  let stopped = false;
+  let wake = () => {};
+  const removeSignals = onStopSignals(
+    () => {
+      stopped = true;
+      wake();
+    },
+    () => {
+      stopped = true;
+      wake();
+    },
+  );
+  try {
+    for (;;) {
+      const scans = await read();
+      if (argv.json) context.stdout(`${JSON.stringify({ scans })}\n`);
+      else view.write(scans);
+      if (scans.every(isFinished)) {
+        return scans.some((scan) => scan.counts.failed > 0) ? exitCodes.failure : exitCodes.ok;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (stopped) return exitCodes.interrupted;
+    }
+  } finally {
+    removeSignals();
   }
-  const header = ['scan', 'total', ...taskStates, 'lost', 'progress'];
-  const rows = scans.map((scan) => {
-    // Progress is work done: failed and cancelled tasks are finished but not progress (they have
-    // their own columns).
-    const done = scan.counts.done + scan.counts.delivered;
-    const percent = scan.total === 0 ? 100 : Math.floor((100 * done) / scan.total);
-    return [
-      scan.name,
-      String(scan.total),
-      ...taskStates.map((state) => String(scan.counts[state])),
-      String(scan.lostAttempts),
-      `${percent}%`,
-    ];
-  });
-  context.stdout(renderTable(header, rows, context.columns));
-  return 0;
+}
+
+/** Writes frames: in place on a terminal (the previous frame is redrawn), appended otherwise. */
+function frameWriter(context: CliContext, tty: boolean) {
+  const color = tty && context.env.NO_COLOR === undefined;
+  let previous = 0;
+  return {
+    write(scans: ScanInfo[]) {
+      const lines =
+        scans.length === 0
+          ? ['no scans yet: submit one with bottle post module.scan']
+          : scans.map((scan) => fit(scan, context.columns, tty, color));
+      const redraw = tty && previous > 0 ? `\x1b[${previous}A` : '';
+      context.stdout(redraw + lines.map((line) => (tty ? `\x1b[2K${line}\n` : `${line}\n`)).join(''));
+      previous = lines.length;
+    },
+  };
+}
+
+/** On a terminal a line must not wrap, or redrawing in place would climb too few lines. */
+function fit(scan: ScanInfo, columns: number, tty: boolean, color: boolean): string {
+  const plain = renderScan(scan, { color: false });
+  if (!tty) return plain;
+  if (plain.length >= columns) return plain.slice(0, Math.max(1, columns - 1));
+  return color ? renderScan(scan, { color: true }) : plain;
 }

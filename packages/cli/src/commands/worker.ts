@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
-import { BottleClient, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
+import { BottleClient, isolations, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
-import { UsageError } from '../_exit.js';
+import { exitCodes, UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
-import { submitScanSpec } from '../_submit.js';
+import { dryRunText, submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
 import { summaryLine, workerExitCode } from '../_worker-exit.js';
 import { workerProgress } from '../_worker-progress.js';
@@ -23,6 +23,17 @@ export function workerOptions<T>(yargs: Argv<T>) {
     )
     .positional('server', { type: 'string', array: true, description: 'Server URL(s), or SSH host with -t' })
     .option('x', { alias: 'slots', type: 'number', default: 1, description: 'Tasks to run at once' })
+    .option('isolation', {
+      type: 'string',
+      choices: isolations,
+      default: 'process' as const,
+      description:
+        'Where tasks run: process (warm task processes; a crash cannot take the worker down), thread (worker threads) or none (in the worker itself: fastest, for trusted short tasks)',
+    })
+    .option('processes', {
+      type: 'number',
+      description: 'Task processes (or threads) the slots share (default: the slots, at most the CPU cores)',
+    })
     .option('retry-if-empty', {
       alias: 'retry_if_empty',
       type: 'boolean',
@@ -36,6 +47,10 @@ export function workerOptions<T>(yargs: Argv<T>) {
         'Tasks leased beyond the free slots: a number, or auto (about 50 ms of work per slot while tasks are short)',
     })
     .option('root', { type: 'string', description: 'Folder task modules are resolved in (default: cwd)' })
+    .option('task-file', {
+      type: 'string',
+      description: 'Command-task file (default: bottle.yaml, bottle.yml or bottle.json in the root, if any)',
+    })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
     .option('quiet', {
@@ -70,7 +85,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
     .option('p', {
       alias: 'module',
       type: 'string',
-      description: 'With --post: the scan to submit (module.export)',
+      description: 'With --post: the scan to submit (module.export, or a sweep file)',
     })
     .option('post', {
       type: 'boolean',
@@ -144,7 +159,7 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       });
       context.stdout(
         argv['dry-run']
-          ? `scan '${outcome.scan}': ${outcome.total} tasks (dry run: nothing submitted)\n`
+          ? dryRunText(outcome)
           : `scan '${outcome.scan}': ${outcome.created} new, ${outcome.existing} already known` +
               (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
               '\n',
@@ -175,7 +190,10 @@ async function runPool(
     server: serverUrls,
     ...(token ? { token } : {}),
     slots,
+    isolation: argv.isolation,
+    ...(argv.processes === undefined ? {} : { processes: positiveInt('processes', argv.processes) }),
     root,
+    ...(argv['task-file'] !== undefined ? { taskFile: argv['task-file'] } : {}),
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
@@ -189,7 +207,8 @@ async function runPool(
     logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
   logger.info(
-    `worker ${worker.workerId} working for ${serverUrls.join(', ')} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}`,
+    `worker ${worker.workerId} working for ${serverUrls.join(', ')} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
+      (argv.isolation === 'process' ? '' : ` (isolation ${argv.isolation})`),
   );
   let interrupted = false;
   const removeHandlers = onStopSignals(
@@ -218,6 +237,14 @@ async function runPool(
     if (tunnelFailure) throw tunnelFailure;
     progress?.stop();
     context.stdout(`${PROGRAM}: ${summaryLine(summary)}\n`);
+    // Every task it was given was one it has no code for: that is not a success.
+    if (!interrupted && summary.cannotRun.length > 0 && summary.done + summary.failed === 0) {
+      context.stderr(
+        `${PROGRAM}: ran nothing: no module or command-task definition here for ${summary.cannotRun.join(', ')}; ` +
+          'check --root and --task-file\n',
+      );
+      return exitCodes.failure;
+    }
     return workerExitCode(summary, interrupted);
   } finally {
     progress?.stop();

@@ -6,8 +6,16 @@ import { renderTable } from '../_table.js';
 
 export const workersCommand = {
   command: 'workers',
-  describe: 'List the workers the server has seen, with last contact and tasks held',
-  builder: <T>(yargs: Argv<T>) => withJsonOption(withServerOptions(yargs)),
+  describe: 'List the workers the server has seen: alive, stale or stopped, last contact, tasks held',
+  builder: <T>(yargs: Argv<T>) =>
+    withJsonOption(withServerOptions(yargs)).epilog(
+      [
+        'States:',
+        '  alive    heard from lately (a claim, heartbeat or report)',
+        '  stale    silent while holding leases: its tasks go back to the queue when the leases expire',
+        '  stopped  silent and holding nothing: gone',
+      ].join('\n'),
+    ),
 };
 
 type WorkersArgs = Awaited<ReturnType<ReturnType<typeof workersCommand.builder>['parseAsync']>>;
@@ -23,9 +31,10 @@ export async function runWorkers(argv: WorkersArgs, context: CliContext): Promis
   const rows = workers.map((w) => [
     w.workerId,
     w.host,
+    w.state ?? '?',
     String(w.running),
     `${Math.max(0, Math.round((now - w.lastSeen) / 1000))} s ago`,
   ]);
-  context.stdout(renderTable(['worker', 'host', 'running', 'last seen'], rows, context.columns));
+  context.stdout(renderTable(['worker', 'host', 'state', 'running', 'last seen'], rows, context.columns));
   return 0;
 }

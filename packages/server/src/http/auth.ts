@@ -1,16 +1,22 @@
 /** Bearer-token check, in constant time. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BottleError } from '@bottle/protocol';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import type { ServerEventListener } from '../events/types.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function bearerAuth(token: string): RequestHandler {
+/** `onRefused` hears of each refusal (the event log's `token.refused`). */
+export function bearerAuth(
+  token: string,
+  onRefused: (req: Request, reason: 'missing' | 'wrong') => void = () => {},
+): RequestHandler {
   // Comparing digests gives equal lengths, so timingSafeEqual reveals nothing about the token's length.
   const expected = digest(token);
   return (req, _res, next) => {
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
     if (!match) {
+      onRefused(req, 'missing');
       next(
         new BottleError(
           'ERR_UNAUTHORIZED',
@@ -18,9 +24,22 @@ export function bearerAuth(token: string): RequestHandler {
         ),
       );
     } else if (!timingSafeEqual(digest(match[1]!), expected)) {
+      onRefused(req, 'wrong');
       next(new BottleError('ERR_UNAUTHORIZED', 'wrong token; pass the token the server was started with'));
     } else {
       next();
     }
   };
+}
+
+/** The refusal listener that emits `token.refused`, naming the path without its query. */
+export function emitTokenRefused(emit: ServerEventListener) {
+  return (req: Request, reason: 'missing' | 'wrong') =>
+    emit({
+      type: 'token.refused',
+      method: req.method,
+      path: req.originalUrl.split('?')[0] ?? '',
+      ip: req.ip ?? req.socket.remoteAddress ?? '',
+      reason,
+    });
 }

@@ -2,6 +2,8 @@
 import { BottleError } from '@bottle/protocol';
 import createDebug from 'debug';
 import { version } from '../_version.js';
+import { eventsToLogger } from '../events/describe.js';
+import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
 import type { Store } from '../store.js';
 
@@ -47,6 +49,24 @@ export interface BottleRouterOptions {
    * must be readable by all, or a sweep loses outputs.
    */
   gatherShared?: boolean;
+  /**
+   * Told of each event worth a log line (workers joining and leaving, failures, lost leases, refused
+   * tokens, scans submitted and finished): `createEventLog().onEvent` writes them with pino.
+   * Default: one line each to `logger`.
+   */
+  onEvent?: ServerEventListener | undefined;
+  /**
+   * A worker not heard from for this long is `stale` (holding leases) or `stopped` (holding none).
+   * Default: `maxClaimWaitMs` + 2 heartbeats, since an idle worker is heard from at each claim.
+   */
+  staleWorkerMs?: number | undefined;
+  /** Serve Prometheus metrics at `/metrics` (behind the token like every route). Default true. */
+  metrics?: boolean;
+  /**
+   * Serve the web dashboard at `/` and its event stream at `/v1/events`. Default true. With a token,
+   * the page asks for it once and keeps an HttpOnly, SameSite=Strict session cookie.
+   */
+  dashboard?: boolean;
 }
 
 const debug = createDebug('bottle:server');
@@ -76,10 +96,19 @@ export const routerDefaults = {
   gatherDir: undefined,
   maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
   gatherShared: false as boolean,
-} satisfies Omit<Required<BottleRouterOptions>, 'store' | 'token' | 'heartbeatMs' | 'gatherDir'> & {
+  onEvent: undefined,
+  staleWorkerMs: undefined,
+  metrics: true,
+  dashboard: true,
+} satisfies Omit<
+  Required<BottleRouterOptions>,
+  'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs'
+> & {
   token: undefined;
   heartbeatMs: undefined;
   gatherDir: undefined;
+  onEvent: undefined;
+  staleWorkerMs: undefined;
 };
 
 export interface ResolvedRouterOptions {
@@ -95,6 +124,11 @@ export interface ResolvedRouterOptions {
   gatherDir: string | undefined;
   maxUploadBytes: number;
   gatherShared: boolean;
+  /** Never throws: listeners' errors are dropped. */
+  onEvent: ServerEventListener;
+  staleWorkerMs: number;
+  metrics: boolean;
+  dashboard: boolean;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -169,18 +203,34 @@ export function resolveRouterOptions(
       `${who}: option 'maxUploadBytes' must be a positive integer, got ${String(maxUploadBytes)}`,
     );
   }
+  if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
+    throw new TypeError(`${who}: option 'onEvent' must be a function when set`);
+  }
+  const maxClaimWaitMs = positive('maxClaimWaitMs', merged.maxClaimWaitMs);
+  const metrics: unknown = merged.metrics;
+  const dashboard: unknown = merged.dashboard;
+  for (const [key, flag] of [
+    ['metrics', metrics],
+    ['dashboard', dashboard],
+  ] as const) {
+    if (typeof flag !== 'boolean') throw new TypeError(`${who}: option '${key}' must be true or false`);
+  }
   return {
     store,
     token: merged.token,
     heartbeatMs,
     expiryCheckMs: positive('expiryCheckMs', merged.expiryCheckMs),
     bodyLimit: merged.bodyLimit,
-    maxClaimWaitMs: positive('maxClaimWaitMs', merged.maxClaimWaitMs),
+    maxClaimWaitMs,
     legacyListLimit: positive('legacyListLimit', merged.legacyListLimit),
     logger,
     version: merged.version,
     gatherDir: merged.gatherDir,
     maxUploadBytes,
     gatherShared: merged.gatherShared === true,
+    onEvent: eventFanOut([merged.onEvent ?? eventsToLogger(logger)]),
+    staleWorkerMs: positive('staleWorkerMs', merged.staleWorkerMs ?? maxClaimWaitMs + 2 * heartbeatMs),
+    metrics: metrics as boolean,
+    dashboard: dashboard as boolean,
   };
 }

@@ -2,10 +2,18 @@
 import { mkdir } from 'node:fs/promises';
 import { BottleError, type SubmitResponse, submitRequestSchema } from '@bottle/protocol';
 import express from 'express';
+import { mountDashboard } from '../dashboard/routes.js';
+import { tokenOrSession } from '../dashboard/session.js';
+import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
+import { ProgressMonitor } from '../events/monitor.js';
+import { observeStore } from '../events/observe-store.js';
+import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
+import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
+import { mountMetrics } from '../metrics/route.js';
 import type { Store } from '../store.js';
 import { answerOptions } from './allow.js';
-import { bearerAuth } from './auth.js';
+import { emitTokenRefused } from './auth.js';
 import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound, parseWith } from './errors.js';
 import { ClaimNotifier } from './notifier.js';
@@ -30,14 +38,31 @@ export interface BottleRouter extends express.Router {
   close(): Promise<void>;
 }
 
+/** How often the scans and workers are read for events, dashboards and metrics. */
+const MONITOR_INTERVAL_MS = 1_000;
+
 /** The paths this router answers; anything else falls through to the app's own routes. */
-const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload'];
+const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload', '/metrics'];
 
 export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
+  const { store, logger, onEvent } = resolved;
+  let metrics: BottleMetrics | undefined;
+  const emit = eventFanOut([onEvent, (event) => metrics?.onEvent(event)]);
+  const monitor = new ProgressMonitor({
+    store,
+    intervalMs: MONITOR_INTERVAL_MS,
+    staleWorkerMs: resolved.staleWorkerMs,
+    emit,
+    onError: (error) => {
+      if (!closing) logger.error(`progress read failed: ${(error as Error)?.message ?? String(error)}`);
+    },
+  });
+  if (resolved.metrics) metrics = createMetrics(monitor);
+  // The routes talk to the observed store, so that what they do is also told as events and metrics.
+  resolved.store = observeStore(store, emit, metrics);
   const bodyLimit = parseByteSize(resolved.bodyLimit);
-  const { store, logger } = resolved;
-  const notifier = new ClaimNotifier(store, (error) => {
+  const notifier = new ClaimNotifier(resolved.store, (error) => {
     if (!closing)
       logger.error(`serving waiting claims failed: ${(error as Error)?.message ?? String(error)}`);
   });
@@ -53,9 +78,12 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       closing ? new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later') : undefined,
     );
   });
-  if (resolved.token !== undefined) router.use(OWN_PATHS, bearerAuth(resolved.token));
+  if (resolved.token !== undefined) {
+    router.use(OWN_PATHS, tokenOrSession(resolved.token, emitTokenRefused(emit)));
+  }
+  if (metrics) mountMetrics(router, OWN_PATHS, metrics);
   router.use(answerOptions(router));
-  const context = { options: resolved, notifier };
+  const context = { options: resolved, notifier, monitor };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -77,7 +105,11 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context);
+  const streams: EventStreams | undefined = resolved.dashboard
+    ? mountEventStream(router, monitor)
+    : undefined;
   mountLegacyRoutes(router, context);
+  if (resolved.dashboard) mountDashboard(router, { token: resolved.token, emit });
   router.use('/v1', notFound);
   // A wrong method on a path of its own is answered here, in JSON, not left to the host application.
   router.all(['/healthz', '/task', '/tasks', '/alltasks'], notFound);
@@ -102,6 +134,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       });
   }, resolved.expiryCheckMs);
   timer.unref();
+  monitor.start();
 
   Object.defineProperty(router, 'waitingClaims', { get: () => notifier.waiting, enumerable: true });
   return Object.assign(router, {
@@ -116,6 +149,8 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       closing = true;
       clearInterval(timer);
       stopListening();
+      monitor.stop();
+      streams?.close();
       notifier.close();
     },
   }) as BottleRouter;

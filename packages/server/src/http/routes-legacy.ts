@@ -3,7 +3,7 @@
  * `GET /task` is recorded `delivered` for good (never re-leased), and can be rerun like any other.
  */
 import { BottleError, submitRequestSchema } from '@bottle/protocol';
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import type { Request, Router } from 'express';
 import { parseWith } from './errors.js';
 import type { RouteContext } from './routes-v1.js';
 

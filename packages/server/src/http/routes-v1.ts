@@ -9,6 +9,7 @@ import {
   failBodySchema,
   hashSchema,
   heartbeatRequestSchema,
+  keyPrefixSchema,
   listTasksQuerySchema,
   type Report,
   releaseBodySchema,
@@ -16,8 +17,11 @@ import {
   rerunScanRequestSchema,
   scanNameSchema,
   submitRequestSchema,
+  taskLogsQuerySchema,
 } from '@bottle/protocol';
 import type { Request, Response, Router } from 'express';
+import type { ProgressMonitor } from '../events/monitor.js';
+import { withWorkerStates } from '../events/worker-state.js';
 import { parseWith } from './errors.js';
 import type { ClaimNotifier } from './notifier.js';
 import type { ResolvedRouterOptions } from './options.js';
@@ -25,6 +29,8 @@ import type { ResolvedRouterOptions } from './options.js';
 export interface RouteContext {
   options: ResolvedRouterOptions;
   notifier: ClaimNotifier;
+  /** The shared periodic read of scans and workers. */
+  monitor: ProgressMonitor;
 }
 
 const keyParam = (req: Request) => parseWith(hashSchema, req.params['key'], 'key') as string;
@@ -109,11 +115,14 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     await single(res, { outcome: 'released', key, ...body }, workerId);
   });
 
+  // Operators' routes take a unique key prefix too (what the worker prints).
+  const operatorKey = async (req: Request) =>
+    store.resolveKey(parseWith(keyPrefixSchema, req.params['key'], 'key') as string);
   router.post('/v1/tasks/:key/cancel', async (req, res) => {
-    res.json(await store.cancelTask(keyParam(req)));
+    res.json(await store.cancelTask(await operatorKey(req)));
   });
   router.post('/v1/tasks/:key/rerun', async (req, res) => {
-    const task = await store.rerunTask(keyParam(req));
+    const task = await store.rerunTask(await operatorKey(req));
     notifier.notify();
     res.json(task);
   });
@@ -132,7 +141,11 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     res.json(await store.listTasks(parseWith(listTasksQuerySchema, { ...req.query }, 'query')));
   });
   router.get('/v1/tasks/:key', async (req, res) => {
-    res.json(await store.getTask(keyParam(req)));
+    res.json(await store.getTask(await operatorKey(req)));
+  });
+  router.get('/v1/tasks/:key/logs', async (req, res) => {
+    const { attempt } = parseWith(taskLogsQuerySchema, { ...req.query }, 'query');
+    res.json(await store.getLogs(await operatorKey(req), attempt));
   });
   router.get('/v1/scans', async (_req, res) => {
     res.json(await store.listScans());
@@ -140,8 +153,11 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   router.get('/v1/scans/:name', async (req, res) => {
     res.json(await store.getScan(scanParam(req)));
   });
+  router.get('/v1/scans/:name/activity', async (req, res) => {
+    res.json(await store.scanActivity(scanParam(req)));
+  });
   router.get('/v1/workers', async (_req, res) => {
-    res.json(await store.listWorkers());
+    res.json(withWorkerStates(await store.listWorkers(), Date.now(), options.staleWorkerMs));
   });
   // Tells a tunnel already open to this server from one open to another (bottle-worker -t).
   const instance = randomUUID();

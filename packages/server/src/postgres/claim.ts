@@ -21,10 +21,11 @@ interface LeasedRow {
   lease_token: string;
 }
 
-// $1 now, $2 max, $3 worker, $4 host, $5 state, $6 lease expiry (null when delivered for good).
+// $1 now, $2 max, $3 worker, $4 host, $5 state, $6 lease expiry (null when delivered for good),
+// $7 task names the worker cannot run (claim `exclude`).
 export const CLAIM = `
 WITH ready AS (
-  SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= $1
+  SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= $1 AND NOT (task = ANY($7::text[]))
   ORDER BY not_before, seq LIMIT $2 FOR UPDATE SKIP LOCKED
 ), leased AS (
   UPDATE tasks t SET state = $5, attempt_count = t.attempt_count + 1, charged = t.charged + 1,
@@ -48,15 +49,16 @@ async function lease(
   workerId: string,
   host: string,
   state: 'running' | 'delivered',
+  exclude: readonly string[] = [],
 ): Promise<LeasedRow[]> {
   // Expiring first hands out a lease that ran out even between timer sweeps.
   await expireLeases(ctx);
   const expiresAt = state === 'running' ? ctx.now + ctx.policy.leaseMs : null;
-  return rows<LeasedRow>(ctx, CLAIM, [ctx.now, max, workerId, host, state, expiresAt]);
+  return rows<LeasedRow>(ctx, CLAIM, [ctx.now, max, workerId, host, state, expiresAt, exclude]);
 }
 
 export async function claim(ctx: PgContext, request: ClaimRequest): Promise<ClaimedTask[]> {
-  const leased = await lease(ctx, request.max, request.workerId, request.host, 'running');
+  const leased = await lease(ctx, request.max, request.workerId, request.host, 'running', request.exclude);
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
   return leased.map((row) =>
     toClaimedTask(row, { attempt: row.attempt_count, leaseToken: row.lease_token, leaseExpiresAt }),

@@ -45,7 +45,7 @@ interface AttemptEnd {
 export async function report(
   ctx: PgContext,
   workerId: string | undefined,
-  reports: Report[],
+  reports: readonly Report[],
 ): Promise<ReportResult[]> {
   const { now, policy } = ctx;
   const keys = [...new Set(reports.map((r) => r.key))];

@@ -67,6 +67,16 @@ export const migrations: readonly string[] = [
     last_seen bigint NOT NULL
   );
   `,
+  // 2: the tails of each attempt's stdout and stderr, as its done or failed report carried them.
+  `
+  CREATE TABLE attempt_logs (
+    task_seq bigint NOT NULL,
+    attempt integer NOT NULL,
+    stdout text NOT NULL,
+    stderr text NOT NULL,
+    PRIMARY KEY (task_seq, attempt)
+  );
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

@@ -16,11 +16,13 @@ import {
   type ListWorkersResponse,
   type Report,
   type ReportResult,
+  type ScanActivity,
   type ScanInfo,
   type SubmitRequest,
   type SubmitResponse,
   type TaskDetailResponse,
   type TaskInfo,
+  type TaskLogsResponse,
 } from '@bottle/protocol';
 import createDebug from 'debug';
 import pg from 'pg';
@@ -36,10 +38,12 @@ import {
 import type { PgContext } from './_context.js';
 import { isConnectionError, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
+import { scanActivity } from './activity.js';
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
+import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
@@ -207,8 +211,12 @@ export class PostgresStore implements Store {
     return this.run((ctx) => heartbeat(ctx, request));
   }
 
-  async report(workerId: string | undefined, reports: Report[]): Promise<ReportResult[]> {
-    return this.tx((ctx) => report(ctx, workerId, reports));
+  async report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]> {
+    return this.tx(async (ctx) => {
+      const results = await report(ctx, workerId, reports);
+      await saveLogs(ctx, reports, results);
+      return results;
+    });
   }
 
   async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
@@ -255,6 +263,18 @@ export class PostgresStore implements Store {
 
   async getScan(name: string): Promise<ScanInfo> {
     return this.run((ctx) => getScan(ctx, name));
+  }
+
+  async scanActivity(name: string): Promise<ScanActivity> {
+    return this.run((ctx) => scanActivity(ctx, name, ctx.now));
+  }
+
+  async getLogs(key: string, attempt?: number): Promise<TaskLogsResponse> {
+    return this.run((ctx) => getLogs(ctx, key, attempt));
+  }
+
+  async resolveKey(prefix: string): Promise<string> {
+    return this.run((ctx) => resolveKey(ctx, prefix));
   }
 
   async listWorkers(): Promise<ListWorkersResponse> {

@@ -27,6 +27,11 @@ export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, a
   max_attempts, charged
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
+// The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
+const SELECT_READY_EXCLUDING = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
+  FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
+  ORDER BY not_before, seq LIMIT ?`;
+
 function lease(
   ctx: OpContext,
   row: ReadyRow,
@@ -75,7 +80,10 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
   const heard = new Set<string>();
-  const wanted = requests.reduce((sum, r) => sum + r.max, 0);
+  // Claims that exclude task names read the queue each for itself (each sees the leases before it);
+  // the others share one read of the queue's head.
+  const shared = requests.every((r) => !r.exclude?.length);
+  const wanted = shared ? requests.reduce((sum, r) => sum + r.max, 0) : 0;
   const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
   let next = 0;
   return requests.map((request) => {
@@ -86,8 +94,17 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
     // A claim repeated after a network error gets the leases its first answer carried, no new ones.
     const repeated = request.claimId === undefined ? undefined : repeatClaim(ctx, request);
     if (repeated) return repeated;
-    const mine = rows.slice(next, next + request.max);
-    next += mine.length;
+    let mine: ReadyRow[];
+    if (shared) {
+      mine = rows.slice(next, next + request.max);
+      next += mine.length;
+    } else {
+      mine = (
+        request.exclude?.length
+          ? ctx.stmt(SELECT_READY_EXCLUDING).all(ctx.now, JSON.stringify(request.exclude), request.max)
+          : ctx.stmt(SELECT_READY).all(ctx.now, request.max)
+      ) as ReadyRow[];
+    }
     return mine.map((row) =>
       // The lease charges one more attempt.
       toClaimedTask(

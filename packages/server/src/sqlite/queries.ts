@@ -1,8 +1,7 @@
-/** The read side: tasks (filtered, paginated), one task's history, scans with counts, workers. */
+/** The read side: tasks (filtered, paginated), one task's history, workers (scans: scans.ts). */
 import {
   BottleError,
   type LegacyTask,
-  type ListScansResponse,
   type ListTasksResponse,
   type ListWorkersResponse,
   type ScanInfo,
@@ -24,14 +23,49 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     where.push('seq > @cursor');
     args['cursor'] = Number(filter.cursor);
   }
-  for (const column of ['state', 'scan', 'task'] as const) {
-    const value = filter[column];
+  for (const [name, column] of [
+    ['task', 'task'],
+    ['worker', 'worker_id'],
+  ] as const) {
+    const value = filter[name];
     if (value !== undefined) {
-      where.push(`${column} = @${column}`);
-      args[column] = value;
+      where.push(`${column} = @${name}`);
+      args[name] = value;
     }
   }
-  const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+  if (filter.key !== undefined) {
+    // A range of the keys' unique index.
+    where.push('key >= @key AND key < @keyEnd');
+    args['key'] = filter.key;
+    args['keyEnd'] = `${filter.key}g`;
+  }
+  if (filter.q !== undefined) {
+    // Reads the parameters of each task in turn until the page is full: fast for a frequent value.
+    where.push('EXISTS (SELECT 1 FROM json_each(tasks.params) p WHERE instr(CAST(p.value AS TEXT), @q) > 0)');
+    args['q'] = filter.q;
+  }
+  const branches = indexBranches(ctx, filter);
+  let sql: string;
+  if (branches) {
+    // One range of the (scan, state, seq) index per pair, each stopping after a page, merged by seq:
+    // a page costs the same deep in a scan of a million tasks as at its start.
+    const parts = branches.map(([scan, state], i) => {
+      args[`scan${i}`] = scan;
+      args[`state${i}`] = state;
+      const clauses = [`scan = @scan${i}`, `state = @state${i}`, ...where].join(' AND ');
+      return `SELECT * FROM (SELECT * FROM tasks WHERE ${clauses} ORDER BY seq LIMIT @limit)`;
+    });
+    sql = `${parts.join(' UNION ALL ')} ORDER BY seq LIMIT @limit`;
+  } else {
+    for (const name of ['state', 'scan'] as const) {
+      const value = filter[name];
+      if (value !== undefined) {
+        where.push(`${name} = @${name}`);
+        args[name] = value;
+      }
+    }
+    sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT @limit`;
+  }
   // Built from a fixed set of clauses, so the statement cache stays small.
   const rows = ctx.stmt(sql).all(args) as TaskRow[];
   const last = rows.at(-1);
@@ -39,6 +73,19 @@ export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksRe
     tasks: rows.map(toTaskInfo),
     nextCursor: rows.length === filter.limit && last ? String(last.seq) : null,
   };
+}
+
+/** Most scans a state filter reads by index, one range each; past it, the table is read in order. */
+const MAX_BRANCHES = 64;
+
+/** The (scan, state) pairs to read by index, or null when a plain read in seq order is the better plan. */
+function indexBranches(ctx: SqlContext, filter: ListTasksFilter): [string, string][] | null {
+  if (filter.scan !== undefined && filter.state !== undefined) return null; // one range already
+  if (filter.scan !== undefined) return taskStates.map((state) => [filter.scan as string, state]);
+  if (filter.state === undefined) return null;
+  const scans = ctx.stmt('SELECT name FROM scans LIMIT ?').all(MAX_BRANCHES + 1) as { name: string }[];
+  if (scans.length > MAX_BRANCHES) return null;
+  return scans.map(({ name }) => [name, filter.state as string]);
 }
 
 export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
@@ -68,45 +115,13 @@ export function scanInfo(row: ScanRow, counts: StateCounts): ScanInfo {
   return { name: row.name, createdAt: row.created_at, total, counts, lostAttempts: row.lost_attempts };
 }
 
-export function listScans(ctx: SqlContext): ListScansResponse {
-  const scans = ctx
-    .stmt('SELECT name, created_at, lost_attempts FROM scans ORDER BY created_at, name')
-    .all() as ScanRow[];
-  const counts = new Map(scans.map((scan) => [scan.name, emptyCounts()]));
-  // The covering index (scan, state, seq) answers this without reading the tasks themselves.
-  const rows = ctx.stmt('SELECT scan, state, count(*) AS n FROM tasks GROUP BY scan, state').all() as {
-    scan: string;
-    state: keyof StateCounts;
-    n: number;
-  }[];
-  for (const row of rows) {
-    const scanCounts = counts.get(row.scan);
-    if (scanCounts) scanCounts[row.state] = row.n;
-  }
-  return { scans: scans.map((scan) => scanInfo(scan, counts.get(scan.name)!)) };
-}
-
-export function getScan(ctx: SqlContext, name: string): ScanInfo {
-  const scan = ctx.stmt('SELECT name, created_at, lost_attempts FROM scans WHERE name = ?').get(name) as
-    | ScanRow
-    | undefined;
-  if (!scan)
-    throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
-  const counts = emptyCounts();
-  const rows = ctx.stmt('SELECT state, count(*) AS n FROM tasks WHERE scan = ? GROUP BY state').all(name) as {
-    state: keyof StateCounts;
-    n: number;
-  }[];
-  for (const row of rows) counts[row.state] = row.n;
-  return scanInfo(scan, counts);
-}
-
+// Through the running tasks' own index: the planner would otherwise walk every task to group them.
 export function listWorkers(ctx: SqlContext): ListWorkersResponse {
   const rows = ctx
     .stmt(
       `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, coalesce(r.n, 0) AS running
        FROM workers w LEFT JOIN (
-         SELECT worker_id, count(*) AS n FROM tasks WHERE state = 'running' GROUP BY worker_id
+         SELECT worker_id, count(*) AS n FROM tasks INDEXED BY tasks_leased WHERE state = 'running' GROUP BY worker_id
        ) r ON r.worker_id = w.worker_id
        ORDER BY w.last_seen DESC`,
     )

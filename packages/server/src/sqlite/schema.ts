@@ -78,6 +78,82 @@ export const migrations: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN claim_id TEXT;
   CREATE INDEX attempts_claim ON attempts (claim_id) WHERE claim_id IS NOT NULL;
   `,
+  // 4: counts kept by triggers, so that progress never scans the tasks table. The statements that
+  // change a task's state stay as they are: every insert, state change and delete adjusts these
+  // tables in the same transaction. scan_counts: tasks by scan and state. scan_minutes: tasks that
+  // finished (done or failed for good) by scan and minute (epoch ms / 60000), for rates and
+  // throughput over time. scan_durations: finished tasks by scan and duration bucket b, holding the
+  // durations d (ms) with 2^(b-1) <= d < 2^b (b = 0 for d < 1 ms). Rows of finished tasks that are
+  // rerun leave scan_minutes and scan_durations as they were: those count what happened.
+  `
+  CREATE TABLE scan_counts (
+    scan TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (scan, state)
+  ) WITHOUT ROWID;
+  INSERT INTO scan_counts (scan, state, n) SELECT scan, state, count(*) FROM tasks GROUP BY scan, state;
+
+  CREATE TABLE scan_minutes (
+    scan TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scan, minute)
+  ) WITHOUT ROWID;
+  INSERT INTO scan_minutes (scan, minute, done, failed)
+    SELECT scan, finished_at / 60000, sum(state = 'done'), sum(state = 'failed') FROM tasks
+    WHERE state IN ('done', 'failed') AND finished_at IS NOT NULL GROUP BY scan, finished_at / 60000;
+
+  CREATE TABLE scan_durations (
+    scan TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (scan, bucket)
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO scan_counts (scan, state, n) VALUES (NEW.scan, NEW.state, 1)
+      ON CONFLICT (scan, state) DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TRIGGER tasks_count_update AFTER UPDATE OF state, scan ON tasks
+  WHEN OLD.state IS NOT NEW.state OR OLD.scan IS NOT NEW.scan BEGIN
+    UPDATE scan_counts SET n = n - 1 WHERE scan = OLD.scan AND state = OLD.state;
+    INSERT INTO scan_counts (scan, state, n) VALUES (NEW.scan, NEW.state, 1)
+      ON CONFLICT (scan, state) DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TRIGGER tasks_count_finish AFTER UPDATE OF state ON tasks
+  WHEN OLD.state IS NOT NEW.state AND NEW.state IN ('done', 'failed') BEGIN
+    INSERT INTO scan_minutes (scan, minute, done, failed)
+      VALUES (NEW.scan, coalesce(NEW.finished_at, NEW.updated_at) / 60000,
+              NEW.state = 'done', NEW.state = 'failed')
+      ON CONFLICT (scan, minute) DO UPDATE SET done = done + excluded.done, failed = failed + excluded.failed;
+  END;
+
+  CREATE TRIGGER tasks_count_duration AFTER UPDATE OF state ON tasks
+  WHEN OLD.state = 'running' AND NEW.state = 'done' AND NEW.started_at IS NOT NULL BEGIN
+    INSERT INTO scan_durations (scan, bucket, n)
+      VALUES (NEW.scan, CASE WHEN NEW.finished_at - NEW.started_at < 1 THEN 0
+                        ELSE CAST(log2(NEW.finished_at - NEW.started_at) AS INTEGER) + 1 END, 1)
+      ON CONFLICT (scan, bucket) DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+    UPDATE scan_counts SET n = n - 1 WHERE scan = OLD.scan AND state = OLD.state;
+  END;
+  `,
+  // 5: the tails of each attempt's stdout and stderr, as its done or failed report carried them.
+  `
+  CREATE TABLE attempt_logs (
+    task_seq INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    stdout TEXT NOT NULL,
+    stderr TEXT NOT NULL,
+    PRIMARY KEY (task_seq, attempt)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

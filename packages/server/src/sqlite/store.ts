@@ -15,11 +15,13 @@ import {
   type ListWorkersResponse,
   type Report,
   type ReportResult,
+  type ScanActivity,
   type ScanInfo,
   type SubmitRequest,
   type SubmitResponse,
   type TaskDetailResponse,
   type TaskInfo,
+  type TaskLogsResponse,
 } from '@bottle/protocol';
 import type Database from 'better-sqlite3';
 import {
@@ -34,11 +36,13 @@ import { createSqlContext, type OpContext, type SqlContext } from './_context.js
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
+import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { openQueueFile } from './open.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
-import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
+import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { recordRunTimes } from './run-times.js';
+import { getScan, listScans, scanActivity } from './scans.js';
 import { migrate } from './schema.js';
 import { submit } from './submit.js';
 import { beginUpload, recordUpload } from './upload.js';
@@ -129,7 +133,11 @@ export class SqliteStore implements Store {
   }
 
   async report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]> {
-    return this.write((ctx) => recordRunTimes(ctx, reports, report(ctx, workerId, reports)));
+    return this.write((ctx) => {
+      const results = recordRunTimes(ctx, reports, report(ctx, workerId, reports));
+      saveLogs(ctx, reports, results);
+      return results;
+    });
   }
 
   async beginUpload(key: string, leaseToken: string): Promise<{ paramsHash: string }> {
@@ -171,12 +179,24 @@ export class SqliteStore implements Store {
     return this.read((ctx) => getTask(ctx, key));
   }
 
+  async getLogs(key: string, attempt?: number): Promise<TaskLogsResponse> {
+    return this.read((ctx) => getLogs(ctx, key, attempt));
+  }
+
+  async resolveKey(prefix: string): Promise<string> {
+    return this.read((ctx) => resolveKey(ctx, prefix));
+  }
+
   async listScans(): Promise<ListScansResponse> {
-    return this.read((ctx) => listScans(ctx));
+    return this.read((ctx) => listScans(ctx, Date.now()));
   }
 
   async getScan(name: string): Promise<ScanInfo> {
-    return this.read((ctx) => getScan(ctx, name));
+    return this.read((ctx) => getScan(ctx, name, Date.now()));
+  }
+
+  async scanActivity(name: string): Promise<ScanActivity> {
+    return this.read((ctx) => scanActivity(ctx, name));
   }
 
   async listWorkers(): Promise<ListWorkersResponse> {

@@ -40,9 +40,11 @@ import {
   submitResponseSchema,
   type TaskDetailResponse,
   type TaskInfo,
+  type TaskLogsResponse,
   type TaskSpec,
   taskDetailResponseSchema,
   taskInfoSchema,
+  taskLogsResponseSchema,
   type UploadResponse,
   uploadResponseSchema,
 } from '@bottle/protocol';
@@ -228,6 +230,14 @@ export class BottleClient {
   /** One task with its history of attempts. */
   getTask(key: string): Promise<TaskDetailResponse> {
     return this.#request('GET', `v1/tasks/${encodeURIComponent(key)}`, { schema: taskDetailResponseSchema });
+  }
+
+  /** The log tails of one attempt of a task (the latest by default); `key` may be a unique prefix. */
+  getLogs(key: string, attempt?: number): Promise<TaskLogsResponse> {
+    const query = attempt === undefined ? '' : `?attempt=${attempt}`;
+    return this.#request('GET', `v1/tasks/${encodeURIComponent(key)}/logs${query}`, {
+      schema: taskLogsResponseSchema,
+    });
   }
 
   listScans(): Promise<ListScansResponse> {

@@ -1,8 +1,7 @@
 /**
- * Where the task process's entry script is. Built, the runner sits in dist/index.js beside
- * dist/process-entry.js. Run from the TypeScript sources (vitest), it forks
- * src/runner/process-entry.ts through jiti's ESM loader hook,
- * so that tests exercise the same sources they import.
+ * Where the host entry script is. Built, the runner sits in dist/index.js beside dist/host-entry.js.
+ * Run from the TypeScript sources (vitest), it starts src/runner/host-entry.ts through jiti's ESM
+ * loader hook, so that tests exercise the same sources they import.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,22 +9,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BottleError } from '@bottle/protocol';
 
-export interface ChildEntry {
+export interface HostEntry {
   script: string;
   execArgv: string[];
 }
 
-let cached: ChildEntry | undefined;
+let cached: HostEntry | undefined;
 
-export function childEntry(): ChildEntry {
+export function hostEntry(): HostEntry {
   if (cached) return cached;
   const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'process-entry.js');
+  const built = join(here, 'host-entry.js');
   if (existsSync(built)) {
     cached = { script: built, execArgv: [] };
     return cached;
   }
-  const source = join(here, 'process-entry.ts');
+  const source = join(here, 'host-entry.ts');
   if (existsSync(source)) {
     const jitiDir = dirname(createRequire(import.meta.url).resolve('jiti/package.json'));
     cached = { script: source, execArgv: ['--import', join(jitiDir, 'lib', 'jiti-register.mjs')] };
@@ -33,6 +32,6 @@ export function childEntry(): ChildEntry {
   }
   throw new BottleError(
     'ERR_INTERNAL',
-    `the task process entry script is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
+    `the task host entry script is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
   );
 }

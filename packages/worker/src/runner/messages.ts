@@ -1,73 +1,81 @@
-/** Messages between the worker (parent) and a task child process, over the IPC channel. */
+/**
+ * Messages between the worker and the process or thread that runs its tasks (a "host"). Both ways
+ * they travel in batches: one message carries every job dispatched (or every event raised) in one
+ * turn of the event loop. They are built by trusted code on both sides, so nothing here is
+ * validated again: the server's answer was checked once, in the client.
+ */
 import type { ErrorCode, JsonValue, Params } from '@bottle/protocol';
 
-/** Parent → child: run one task. */
-export interface RunMessage {
-  type: 'run';
+/** One task to run, with its module spec already resolved (and checked to lie inside the root). */
+export interface JobMessage {
   id: number;
   /** The task name as submitted (`path/to/module.exportName`). */
   task: string;
-  /** Absolute real path of the module file, already checked to lie inside `root`. */
-  file: string;
+  /** The module part of the name, normalized (e.g. `examples/dummy`): load errors name it. */
+  module: string;
   exportName: string;
+  /** Absolute real path of the module file. */
+  file: string;
   root: string;
   key: string;
   params: Params;
   paramsHash: string;
   attempt: number;
-  host: string;
+  /** Named in the line that separates this attempt's logs from an earlier one's. */
   workerId: string;
 }
 
-/** Parent → child: ask the running task to stop (its `kill()`); SIGKILL follows after a grace period. */
-export interface KillMessage {
-  type: 'kill';
+/** Worker → host. */
+export type ToHost = { type: 'run'; jobs: JobMessage[] } | { type: 'kill'; ids: number[] };
+
+/** The task made its output directory (it asked for it, or printed its first byte). */
+export interface DirEvent {
+  t: 'dir';
   id: number;
+  dir: string;
 }
 
-export type ParentMessage = RunMessage | KillMessage;
-
-/** Child → parent: the output directory exists and holds params.json and status.json. */
-export interface StartedMessage {
-  type: 'started';
+/** How a task ended in its host. */
+export interface EndEvent {
+  t: 'end';
   id: number;
-  outputDir: string;
-}
-
-export interface EndOk {
-  type: 'end';
-  id: number;
-  ok: true;
+  ok: boolean;
   result?: JsonValue;
-}
-
-export interface EndFailed {
-  type: 'end';
-  id: number;
-  ok: false;
-  code: ErrorCode;
-  message: string;
+  code?: ErrorCode;
+  message?: string;
   /** False for errors that another attempt cannot fix (a missing module or export). */
-  retryable: boolean;
-  /** The child is in an unknown state (uncaught exception) and exits after this message. */
+  retryable?: boolean;
+  /** The task's output directory, when it exists (made through the context or by the task itself). */
+  dir?: string;
+  /** Wall clock (ms) when run() was called and when it settled. */
+  startedAt: number;
+  endedAt: number;
+  /** The host is in an unknown state (an uncaught error) and exits after this batch. */
   exiting?: boolean;
 }
 
-export type ChildMessage = StartedMessage | EndOk | EndFailed;
+export type HostEvent = DirEvent | EndEvent;
 
-/** The content of `<outputDir>/status.json`. */
+/** Host → worker. */
+export interface FromHost {
+  type: 'events';
+  events: HostEvent[];
+}
+
+/** The content of `<outputDir>/status.json`, written once per task by the worker. */
 export interface TaskStatusFile {
-  state: 'running' | 'done' | 'failed' | 'cancelled' | 'released';
+  state: 'done' | 'failed' | 'cancelled' | 'released';
   task: string;
   key: string;
   paramsHash: string;
   attempt: number;
   host: string;
   workerId: string;
+  /** The process the task ran in (the worker's own with isolation `thread` or `none`). */
   pid: number;
   /** ISO 8601. */
   startedAt: string;
-  endedAt: string | null;
+  endedAt: string;
   exitCode: number | null;
   signal: string | null;
   error: string | null;

@@ -40,7 +40,7 @@ export function isTaskDefinition(value: unknown): value is TaskDefinition {
 
 /**
  * Prepares `value` (an export) to run with `params`. The context must be set on `globalThis`
- * (see `setTaskContext`) before this is called: a `TaskBase` constructor may read it.
+ * (the runner's async context) before this is called: a `TaskBase` constructor may read it.
  */
 export function prepareTask(
   value: unknown,

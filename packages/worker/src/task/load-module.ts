@@ -1,10 +1,11 @@
 /**
  * Loads a task module: `.ts`/`.mts` through jiti (TypeScript at run time, no build step),
- * `.js`/`.mjs` through Node's own `import()`.
+ * `.js`/`.mjs` through Node's own `import()`; either way `@bottle/*` resolves to this worker's own files.
  */
 import { pathToFileURL } from 'node:url';
 import { BottleError } from '@bottle/protocol';
 import type { Jiti } from 'jiti';
+import { bottleAliases, registerBottleAliases } from './_bottle-aliases.js';
 import { type ResolvedModuleSpec, resolveModuleSpec } from './module-spec.js';
 
 /** A module spec resolved and imported, with the named export picked out. */
@@ -24,10 +25,11 @@ export async function importModuleFile(file: string): Promise<Record<string, unk
     // jiti is imported only here, so that a JavaScript module or a scan of one never loads it.
     if (!jiti) {
       const { createJiti } = await import('jiti');
-      jiti ??= createJiti(import.meta.url, { moduleCache: true });
+      jiti ??= createJiti(import.meta.url, { moduleCache: true, alias: bottleAliases() });
     }
     return (await jiti.import(file)) as Record<string, unknown>;
   }
+  registerBottleAliases();
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 

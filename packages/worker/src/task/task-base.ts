@@ -1,7 +1,7 @@
 /**
  * What task modules import: `TaskBase` (the original's class form) and `defineTask` (a function form).
  * Neither is required: a plain class with `run()` works too. The runner tells a task where it runs
- * through a context object it puts on `globalThis` before constructing the task, so that this works
+ * through a context getter on `globalThis` that answers for the task whose code asks, so that this works
  * even when the task module imports another copy of this package.
  */
 import { mkdirSync } from 'node:fs';
@@ -20,7 +20,10 @@ export interface TaskContext {
   paramsHash: string;
   /** 1 for the first attempt. */
   attempt: number;
-  /** `<outDir>/<paramsHash>`, created before `run()`. Empty until the runner has chosen it. */
+  /**
+   * `<outDir>/<paramsHash>`: reading it makes the directory and its params.json (a task that never
+   * reads it leaves nothing on disk). Empty while the output root is not known yet (in a constructor).
+   */
   outputDir: string;
   /** Aborted when the task is to stop (timeout, cancel, forced stop). */
   signal: AbortSignal;
@@ -31,11 +34,6 @@ const contextKey = Symbol.for('bottle.taskContext');
 /** The context of the task running in this process, if any (set by the runner). */
 export function currentTaskContext(): TaskContext | undefined {
   return (globalThis as { [contextKey]?: TaskContext })[contextKey];
-}
-
-/** @internal Set by the runner before the task is constructed. */
-export function setTaskContext(context: TaskContext | undefined): void {
-  (globalThis as { [contextKey]?: TaskContext })[contextKey] = context;
 }
 
 /** The default output root when a task does not say: `<root>/out`. */
@@ -74,10 +72,12 @@ export abstract class TaskBase<P extends Params = Params> {
   /** The parameters with `outputDir` (this task's own directory, created) filled in, then transformed. */
   processedParams(): P & { outputDir: string } & Record<string, unknown> {
     const context = currentTaskContext();
-    const outputDir =
-      context?.outputDir ||
-      resolve(context?.root ?? process.cwd(), this.outDir(), context?.paramsHash ?? 'unknown');
-    mkdirSync(outputDir, { recursive: true });
+    let outputDir = context?.outputDir ?? '';
+    if (outputDir === '') {
+      // Outside a runner (a test calling run() directly), or from a constructor.
+      outputDir = resolve(context?.root ?? process.cwd(), this.outDir(), context?.paramsHash ?? 'unknown');
+      mkdirSync(outputDir, { recursive: true });
+    }
     return this.transformParams({ ...this.params, outputDir }) as P & { outputDir: string };
   }
 

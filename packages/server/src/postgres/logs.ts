@@ -1,0 +1,75 @@
+/** Log tails per attempt (migration 2), and key prefixes resolved to keys: the SQLite rules, in SQL. */
+import { BottleError, type Report, type ReportResult, type TaskLogsResponse } from '@bottle/protocol';
+import { type PgContext, rows } from './_context.js';
+
+type ReadContext = Pick<PgContext, 'db'>;
+
+/** Keeps the tails of the accepted reports that carry some, for the attempt each reported on: one statement. */
+export async function saveLogs(
+  ctx: ReadContext,
+  reports: readonly Report[],
+  results: readonly ReportResult[],
+): Promise<void> {
+  const keys: string[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  reports.forEach((item, i) => {
+    if (item.outcome === 'released' || !item.logs || !results[i]?.ok) return;
+    keys.push(item.key);
+    stdout.push(item.logs.stdout ?? '');
+    stderr.push(item.logs.stderr ?? '');
+  });
+  if (keys.length === 0) return;
+  await ctx.db.query(
+    `INSERT INTO attempt_logs (task_seq, attempt, stdout, stderr)
+     SELECT t.seq, t.attempt_count, l.stdout, l.stderr
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS l(key, stdout, stderr) JOIN tasks t ON t.key = l.key
+     ON CONFLICT (task_seq, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr`,
+    [keys, stdout, stderr],
+  );
+}
+
+export async function getLogs(
+  ctx: ReadContext,
+  key: string,
+  attempt: number | undefined,
+): Promise<TaskLogsResponse> {
+  const [task] = await rows<{ seq: number; attempt_count: number }>(
+    ctx,
+    'SELECT seq, attempt_count FROM tasks WHERE key = $1',
+    [key],
+  );
+  if (!task) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with bottle ls`);
+  const wanted = attempt ?? task.attempt_count;
+  if (wanted < 1 || wanted > task.attempt_count) {
+    const has =
+      task.attempt_count === 0 ? 'it has not started yet' : `its attempts are 1..${task.attempt_count}`;
+    throw new BottleError('ERR_NOT_FOUND', `task ${key} has no attempt ${wanted}: ${has}`);
+  }
+  const [row] = await rows<{ stdout: string; stderr: string }>(
+    ctx,
+    'SELECT stdout, stderr FROM attempt_logs WHERE task_seq = $1 AND attempt = $2',
+    [task.seq, wanted],
+  );
+  return { key, attempt: wanted, stdout: row?.stdout ?? '', stderr: row?.stderr ?? '' };
+}
+
+/** The one key that starts with `prefix` (8 to 64 hex digits), through the keys' unique index. */
+export async function resolveKey(ctx: ReadContext, prefix: string): Promise<string> {
+  if (prefix.length === 64) return prefix;
+  const found = await rows<{ key: string }>(
+    ctx,
+    'SELECT key FROM tasks WHERE key >= $1 AND key < $2 ORDER BY key LIMIT 2',
+    [prefix, `${prefix}g`],
+  );
+  if (found.length === 0) {
+    throw new BottleError('ERR_NOT_FOUND', `no task key starts with ${prefix}; list tasks with bottle ls`);
+  }
+  if (found.length > 1) {
+    throw new BottleError(
+      'ERR_AMBIGUOUS_KEY',
+      `several task keys start with ${prefix} (${found.map((r) => r.key.slice(0, prefix.length + 4)).join(', ')}...): give more of the key`,
+    );
+  }
+  return found[0]!.key;
+}
