@@ -64,8 +64,11 @@ export function resolveQueuePolicy(policy: Partial<QueuePolicy> = {}, who = 'Sto
   } as Required<QueuePolicy>;
   for (const key of ['leaseMs', 'maxAttempts', 'retryBackoffMs', 'maxRetryBackoffMs'] as const) {
     const value = merged[key];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new TypeError(`${who}: option '${key}' must be a positive integer, got ${String(value)}`);
+    // A retry may follow at once (no backoff); every other figure must be positive.
+    const least = key === 'retryBackoffMs' ? 0 : 1;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) {
+      const what = least === 0 ? 'an integer >= 0' : 'a positive integer';
+      throw new TypeError(`${who}: option '${key}' must be ${what}, got ${String(value)}`);
     }
   }
   if (typeof merged.requireUpload !== 'boolean') {

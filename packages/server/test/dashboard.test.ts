@@ -106,7 +106,7 @@ describe('the dashboard under a prefix', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: 'tok' }),
     });
-    expect(login.status).toBe(204);
+    expect(login.status).toBe(200);
     const setCookie = login.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(
       /^bottle_session=[0-9a-f]{64}; Path=\/lab\/bottle\/; HttpOnly; SameSite=Strict$/,

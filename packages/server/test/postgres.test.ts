@@ -2,6 +2,7 @@
  * What only the PostgreSQL store has: its URL and database checks, its own schema, migrations
  * raced by several servers, a lost connection, and several servers on one queue.
  */
+
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { PostgresStore } from '@bottle/server';
 import {
@@ -12,6 +13,7 @@ import {
 } from '@bottle/test-utils';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../src/postgres/schema.js';
 import { specs, startTestServer, type TestServer, worker } from './helpers.js';
 
 describe('PostgresStore: the URL', () => {
@@ -87,7 +89,14 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
   it('keeps to its own schema, and reopens it with its tasks', async () => {
     const first = store({ schema: 'own' });
     await first.submit({ tasks: specs(3) });
-    expect(await tablesOf('own')).toEqual(['attempts', 'bottle_migrations', 'scans', 'tasks', 'workers']);
+    expect(await tablesOf('own')).toEqual([
+      'attempt_logs',
+      'attempts',
+      'bottle_migrations',
+      'scans',
+      'tasks',
+      'workers',
+    ]);
     expect(await tablesOf('public')).toEqual([]);
     const again = store({ connectionString: `${database.url}?schema=own` });
     expect((await again.listScans()).scans[0]?.total).toBe(3);
@@ -132,7 +141,7 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
     const stores = Array.from({ length: 5 }, () => store({ schema: 'race' }));
     await Promise.all(stores.map((s) => s.ready()));
     const { rows } = await admin.query('SELECT version FROM race.bottle_migrations');
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual(migrations.map((_, i) => ({ version: i + 1 })));
   });
 
   it('claims with SKIP LOCKED: three stores claiming at once never lease a task twice', async () => {

@@ -20,6 +20,7 @@ const samples: Record<string, string> = {
   name: 'a-scan',
   archive: `${hash}.tar`,
   path: 'dir/file.txt',
+  file: 'app.js',
 };
 
 /** Fills `:param` and `*splat` segments with values of the right shape (`overrides` first). */

@@ -7,8 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BottleError } from '@bottle/protocol';
-import express, { type Response, type Router } from 'express';
+import type { Response, Router } from 'express';
 import type { ServerEventListener } from '../events/types.js';
+import { bodyParser } from '../http/body.js';
 import { dashboardFiles } from './assets.js';
 import { hasSession, SESSION_COOKIE, sessionValue } from './session.js';
 
@@ -70,10 +71,15 @@ export function mountDashboard(router: Router, options: DashboardOptions): void 
       authenticated: token === undefined || hasSession(req, token),
     });
   });
-  router.post('/dashboard/login', express.json({ limit: '4kb' }), (req, res) => {
+  router.post('/dashboard/login', bodyParser(4096, ['json']), (req, res) => {
     const { token } = options;
-    if (token === undefined) return res.status(204).end();
-    const given: unknown = req.body?.token;
+    // Every answer of the API is JSON, these included.
+    if (token === undefined) return res.json({ authenticated: true });
+    const body: unknown = req.body;
+    const given: unknown =
+      typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? (body as { token?: unknown }).token
+        : undefined;
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), digest(token))) {
       options.emit({
         type: 'token.refused',
@@ -90,11 +96,11 @@ export function mountDashboard(router: Router, options: DashboardOptions): void 
       secure: req.secure,
       path: cookiePath(req.baseUrl),
     });
-    res.status(204).end();
+    res.json({ authenticated: true });
   });
   router.post('/dashboard/logout', (req, res) => {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: cookiePath(req.baseUrl) });
-    res.status(204).end();
+    res.json({ authenticated: false });
   });
   // Last: the names above are routes, not files.
   router.get('/dashboard/:file', async (req, res) => {

@@ -9,9 +9,12 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { BottleError } from '@bottle/protocol';
 import Database from 'better-sqlite3';
+import { migrations } from './schema.js';
 
-/** The tables bottle creates (schema.ts); a file holding any other table is not ours. */
-const OUR_TABLES = new Set(['scans', 'tasks', 'attempts', 'workers']);
+/** The tables bottle's migrations create (schema.ts); a file holding any other table is not ours. */
+const OUR_TABLES = new Set(
+  migrations.flatMap((sql) => [...sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1] as string)),
+);
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** Checks `path`, takes its lock and opens it; closing the database releases the lock. */
