@@ -5,6 +5,8 @@ export const exitCodes = {
   ok: 0,
   /** An expected failure: server unreachable, a refused request, a task module not found. */
   failure: 1,
+  /** `bottle-worker`: a task it ran failed for good (no attempt left, or not retryable). */
+  tasksFailed: 1,
   /** Bad command line: unknown option, missing argument, invalid value. */
   usage: 2,
   /** A bug in bottle: please report it with the stack trace printed. */

@@ -43,6 +43,16 @@ export function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv):
   return normalizeServerUrl(flag ?? env.BOTTLE_SERVER ?? DEFAULT_SERVER);
 }
 
+/** `bottle-worker`'s servers: each argument may list several, separated by commas. */
+export function resolveServers(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): string[] {
+  const given = (flags && flags.length > 0 ? flags : [env.BOTTLE_SERVER ?? DEFAULT_SERVER])
+    .flatMap((flag) => String(flag).split(','))
+    .map((flag) => flag.trim())
+    .filter((flag) => flag !== '');
+  if (given.length === 0) throw new UsageError('no server URL given');
+  return given.map(normalizeServerUrl);
+}
+
 export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const token = flag ?? env.BOTTLE_TOKEN;
   return token === '' ? undefined : token;

@@ -60,7 +60,7 @@ export function buildParser(
         select(() => runServer(argv as never, context)),
       );
     case 'bottle-worker':
-      return base.command('$0 [server]', false, workerOptions, (argv) =>
+      return base.command('$0 [server..]', false, workerOptions, (argv) =>
         select(() => runWorker(argv as never, context)),
       );
     case 'bottle':

@@ -201,7 +201,8 @@ describe('command tasks through the real bins', () => {
     await waitFor(() => existsSync(join(scene.root, 'pids-3')), { what: 'the task to cancel to start' });
     const [waiting] = (await allTasks(server.client)).filter((t) => t.task === 'waits');
     await server.client.cancelTask(waiting?.key as string);
-    expect(await worker.exited).toBe(0);
+    // The task past its timeout failed for good (one attempt): the worker says so by its exit code.
+    expect(await worker.exited).toBe(1);
     expect(worker.stdout).toMatch(/1 done, 1 failed/);
     for (const n of [1, 2, 3]) {
       const [leader, child] = JSON.parse(readFileSync(join(scene.root, `pids-${n}`), 'utf8')) as number[];

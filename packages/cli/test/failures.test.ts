@@ -31,7 +31,8 @@ describe('tasks that fail, with real processes', () => {
       { scan: 'bad' },
     );
     const worker = scene.worker(server.url, ['-x', '2', '--timeout', '1']);
-    expect(await worker.exited).toBe(0);
+    // Tasks failed for good: the exit code says so.
+    expect(await worker.exited).toBe(1);
     expect(worker.stdout).toMatch(/2 done, 4 failed/);
 
     const failed = await scene.ls(server.url, ['--state', 'failed']);

@@ -140,6 +140,11 @@ export const claimedTaskSchema = z.object({
   /** Epoch milliseconds. */
   leaseExpiresAt: z.int(),
   timeoutMs: z.int().min(1).optional(),
+  /**
+   * Attempts the task has left after this one: 0 means a failure of this attempt is final (so that a
+   * worker knows a task failed for good).
+   */
+  attemptsLeft: z.int().min(0).optional(),
 });
 export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
 
@@ -151,6 +156,11 @@ export const claimResponseSchema = z.object({
   heartbeatMs: z.int().min(1),
   /** Present when the server gathers outputs: upload each task's output before reporting it done. */
   upload: z.object({ maxBytes: z.int().min(1) }).optional(),
+  /**
+   * On an empty answer: when the earliest task waiting for a retry backoff becomes ready (epoch ms,
+   * the server's clock). A worker that stops when the queue is empty waits for it instead.
+   */
+  retryAt: z.int().optional(),
 });
 export type ClaimResponse = z.infer<typeof claimResponseSchema>;
 

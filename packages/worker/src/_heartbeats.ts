@@ -4,7 +4,7 @@
  * server took back: cancelled by an operator, or lost to another worker.
  */
 import type { LeaseRef } from '@bottle/protocol';
-import type { BottleClient } from './client/client.js';
+import type { ServerList } from './client/server-list.js';
 
 export interface HeartbeatOptions {
   workerId: string;
@@ -21,7 +21,7 @@ export class Heartbeats {
   #inFlight = false;
 
   constructor(
-    private readonly client: BottleClient,
+    private readonly servers: ServerList,
     private readonly options: HeartbeatOptions,
   ) {}
 
@@ -43,18 +43,24 @@ export class Heartbeats {
     // One at a time: a slow server must not pile heartbeats up.
     if (this.#inFlight || leases.length === 0) return;
     this.#inFlight = true;
+    const client = this.servers.current;
+    let again = false;
     try {
-      const answer = await this.client.heartbeat({
+      const answer = await client.heartbeat({
         workerId: this.options.workerId,
         host: this.options.host,
         leases,
       });
       for (const key of answer.cancelled) this.options.onTakenBack(key, 'cancelled');
       for (const key of answer.lost) this.options.onTakenBack(key, 'lost');
+      this.servers.succeeded(client);
     } catch (error) {
+      // Beat again at once through the next server: the leases are valid on every server of the database.
+      again = this.servers.failed(client, error);
       this.options.onWarn(error);
     } finally {
       this.#inFlight = false;
     }
+    if (again) await this.beat();
   }
 }

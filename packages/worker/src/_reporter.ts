@@ -1,10 +1,11 @@
 /**
  * Batches completions, failures and releases into `/v1/report` requests: sent when a batch fills
  * or after a short delay. While the server is unreachable, reports stay queued (in order) and are
- * retried with backoff, so tasks that finish during an outage are reported when it comes back.
+ * retried through the next server of the list, or with backoff when all are down, so tasks that
+ * finish during an outage are reported when a server comes back.
  */
 import { isBottleError, type Report, type ReportResult } from '@bottle/protocol';
-import type { BottleClient } from './client/client.js';
+import { isTransient, type ServerList } from './client/server-list.js';
 
 export interface ReporterOptions {
   workerId: string;
@@ -16,13 +17,6 @@ export interface ReporterOptions {
   onWarn(error: unknown): void;
 }
 
-/** True for errors worth retrying: the server unreachable, slow, or failing (5xx). */
-export function isTransient(error: unknown): boolean {
-  if (!isBottleError(error)) return true;
-  if (error.code === 'ERR_SERVER_UNREACHABLE' || error.code === 'ERR_TIMEOUT') return true;
-  return error.status !== undefined && error.status >= 500;
-}
-
 export class Reporter {
   readonly #queue: Report[] = [];
   #inFlight: Promise<void> | undefined;
@@ -32,7 +26,7 @@ export class Reporter {
   #idle: Array<() => void> = [];
 
   constructor(
-    private readonly client: BottleClient,
+    private readonly servers: ServerList,
     private readonly options: ReporterOptions,
   ) {}
 
@@ -61,9 +55,11 @@ export class Reporter {
     this.#backoffMs = 0;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.options.batchSize);
+      const client = this.servers.current;
       try {
-        this.#deliver(batch, await this.client.report(this.options.workerId, batch));
+        this.#deliver(batch, await client.report(this.options.workerId, batch));
       } catch (error) {
+        this.servers.failed(client, error);
         this.options.onWarn(error);
         this.#giveUp(batch, error);
       }
@@ -90,14 +86,19 @@ export class Reporter {
   async #flush(): Promise<void> {
     this.#sending = true;
     const batch = this.#queue.splice(0, this.options.batchSize);
+    const client = this.servers.current;
     try {
-      if (batch.length > 0) this.#deliver(batch, await this.client.report(this.options.workerId, batch));
+      if (batch.length > 0) this.#deliver(batch, await client.report(this.options.workerId, batch));
+      this.servers.succeeded(client);
       this.#backoffMs = 0;
     } catch (error) {
       this.options.onWarn(error);
       if (isTransient(error)) {
+        // Kept in order for the next server, or for this one when every server is down.
         this.#queue.unshift(...batch);
-        this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 100), this.options.maxBackoffMs);
+        this.#backoffMs = this.servers.failed(client, error)
+          ? 0
+          : Math.min(Math.max(this.#backoffMs * 2, 100), this.options.maxBackoffMs);
       } else this.#giveUp(batch, error);
     } finally {
       this.#sending = false;

@@ -7,8 +7,10 @@ export interface WorkerSummary {
   workerId: string;
   /** Tasks that ran to completion here. */
   done: number;
-  /** Tasks that failed here (threw, exited, crashed, timed out, module not found). */
+  /** Failed attempts here (threw, exited, crashed, timed out, module not found); a retried task counts each. */
   failed: number;
+  /** Tasks whose last attempt here failed and that the server will not queue again. */
+  failedForGood: number;
   /** Tasks given back to the queue (forced stop, or leased but not started when stopping). */
   released: number;
   /** Tasks stopped because the server cancelled them or handed their lease to another worker. */
@@ -26,6 +28,8 @@ export interface TaskEndInfo {
   /** `<outDir>/<paramsHash>`, when the task got that far. */
   outputDir: string | undefined;
   durationMs: number;
+  /** On a failure: true when the server will not queue the task again (no retryable attempt left). */
+  final?: boolean;
 }
 
 /** The events of a {@link Worker}, with their arguments. */

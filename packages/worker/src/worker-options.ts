@@ -15,8 +15,11 @@ export interface WorkerLogger {
 
 /** Options of `new Worker(options)`. Give `server` (a URL) or a ready `client`. */
 export interface WorkerOptions {
-  /** Server URL, e.g. `http://127.0.0.1:1988`. */
-  server?: string;
+  /**
+   * Server URL, e.g. `http://127.0.0.1:1988`, or several servers of one database (an array, or URLs
+   * separated by commas): when one stops answering, the worker carries on through the next.
+   */
+  server?: string | string[];
   /** A client to use instead of making one from `server` and `token`. */
   client?: BottleClient;
   /** Bearer token for the server. */

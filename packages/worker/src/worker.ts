@@ -4,18 +4,27 @@
  * one request from this process, and reports outcomes in batches. It keeps running through a server
  * outage and reports when the server is back.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { BottleError, type ClaimedTask, type Report, type ReportResult } from '@bottle/protocol';
+import {
+  BottleError,
+  type ClaimedTask,
+  type ClaimRequest,
+  type Report,
+  type ReportResult,
+} from '@bottle/protocol';
 import { Heartbeats } from './_heartbeats.js';
 import { PrefetchPolicy } from './_prefetch.js';
-import { isTransient, Reporter } from './_reporter.js';
+import { Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
-import { BottleClient } from './client/client.js';
+import type { BottleClient } from './client/client.js';
+import { isTransient, ServerList } from './client/server-list.js';
 import { CommandRunner } from './command/command-runner.js';
 import { type CommandTaskFile, findTaskFile, loadTaskFile } from './command/task-file.js';
 import { endAfterUpload, uploadTaskOutput } from './gather/upload.js';
 import { createModuleRunner } from './runner/create-runner.js';
-import type { DoneEnd, RunEnd, TaskRunner } from './runner/runner.js';
+import type { DoneEnd, RunEnd, RunTimes, TaskRunner } from './runner/runner.js';
+import { attemptLogTails } from './runner/task-files.js';
 import type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
@@ -41,8 +50,10 @@ interface Held {
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly options: ResolvedWorkerOptions;
-  readonly client: BottleClient;
+  readonly #servers: ServerList;
   readonly #ownsClient: boolean;
+  /** Tasks whose last attempt here failed and that the server will not queue again. */
+  readonly #failedForGood = new Set<string>();
   readonly #held = new Map<string, Held>();
   readonly #waiting: Held[] = [];
   #runner: TaskRunner | undefined;
@@ -69,9 +80,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     super();
     this.options = resolveWorkerOptions(options);
     this.#ownsClient = this.options.client === undefined;
-    this.client =
-      this.options.client ??
-      new BottleClient({ server: this.options.server as string, token: this.options.token });
+    this.#servers = this.options.client
+      ? new ServerList([this.options.client])
+      : ServerList.of(serverUrls(this.options.server), { token: this.options.token });
     this.#freeSlots = this.options.slots;
     this.#summary = {
       workerId: this.options.workerId,
@@ -81,6 +92,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       cancelled: 0,
       lost: 0,
       unreported: 0,
+      failedForGood: 0,
       cannotRun: [],
       durationMs: 0,
     };
@@ -88,7 +100,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.options.taskFile === false ? undefined : findTaskFile(this.options.root, this.options.taskFile);
     this.#commands = taskFile === undefined ? undefined : loadTaskFile(taskFile);
     this.#prefetch = new PrefetchPolicy(this.options.prefetch, this.options.slots);
-    this.#reporter = new Reporter(this.client, {
+    this.#reporter = new Reporter(this.#servers, {
       workerId: this.options.workerId,
       batchSize: this.options.reportBatchSize,
       delayMs: this.options.reportDelayMs,
@@ -96,7 +108,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       onResult: (report, result) => this.#onReported(report, result),
       onWarn: (error) => this.#warn(error, 'report'),
     });
-    this.#heartbeats = new Heartbeats(this.client, {
+    this.#heartbeats = new Heartbeats(this.#servers, {
       workerId: this.options.workerId,
       host: this.options.host,
       leases: () =>
@@ -108,6 +120,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   get workerId(): string {
     return this.options.workerId;
+  }
+
+  /** The client of the server the worker talks to now (it moves on when a server stops answering). */
+  get client(): BottleClient {
+    return this.#servers.current;
+  }
+
+  /** Every server the worker may talk to, in the order it tries them. */
+  get servers(): readonly BottleClient[] {
+    return this.#servers.clients;
   }
 
   /** Runs until the queue is empty and nothing runs (or until stopped); resolves with a summary. */
@@ -145,7 +167,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const startedAt = Date.now();
     const log = this.options.logger;
     log.info(
-      `worker ${this.workerId} on ${this.client.url} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
+      `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
     );
     try {
       this.#runner = this.#moduleRunner();
@@ -166,9 +188,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#reporter.close();
       await this.#runner?.close();
       await this.#commandRunner?.close();
-      if (this.#ownsClient) this.client.close();
+      if (this.#ownsClient) this.#servers.close();
     }
     this.#summary.durationMs = Date.now() - startedAt;
+    this.#summary.failedForGood = this.#failedForGood.size;
     if (this.#fatal !== undefined) throw this.#fatal;
     log.info(`worker ${this.workerId} finished: ${JSON.stringify(this.#summary)}`);
     return { ...this.#summary, cannotRun: [...this.#summary.cannotRun] };
@@ -177,6 +200,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #claimLoop(): Promise<void> {
     let backoffMs = 0;
     let connected = false;
+    /** When a task of the queue waiting for a retry backoff becomes ready (the server's clock). */
+    let retryAt: number | undefined;
+    /**
+     * A claim that got no answer (a network error, a timeout, a 5xx): sent again as it was, with its
+     * claimId, so that leases the server granted before the answer was lost come back to this worker.
+     */
+    let unanswered: ClaimRequest | undefined;
     const o = this.options;
     while (this.#stopping === 'no') {
       const active = this.#countActive();
@@ -191,27 +221,46 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       // Without retryIfEmpty an idle worker asks once and finishes; with tasks running it waits a
       // little for more (a failed task may come back) but not so long that finishing is delayed.
-      const waitMs = o.retryIfEmpty ? o.claimWaitMs : active === 0 ? 0 : Math.min(o.claimWaitMs, 1_000);
+      // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
+      // (the server wakes the long poll then; the margin covers a skew between the clocks).
+      const waitMs = o.retryIfEmpty
+        ? o.claimWaitMs
+        : Math.min(
+            o.claimWaitMs,
+            Math.max(
+              active === 0 ? 0 : 1_000,
+              retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000,
+            ),
+          );
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
+      const client = this.#servers.current;
+      const request: ClaimRequest = unanswered ?? {
+        workerId: o.workerId,
+        host: o.host,
+        max: Math.min(capacity, 1000),
+        waitMs,
+        claimId: randomUUID(),
+        ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
+      };
+      unanswered = undefined;
       try {
-        const answer = await this.client.claim(
-          {
-            workerId: o.workerId,
-            host: o.host,
-            max: Math.min(capacity, 1000),
-            waitMs,
-            ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
-          },
-          { signal: this.#claimAbort.signal },
-        );
+        const answer = await client.claim(request, { signal: this.#claimAbort.signal });
+        this.#servers.succeeded(client);
         backoffMs = 0;
         connected = true;
         tasks = answer.tasks;
         upload = answer.upload;
+        retryAt = answer.retryAt;
         this.#heartbeats.every(answer.heartbeatMs);
       } catch (error) {
         if (this.#stopping !== 'no') break;
+        if (isTransient(error)) unanswered = request;
+        // Another server of the list may answer: try it at once, back off only when all are down.
+        if (this.#servers.failed(client, error)) {
+          this.#warn(error, `claim (trying ${this.#servers.current.url})`);
+          continue;
+        }
         // A server never reached is more likely a wrong URL than an outage: say so at once,
         // unless the worker was asked to wait (retryIfEmpty).
         if (!isTransient(error) || (!connected && !o.retryIfEmpty)) {
@@ -227,7 +276,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       if (tasks.length === 0) {
-        if (!o.retryIfEmpty && this.#countActive() === 0) break;
+        if (!o.retryIfEmpty && this.#countActive() === 0 && retryAt === undefined) {
+          if (this.#held.size === 0) break;
+          // A failure still being reported may requeue its task: ask again once the server knows.
+          await this.#wakeUp.sleep(1_000);
+        }
         continue;
       }
       const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued', upload }));
@@ -338,7 +391,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #upload(held: Held, end: DoneEnd): Promise<RunEnd> {
     held.state = 'uploading';
     held.uploadAbort = new AbortController();
-    const outcome = await uploadTaskOutput(this.client, held.task, end.outputDir as string, {
+    // Each retry goes through the server in use then (the others move on when one stops answering).
+    const servers = {
+      uploadOutput: (...args: Parameters<BottleClient['uploadOutput']>) => this.client.uploadOutput(...args),
+    };
+    const outcome = await uploadTaskOutput(servers, held.task, end.outputDir as string, {
       signal: held.uploadAbort.signal,
       maxBackoffMs: this.options.maxBackoffMs,
       onRetry: (error, retry) => this.#warn(error, `upload of task ${held.task.key} (retry ${retry})`),
@@ -353,16 +410,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#prefetch.record(info.durationMs);
     if (end.kind === 'done') {
       this.#summary.done++;
+      this.#failedForGood.delete(task.key);
       this.#report(held, {
         outcome: 'done',
         key: task.key,
         leaseToken: task.leaseToken,
         ...(end.result === undefined ? {} : { result: end.result }),
+        ...runFacts(task, end),
       });
       this.emit('done', task, end.result, info);
     } else if (end.kind === 'failed') {
       if (this.#releaseIfCannotRun(held, end)) return;
       this.#summary.failed++;
+      info.final = isFinalFailure(task, end.retryable);
+      if (info.final) this.#failedForGood.add(task.key);
       const error = new BottleError(end.code, end.message);
       this.#report(held, {
         outcome: 'failed',
@@ -370,6 +431,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         leaseToken: task.leaseToken,
         error: `${end.code}: ${end.message}`.slice(0, 60_000),
         retryable: end.retryable,
+        ...runFacts(task, end),
       });
       this.emit('failed', task, error, info);
     } else if (end.reason === 'released') {
@@ -436,6 +498,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.options.logger.warn(`${what}: ${err.message}`);
     if (this.listenerCount('warn') > 0) this.emit('warn', err);
   }
+}
+
+/** What a report says of the run besides its outcome: when it really ran, and its log tails. */
+function runFacts(task: ClaimedTask, end: RunTimes & { outputDir: string | undefined }) {
+  const logs = end.outputDir === undefined ? undefined : attemptLogTails(end.outputDir, task.attempt);
+  return {
+    ...(end.startedAt === undefined ? {} : { startedAt: end.startedAt }),
+    ...(end.endedAt === undefined ? {} : { endedAt: end.endedAt }),
+    ...(logs === undefined ? {} : { logs }),
+  };
+}
+
+/**
+ * Whether the server will not queue a failed task again. A server that does not say how many
+ * attempts a task has is taken at its worst: the failure counts as final.
+ */
+function isFinalFailure(task: ClaimedTask, retryable: boolean): boolean {
+  return !retryable || task.attemptsLeft === undefined || task.attemptsLeft === 0;
+}
+
+/** `server` as one URL, a comma-separated list, or an array of either. */
+function serverUrls(server: string | readonly string[] | undefined): string[] {
+  const list = (Array.isArray(server) ? server : [server ?? ''])
+    .flatMap((entry: string) => entry.split(','))
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (list.length === 0) throw new TypeError('Worker: `server` names no URL');
+  return list;
 }
 
 function messageOf(error: unknown): string {

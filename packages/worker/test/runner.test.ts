@@ -88,7 +88,11 @@ describe.each(['process', 'thread', 'none'] as const)('isolation %s', (isolation
 
   it('leaves nothing on disk for a task that writes nothing', async () => {
     const p = { noop: isolation };
-    expect(await run(runner, 'tasks.Noop', p)).toEqual({ kind: 'done', result: null, outputDir: undefined });
+    expect(await run(runner, 'tasks.Noop', p)).toMatchObject({
+      kind: 'done',
+      result: null,
+      outputDir: undefined,
+    });
     expect(existsSync(dirOf(p))).toBe(false);
   });
 

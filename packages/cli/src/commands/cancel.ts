@@ -17,7 +17,7 @@ type CancelArgs = Awaited<ReturnType<ReturnType<typeof cancelCommand.builder>['p
 
 export async function runCancel(argv: CancelArgs, context: CliContext): Promise<number> {
   if (Boolean(argv.key) === Boolean(argv.scan)) throw new UsageError('give either a task key or --scan NAME');
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   if (argv.scan) {
     const { count } = await client.cancelScan(argv.scan);
     if (argv.json) context.stdout(`${JSON.stringify({ cancelled: count })}\n`);

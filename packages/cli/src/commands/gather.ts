@@ -38,7 +38,7 @@ export function formatBytes(bytes: number): string {
 }
 
 export async function runGather(argv: GatherArgs, context: CliContext): Promise<number> {
-  const client = clientFor({ ...argv, server: argv.url ?? argv.server }, context);
+  await using client = clientFor({ ...argv, server: argv.url ?? argv.server }, context);
   const to = resolve(context.cwd, argv.to);
   const progress = progressLine(context);
   try {
@@ -58,7 +58,6 @@ export async function runGather(argv: GatherArgs, context: CliContext): Promise<
     );
   } finally {
     progress.done();
-    client.close();
   }
   return 0;
 }

@@ -22,7 +22,7 @@ export const lsCommand = {
 type LsArgs = Awaited<ReturnType<ReturnType<typeof lsCommand.builder>['parseAsync']>>;
 
 export async function runLs(argv: LsArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const wanted = argv.limit > 0 ? argv.limit : Number.POSITIVE_INFINITY;
   const tasks: TaskInfo[] = [];
   let cursor: string | undefined;

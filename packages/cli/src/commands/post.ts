@@ -54,7 +54,7 @@ export const postCommand = {
 type PostArgs = Awaited<ReturnType<ReturnType<typeof postCommand.builder>['parseAsync']>>;
 
 export async function runPost(argv: PostArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const root = argv.root ?? context.cwd;
   const options: SubmitOptions = {
     root,

@@ -23,7 +23,7 @@ type RerunArgs = Awaited<ReturnType<ReturnType<typeof rerunCommand.builder>['par
 export async function runRerun(argv: RerunArgs, context: CliContext): Promise<number> {
   if (Boolean(argv.key) === Boolean(argv.scan)) throw new UsageError('give either a task key or --scan NAME');
   if (argv.all && !argv.scan) throw new UsageError('--all goes with --scan');
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   if (argv.scan) {
     const { count } = await client.rerunScan(argv.scan, { only: argv.all ? 'all' : 'failed' });
     if (argv.json) context.stdout(`${JSON.stringify({ requeued: count })}\n`);

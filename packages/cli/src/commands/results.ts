@@ -45,15 +45,11 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
       throw new UsageError('--scan reads from the server; it cannot go with --from');
     rows = await readLocalResults(resolve(context.cwd, argv.from));
   } else {
-    const client = clientFor(argv, context);
-    try {
-      // An unknown scan would list no task: say so rather than print an empty table.
-      if (argv.scan !== undefined)
-        await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
-      rows = await keyedRows(client, argv.scan);
-    } finally {
-      client.close();
-    }
+    await using client = clientFor(argv, context);
+    // An unknown scan would list no task: say so rather than print an empty table.
+    if (argv.scan !== undefined)
+      await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
+    rows = await keyedRows(client, argv.scan);
   }
   const width = Number.isFinite(context.columns) ? context.columns : undefined;
   context.stdout(formatRows(rows, format, width === undefined ? {} : { width }));

@@ -18,12 +18,12 @@ export const showCommand = {
 type ShowArgs = Awaited<ReturnType<ReturnType<typeof showCommand.builder>['parseAsync']>>;
 
 export async function runShow(argv: ShowArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const { task, attempts } = await orNotFound(
     client.getTask(argv.key),
     `task has key ${argv.key}`,
     'bottle ls (keys are 64 characters)',
-  ).finally(() => client.close());
+  );
   if (argv.json) {
     context.stdout(`${JSON.stringify({ task, attempts })}\n`);
     return 0;

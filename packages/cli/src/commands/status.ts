@@ -30,7 +30,7 @@ export const statusCommand = {
 type StatusArgs = Awaited<ReturnType<ReturnType<typeof statusCommand.builder>['parseAsync']>>;
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
-  const client = clientFor(argv, context);
+  await using client = clientFor(argv, context);
   const read = async () =>
     argv.scan
       ? [await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status')]

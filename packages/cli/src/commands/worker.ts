@@ -3,21 +3,25 @@ import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
 import { BottleClient, isolations, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
 import type { Argv } from 'yargs';
 import { type CliContext, contextLogger } from '../_context.js';
-import { UsageError } from '../_exit.js';
-import { positiveInt, positiveSeconds, resolveServer, resolveToken } from '../_options.js';
+import { exitCodes, UsageError } from '../_exit.js';
+import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import { dryRunText, submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
+import { summaryLine, workerExitCode } from '../_worker-exit.js';
+import { workerProgress } from '../_worker-progress.js';
 
 const PROGRAM = 'bottle-worker';
 
 export function workerOptions<T>(yargs: Argv<T>) {
   return yargs
     .usage(
-      '$0 [server] [options]\n\nPull tasks from a bottle server and run them here, N at a time.\n' +
-        'server: http://host:1988 (default: $BOTTLE_SERVER, else http://127.0.0.1:1988), or with -t an SSH host.',
+      '$0 [server..] [options]\n\nPull tasks from a bottle server and run them here, N at a time.\n' +
+        'server: http://host:1988 (default: $BOTTLE_SERVER, else http://127.0.0.1:1988), or with -t an SSH host.\n' +
+        'Several servers of one database (separated by spaces or commas): when one stops answering,\n' +
+        'the worker carries on through the next.',
     )
-    .positional('server', { type: 'string', description: 'Server URL, or SSH host with -t' })
+    .positional('server', { type: 'string', array: true, description: 'Server URL(s), or SSH host with -t' })
     .option('x', { alias: 'slots', type: 'number', default: 1, description: 'Tasks to run at once' })
     .option('isolation', {
       type: 'string',
@@ -49,6 +53,13 @@ export function workerOptions<T>(yargs: Argv<T>) {
     })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      description:
+        'No progress line (live on a terminal, every 10 s elsewhere); warnings and the summary stay',
+    })
     .option('t', {
       alias: 'tunnel',
       type: 'boolean',
@@ -92,6 +103,7 @@ export function workerOptions<T>(yargs: Argv<T>) {
       description: 'With --post: count the tasks, submit nothing',
     })
     .example('$0 http://host:1988 -x 12', 'run 12 tasks at once')
+    .example('$0 http://a:1988,http://b:1988', 'two servers of one database: fail over from a to b')
     .example('$0 host -t', 'reach host:1988 through an SSH tunnel')
     .example('$0 http://host:1988 -p examples/dummy.scan --post', 'submit a scan to a running server');
 }
@@ -109,9 +121,10 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
     throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
 
   let tunnel: SshTunnel | undefined;
-  let serverUrl: string;
+  let serverUrls: string[];
   if (argv.t) {
-    const target = argv.server ?? context.env.BOTTLE_SERVER;
+    if ((argv.server?.length ?? 0) > 1) throw new UsageError('-t takes one SSH host');
+    const target = argv.server?.[0] ?? context.env.BOTTLE_SERVER;
     if (!target) throw new UsageError('-t needs the SSH host: bottle-worker user@host -t');
     tunnel = await openTunnel({
       target,
@@ -126,16 +139,17 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
           : askPassphraseOnTty(keyPath),
       logger,
     });
-    serverUrl = tunnel.localUrl;
+    serverUrls = [tunnel.localUrl];
     const shared = tunnel.shared ? ' (a tunnel already open to that server)' : '';
-    logger.info(`tunnel open: ${serverUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
+    logger.info(`tunnel open: ${tunnel.localUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
   } else {
-    serverUrl = resolveServer(argv.server, context.env);
+    serverUrls = resolveServers(argv.server, context.env);
   }
+  const serverUrl = serverUrls[0] as string;
 
   try {
     if (argv.post && argv.p) {
-      const client = new BottleClient({ server: serverUrl, ...(token ? { token } : {}) });
+      await using client = new BottleClient({ server: serverUrl, ...(token ? { token } : {}) });
       const outcome = await submitScanSpec(argv.p, {
         root,
         submit: (request) => client.submit(request.tasks, request),
@@ -152,14 +166,14 @@ export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<
       );
       return 0;
     }
-    return await runPool(serverUrl, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
+    return await runPool(serverUrls, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
   } finally {
     await tunnel?.close();
   }
 }
 
 async function runPool(
-  serverUrl: string,
+  serverUrls: string[],
   token: string | undefined,
   {
     slots,
@@ -169,10 +183,11 @@ async function runPool(
   }: { slots: number; root: string; timeoutSeconds: number | undefined; tunnel: SshTunnel | undefined },
   argv: WorkerArgs,
   context: CliContext,
-  logger: ReturnType<typeof contextLogger>,
+  baseLogger: ReturnType<typeof contextLogger>,
 ): Promise<number> {
+  let logger = baseLogger;
   const worker = new Worker({
-    server: serverUrl,
+    server: serverUrls,
     ...(token ? { token } : {}),
     slots,
     isolation: argv.isolation,
@@ -186,11 +201,13 @@ async function runPool(
     // The library's start and summary lines repeat what this command prints: debug only.
     logger: { ...logger, info: logger.debug },
   });
+  const progress = argv.quiet ? undefined : workerProgress(worker, context, PROGRAM);
+  if (progress) logger = contextLogger(progress.context, PROGRAM);
   worker.on('failed', (task, error) => {
     logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
   logger.info(
-    `worker ${worker.workerId} working for ${serverUrl} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
+    `worker ${worker.workerId} working for ${serverUrls.join(', ')} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
       (argv.isolation === 'process' ? '' : ` (isolation ${argv.isolation})`),
   );
   let interrupted = false;
@@ -218,19 +235,19 @@ async function runPool(
       throw tunnelFailure ?? error;
     });
     if (tunnelFailure) throw tunnelFailure;
-    const seconds = (summary.durationMs / 1000).toFixed(1);
-    context.stdout(`${PROGRAM}: ${summary.done} done, ${summary.failed} failed in ${seconds} s\n`);
-    if (interrupted) return 130;
+    progress?.stop();
+    context.stdout(`${PROGRAM}: ${summaryLine(summary)}\n`);
     // Every task it was given was one it has no code for: that is not a success.
-    if (summary.cannotRun.length > 0 && summary.done + summary.failed === 0) {
+    if (!interrupted && summary.cannotRun.length > 0 && summary.done + summary.failed === 0) {
       context.stderr(
         `${PROGRAM}: ran nothing: no module or command-task definition here for ${summary.cannotRun.join(', ')}; ` +
           'check --root and --task-file\n',
       );
-      return 1;
+      return exitCodes.failure;
     }
-    return 0;
+    return workerExitCode(summary, interrupted);
   } finally {
+    progress?.stop();
     removeHandlers();
   }
 }

@@ -21,7 +21,8 @@ export const workersCommand = {
 type WorkersArgs = Awaited<ReturnType<ReturnType<typeof workersCommand.builder>['parseAsync']>>;
 
 export async function runWorkers(argv: WorkersArgs, context: CliContext): Promise<number> {
-  const { workers } = await clientFor(argv, context).listWorkers();
+  await using client = clientFor(argv, context);
+  const { workers } = await client.listWorkers();
   if (argv.json) {
     context.stdout(`${JSON.stringify({ workers })}\n`);
     return 0;

@@ -75,7 +75,10 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const tasks = await notifier.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
     // An abort builds an error with a stack: not on every answered claim's close.
     res.off('close', hangUp);
-    send(res, { tasks, ...claimAnswer } satisfies ClaimResponse);
+    // An empty answer says when a task waiting for a retry backoff is ready, so that a worker which
+    // stops on an empty queue waits for it.
+    const retryAt = tasks.length === 0 ? await store.nextReadyAt() : null;
+    send(res, { tasks, ...claimAnswer, ...(retryAt === null ? {} : { retryAt }) } satisfies ClaimResponse);
   });
 
   router.post('/v1/heartbeat', async (req, res) => {

@@ -16,6 +16,8 @@ interface LeasedRow {
   scan: string;
   attempt_count: number;
   timeout_ms: number | null;
+  max_attempts: number;
+  charged: number;
   lease_token: string;
 }
 
@@ -31,7 +33,7 @@ WITH ready AS (
     started_at = $1, finished_at = CASE WHEN $5 = 'running' THEN NULL ELSE $1::bigint END, updated_at = $1
   FROM ready WHERE t.seq = ready.seq
   RETURNING t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.attempt_count, t.timeout_ms,
-    t.lease_token, t.not_before
+    t.max_attempts, t.charged, t.lease_token, t.not_before
 ), recorded AS (
   INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at)
   SELECT seq, attempt_count, $3, $4, lease_token, $5, $1,

@@ -89,9 +89,13 @@ export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask 
   return { params: JSON.parse(row.params) as LegacyTask['params'], class_path: row.task };
 }
 
-/** A leased row as a claim answers it; `timeoutMs` only when the task has one. */
+/**
+ * A leased row as a claim answers it; `timeoutMs` only when the task has one. `charged` counts the
+ * lease being granted.
+ */
 export function toClaimedTask(
-  row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'>,
+  row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'> &
+    Partial<Pick<TaskRow, 'max_attempts' | 'charged'>>,
   lease: { attempt: number; leaseToken: string; leaseExpiresAt: number },
 ): ClaimedTask {
   const claimed: ClaimedTask = {
@@ -102,6 +106,8 @@ export function toClaimedTask(
     scan: row.scan,
     ...lease,
   };
+  if (row.max_attempts !== undefined && row.charged !== undefined)
+    claimed.attemptsLeft = Math.max(Number(row.max_attempts) - Number(row.charged), 0);
   if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
   return claimed;
 }

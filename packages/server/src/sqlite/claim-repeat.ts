@@ -11,14 +11,18 @@ import { type TaskRow, toClaimedTask } from './_rows.js';
 
 /** A task row with the attempt and lease that the claim granted. */
 interface GrantedRow
-  extends Pick<TaskRow, 'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'> {
+  extends Pick<
+    TaskRow,
+    'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms' | 'max_attempts' | 'charged'
+  > {
   attempt: number;
   lease_token: string;
   /** 1 while the task is still running under this attempt's lease. */
   held: number;
 }
 
-const SELECT_GRANTED = `SELECT t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.timeout_ms, a.attempt,
+const SELECT_GRANTED = `SELECT t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.timeout_ms,
+    t.max_attempts, t.charged, a.attempt,
     a.lease_token, (t.state = 'running' AND t.lease_token = a.lease_token) AS held
   FROM attempts a JOIN tasks t ON t.seq = a.task_seq
   WHERE a.claim_id = ? AND a.worker_id = ? ORDER BY a.id`;

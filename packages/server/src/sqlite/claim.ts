@@ -10,11 +10,21 @@ import { expireLeases } from './expiry.js';
 /** The columns SELECT_READY reads. */
 type ReadyRow = Pick<
   TaskRow,
-  'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'attempt_count' | 'timeout_ms'
+  | 'seq'
+  | 'key'
+  | 'task'
+  | 'params'
+  | 'params_hash'
+  | 'scan'
+  | 'attempt_count'
+  | 'timeout_ms'
+  | 'max_attempts'
+  | 'charged'
 >;
 
 // Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
-export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
+export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms,
+  max_attempts, charged
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
 // The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
@@ -96,7 +106,11 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
       ) as ReadyRow[];
     }
     return mine.map((row) =>
-      toClaimedTask(row, lease(ctx, row, request.workerId, request.host, 'running', request.claimId)),
+      // The lease charges one more attempt.
+      toClaimedTask(
+        { ...row, charged: row.charged + 1 },
+        lease(ctx, row, request.workerId, request.host, 'running', request.claimId),
+      ),
     );
   });
 }

@@ -339,6 +339,11 @@ export class BottleClient {
     this.#agents.https.destroy();
   }
 
+  /** `await using client = new BottleClient(url)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
   #single(
     key: string,
     verb: 'complete' | 'fail' | 'release',

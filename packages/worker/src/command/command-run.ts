@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { type ErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
 import type { TaskStatusFile } from '../runner/messages.js';
 import type { AbortReason, RunEnd } from '../runner/runner.js';
-import { readTail, writeStatusFile } from '../runner/task-files.js';
+import { openTaskLog, readTail, writeStatusFile } from '../runner/task-files.js';
 import type { CommandTask } from './task-file.js';
 import { type Builtins, fillTemplate, paramEnvName, shellQuote, valueText } from './template.js';
 
@@ -55,9 +55,10 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
     // Stopped while preparing (no timer runs yet, so not by its timeout).
     if (abortReason !== undefined && abortReason !== 'timeout')
       return { kind: 'aborted', reason: abortReason, outputDir };
-    const startedAt = new Date().toISOString();
-    const out = openSync(join(outputDir, 'stdout.log'), 'a');
-    const err = openSync(join(outputDir, 'stderr.log'), 'a');
+    const startedMs = Date.now();
+    const startedAt = new Date(startedMs).toISOString();
+    const out = openTaskLog(join(outputDir, 'stdout.log'), input.attempt, input.workerId);
+    const err = openTaskLog(join(outputDir, 'stderr.log'), input.attempt, input.workerId);
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(prepared.file, prepared.args, {
@@ -108,7 +109,7 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
     );
     const end = endOf(command, exit, abortReason, outputDir, prepared.file);
     writeStatus(input, outputDir, end, child.pid ?? 0, startedAt, exit);
-    return end;
+    return end.kind === 'aborted' ? end : { ...end, startedAt: startedMs, endedAt: Date.now() };
   })();
   return { end, abort: (reason) => stop(reason) };
 }

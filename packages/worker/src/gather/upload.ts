@@ -123,7 +123,7 @@ export function endAfterUpload(
   end: DoneEnd,
   takenBack: 'cancelled' | 'lost' | 'released' | undefined,
 ): RunEnd {
-  const { outputDir } = end;
+  const { outputDir, startedAt, endedAt } = end;
   if (takenBack !== undefined) return { kind: 'aborted', reason: takenBack, outputDir };
   switch (outcome.kind) {
     case 'uploaded':
@@ -137,6 +137,8 @@ export function endAfterUpload(
         message: `the server refused the task's output: ${outcome.error.message}`,
         retryable: false,
         outputDir,
+        startedAt,
+        endedAt,
       };
     case 'failed':
       return {
@@ -145,6 +147,8 @@ export function endAfterUpload(
         message: `the task's output could not be uploaded: ${outcome.error.message}`,
         retryable: true,
         outputDir,
+        startedAt,
+        endedAt,
       };
   }
 }

@@ -14,6 +14,7 @@ import { loadTaskModule } from '../task/load-module.js';
 import type { TaskContext } from '../task/task-base.js';
 import { captureConsole, type LogSink } from './_console-capture.js';
 import type { EndEvent, HostEvent, JobMessage } from './messages.js';
+import { openTaskLog } from './task-files.js';
 
 class Running implements LogSink {
   outRoot = '';
@@ -61,7 +62,7 @@ class Running implements LogSink {
     if (dir === '') return;
     let fd = stream === 'stdout' ? this.stdoutFd : this.stderrFd;
     if (fd === undefined) {
-      fd = openSync(join(dir, `${stream}.log`), 'a');
+      fd = openTaskLog(join(dir, `${stream}.log`), this.job.attempt, this.job.workerId);
       if (stream === 'stdout') this.stdoutFd = fd;
       else this.stderrFd = fd;
     }

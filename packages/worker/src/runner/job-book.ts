@@ -70,6 +70,7 @@ export class JobBook<H> {
       params: job.params,
       paramsHash: job.paramsHash,
       attempt: job.attempt,
+      workerId: this.options.workerId,
     };
   }
 
@@ -187,7 +188,9 @@ export class JobBook<H> {
     if (tracked.timer) clearTimeout(tracked.timer);
     if (tracked.killTimer) clearTimeout(tracked.killTimer);
     if (tracked.dir !== undefined) this.#writeFiles(tracked, end, how);
-    tracked.resolve(end);
+    tracked.resolve(
+      end.kind === 'aborted' ? end : { ...end, startedAt: how.startedAt, endedAt: how.endedAt ?? Date.now() },
+    );
   }
 
   #writeFiles(

@@ -21,6 +21,8 @@ export interface JobMessage {
   params: Params;
   paramsHash: string;
   attempt: number;
+  /** Named in the line that separates this attempt's logs from an earlier one's. */
+  workerId: string;
 }
 
 /** Worker → host. */

@@ -27,10 +27,22 @@ export interface RunJob {
   timeoutMs: number | undefined;
 }
 
-export type DoneEnd = { kind: 'done'; result?: JsonValue; outputDir: string | undefined };
+/** When `run()` (or the command) really started and ended, epoch ms: a job may wait for its module first. */
+export interface RunTimes {
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export type DoneEnd = { kind: 'done'; result?: JsonValue; outputDir: string | undefined } & RunTimes;
 export type RunEnd =
   | DoneEnd
-  | { kind: 'failed'; code: ErrorCode; message: string; retryable: boolean; outputDir: string | undefined }
+  | ({
+      kind: 'failed';
+      code: ErrorCode;
+      message: string;
+      retryable: boolean;
+      outputDir: string | undefined;
+    } & RunTimes)
   | { kind: 'aborted'; reason: Exclude<AbortReason, 'timeout'>; outputDir: string | undefined };
 
 export interface TaskRunner {
