@@ -165,7 +165,7 @@ async function idleLatency(url, isolation) {
 
 if (profile) mkdirSync(profiles, { recursive: true });
 const server = start('bottle-server', ['--db', join(dir, 'bench.db'), '--port', '0'], 'server');
-const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
+const [, url] = await server.waitFor(/listening on (http:\/\/[\d.]+:\d+)/);
 await server.waitFor(/tasks queued/);
 
 console.log(`end to end, ${quick ? 'quick' : 'full'} run: node ${process.version}, ${cpus().length} CPUs`);

@@ -73,7 +73,7 @@ try {
     ['-p', 'examples/dummy.scan', '--db', db, '--port', '0', '--log-format', 'pretty'],
     '[server]  ',
   );
-  const [, url] = await waitForLine(server.child, /listening on (http:\/\/\S+)/);
+  const [, url] = await waitForLine(server.child, /listening on (http:\/\/[\d.]+:\d+)/);
   await waitForLine(server.child, /tasks queued/);
 
   const workers = [1, 2].map((n) => start('bottle-worker', [url, '-x', '2'], `[worker ${n}]`));

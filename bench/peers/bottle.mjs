@@ -26,7 +26,7 @@ async function startServer() {
   const server = startProcess(null, [bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'], {
     cwd: dir,
   });
-  const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
+  const [, url] = await server.waitFor(/listening on (http:\/\/[\d.]+:\d+)/);
   await server.waitFor(/tasks queued/);
   const stop = async () => {
     await server.stop();

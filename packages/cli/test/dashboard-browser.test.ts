@@ -135,7 +135,8 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
       .locator('#tasks tr.task')
       .filter({ hasText: key.slice(0, 12) })
       .waitFor();
-    expect(await page.locator('#tasks tr.task').count()).toBe(1);
+    // The table is redrawn when the filtered page arrives: until then it may still hold the old rows.
+    await expect.poll(() => page.locator('#tasks tr.task').count(), { timeout: 15_000 }).toBe(1);
   });
 
   it("shows a task's log tail, as text", async () => {

@@ -53,7 +53,7 @@ describe('accounting', () => {
     const second = await claimOne(server);
     await server.client.fail(second.key, second.leaseToken, 'no', false, WORKER.workerId);
     const status = await scene.bottle(['status', '--server', server.url]);
-    expect(status.stdout).toMatch(/half\s+2\s.*\s50%/);
+    expect(status.stdout).toMatch(/half\s+\[.*\]\s+50% done\s+1\/2\s+failed 1\b/);
   });
 
   it("a report's startedAt and endedAt give the task's duration (not the time since its claim); rows carry key and paramsHash", async () => {

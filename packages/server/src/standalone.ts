@@ -9,7 +9,7 @@ import { errorHandler, notFound } from './http/errors.js';
 import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
 import { reachableUrl } from './http/reachable.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
-import { isPostgresUrl } from './postgres/_url.js';
+import { isPostgresUrl, redactUrl } from './postgres/_url.js';
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
 import { defaultQueuePolicy, type QueuePolicy, type Store } from './store.js';
@@ -184,7 +184,8 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     type: 'server.started',
     url,
     listen,
-    db: store instanceof SqliteStore ? store.path : givenStore ? null : db,
+    // A database URL is shown without its password: logs are read by more people than the database.
+    db: store instanceof SqliteStore ? store.path : givenStore ? null : redactUrl(db),
   });
 
   let closing: Promise<void> | undefined;

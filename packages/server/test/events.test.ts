@@ -129,7 +129,7 @@ describe('server event log', () => {
     const text = run.lines.join('\n');
     for (const line of run.lines) expect(line.startsWith('{')).toBe(false);
     expect(text).toMatch(
-      new RegExp(`INFO.*listening on .*workers connect to ${run.url}; queue in ${run.db}`),
+      new RegExp(`INFO.*listening on .*workers connect to ${run.url}; queue in ${run.db}\\)`),
     );
     expect(text).toMatch(/WARN.*refused GET \/v1\/scans from \S+: no token/);
     expect(text).toMatch(/INFO.*scan sweep submitted: 3 new, 0 already known, 0 requeued/);

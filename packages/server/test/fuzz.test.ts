@@ -59,13 +59,12 @@ async function standalone(): Promise<Target> {
 
 async function mounted(): Promise<Target> {
   const dir = makeTempDir('bottle-fuzz-');
-  const store = new SqliteStore(`${dir.path}/bottle.db`);
+  // No lease may expire while the checks read the store at two moments.
+  const store = new SqliteStore(`${dir.path}/bottle.db`, { policy: { leaseMs: 3_600_000 } });
   const router = createBottleRouter({
     store,
     logger: quietLogger,
     maxClaimWaitMs: 20,
-    // No lease may expire while the checks read the store at two moments.
-    leaseMs: 3_600_000,
     token: 'tok',
     bodyLimit: '2mb',
   });

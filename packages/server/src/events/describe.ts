@@ -11,7 +11,7 @@ export function describeEvent(event: ServerEvent): { level: 'info' | 'warn'; mes
     case 'server.started':
       return {
         level: 'info',
-        message: `listening on ${event.listen}: workers connect to ${event.url}${event.db ? `; queue in ${event.db}` : ''}`,
+        message: `listening on ${event.listen} (workers connect to ${event.url}${event.db ? `; queue in ${event.db}` : ''})`,
       };
     case 'server.stopped':
       return { level: 'info', message: 'stopped' };
