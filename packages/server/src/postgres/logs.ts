@@ -1,5 +1,6 @@
 /** Log tails per attempt (migration 2), and key prefixes resolved to keys: the SQLite rules, in SQL. */
 import { BottleError, type Report, type ReportResult, type TaskLogsResponse } from '@bottle/protocol';
+import { onlyKey } from '../sqlite/logs.js';
 import { type PgContext, rows } from './_context.js';
 
 type ReadContext = Pick<PgContext, 'db'>;
@@ -62,14 +63,5 @@ export async function resolveKey(ctx: ReadContext, prefix: string): Promise<stri
     'SELECT key FROM tasks WHERE key >= $1 AND key < $2 ORDER BY key LIMIT 2',
     [prefix, `${prefix}g`],
   );
-  if (found.length === 0) {
-    throw new BottleError('ERR_NOT_FOUND', `no task key starts with ${prefix}; list tasks with bottle ls`);
-  }
-  if (found.length > 1) {
-    throw new BottleError(
-      'ERR_AMBIGUOUS_KEY',
-      `several task keys start with ${prefix} (${found.map((r) => r.key.slice(0, prefix.length + 4)).join(', ')}...): give more of the key`,
-    );
-  }
-  return found[0]!.key;
+  return onlyKey(prefix, found);
 }

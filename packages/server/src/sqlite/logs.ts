@@ -38,6 +38,11 @@ export function resolveKey(ctx: SqlContext, prefix: string): string {
   const rows = ctx
     .stmt('SELECT key FROM tasks WHERE key >= ? AND key < ? ORDER BY key LIMIT 2')
     .all(prefix, `${prefix}g`) as { key: string }[];
+  return onlyKey(prefix, rows);
+}
+
+/** The rule of every store: a prefix names one key, or it is an error that says what to do. */
+export function onlyKey(prefix: string, rows: readonly { key: string }[]): string {
   if (rows.length === 0) {
     throw new BottleError('ERR_NOT_FOUND', `no task key starts with ${prefix}; list tasks with bottle ls`);
   }
