@@ -13,7 +13,8 @@ const RATE_WINDOW_MS = 60_000;
  * left comes from the server's counts of the scans this worker works on, not only its own.
  */
 export function workerProgress(worker: Worker, context: CliContext, program: string) {
-  const tty = context.isTTY;
+  // TERM=dumb (bottle launch gives its remote workers one) wants plain lines, not a redrawn one.
+  const tty = context.isTTY && context.env.TERM !== 'dumb';
   const color = tty && context.env.NO_COLOR === undefined;
   const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const finishedAt: number[] = [];

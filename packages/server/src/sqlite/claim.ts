@@ -23,12 +23,13 @@ type ReadyRow = Pick<
 >;
 
 // Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
-export const SELECT_READY = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms,
-  max_attempts, charged
+const READY_COLUMNS =
+  'seq, key, task, params, params_hash, scan, attempt_count, timeout_ms, max_attempts, charged';
+export const SELECT_READY = `SELECT ${READY_COLUMNS}
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
 
 // The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
-const SELECT_READY_EXCLUDING = `SELECT seq, key, task, params, params_hash, scan, attempt_count, timeout_ms
+const SELECT_READY_EXCLUDING = `SELECT ${READY_COLUMNS}
   FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
   ORDER BY not_before, seq LIMIT ?`;
 
