@@ -122,7 +122,12 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     await page.selectOption('#f-scan', 'live');
     await page.fill('#f-key', '');
     await page.click('#filters button');
-    const first = page.locator('#tasks tr.task').first();
+    // A row of the filtered page, not one of the previous page still shown until the new one is drawn.
+    const first = page
+      .locator('#tasks tr.task')
+      .filter({ hasText: '"ms":250' })
+      .filter({ hasText: 'queued' })
+      .first();
     await first.waitFor();
     const key = (await first.getAttribute('data-key')) as string;
     await first.click();
