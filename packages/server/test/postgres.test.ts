@@ -213,9 +213,12 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
   });
 });
 
-describe.skipIf(reachable)('PostgresStore on a real database', () => {
-  it.skip(postgresSkipReason, () => {});
-});
+// Without PostgreSQL, one skipped test says why (with it, nothing is skipped).
+if (!reachable) {
+  describe('PostgresStore on a real database', () => {
+    it.skip(postgresSkipReason, () => {});
+  });
+}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
