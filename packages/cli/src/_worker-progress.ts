@@ -111,7 +111,13 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
   };
   return {
     /** A context whose stderr writes above the live line. */
-    context: { ...context, stderr: (text: string) => (clearLine(), context.stderr(text)) } as CliContext,
+    context: {
+      ...context,
+      stderr: (text: string) => {
+        clearLine();
+        context.stderr(text);
+      },
+    } as CliContext,
     /** Tasks whose last attempt here failed for good. */
     get failedTasks(): number {
       return failed.size;

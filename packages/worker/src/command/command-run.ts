@@ -4,7 +4,7 @@
  * straight into the task's stdout.log and stderr.log (file descriptors, no pipe through the worker).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type ErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
 import type { TaskStatusFile } from '../runner/messages.js';

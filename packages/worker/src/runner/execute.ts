@@ -6,7 +6,7 @@
  * result.json are the worker's (see job-book.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonValue } from '@bottle/protocol';
 import { prepareTask } from '../task/_task-form.js';
