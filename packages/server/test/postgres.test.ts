@@ -93,6 +93,9 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       'attempt_logs',
       'attempts',
       'bottle_migrations',
+      'scan_counts',
+      'scan_durations',
+      'scan_minutes',
       'scans',
       'tasks',
       'workers',
@@ -142,6 +145,36 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
     await Promise.all(stores.map((s) => s.ready()));
     const { rows } = await admin.query('SELECT version FROM race.bottle_migrations');
     expect(rows).toEqual(migrations.map((_, i) => ({ version: i + 1 })));
+  });
+
+  it('fills the counts its triggers keep when it upgrades a version-2 schema', async () => {
+    await admin.query('CREATE SCHEMA old; SET search_path = old');
+    await admin.query(migrations[0]!);
+    await admin.query(migrations[1]!);
+    await admin.query(
+      'CREATE TABLE bottle_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    await admin.query('INSERT INTO bottle_migrations (version) VALUES (1), (2)');
+    await admin.query("INSERT INTO scans (name, created_at) VALUES ('x', 0), ('y', 1)");
+    const states = ['queued', 'done', 'done', 'failed', 'running', 'cancelled'];
+    for (let i = 0; i < 60; i++) {
+      const key = i.toString(16).padStart(64, '0');
+      await admin.query(
+        `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, created_at, updated_at,
+           not_before, started_at, finished_at) VALUES ($1, 't', '{}', $1, $2, $3, 3, 0, 0, 0, 0, $4)`,
+        [key, i % 2 ? 'x' : 'y', states[i % states.length], 120_000 + i],
+      );
+    }
+    await admin.query('SET search_path = public');
+    const upgraded = store({ schema: 'old' });
+    const scans = (await upgraded.listScans()).scans;
+    expect(scans.map((scan) => [scan.name, scan.total, scan.counts.done, scan.counts.failed])).toEqual([
+      ['x', 30, 10, 10],
+      ['y', 30, 10, 0],
+    ]);
+    const activity = await upgraded.scanActivity('x');
+    expect(activity.minutes).toEqual([{ minute: 2, done: 10, failed: 10 }]);
+    expect(activity.durations).toEqual([{ bucket: 17, n: 10 }]);
   });
 
   it('claims with SKIP LOCKED: three stores claiming at once never lease a task twice', async () => {

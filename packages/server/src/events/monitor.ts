@@ -5,7 +5,7 @@
  * leases expired, a worker went stale or left.
  */
 import type { ScanInfo, WorkerInfo } from '@bottle/protocol';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { ServerEventListener } from './types.js';
 import { withWorkerStates } from './worker-state.js';
 

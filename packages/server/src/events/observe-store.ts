@@ -3,7 +3,7 @@
  * time, submissions, failures and lost leases. The statements of the store stay as they are.
  */
 import type { StoreStats } from '../metrics/metrics.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { ServerEventListener } from './types.js';
 
 export function observeStore(store: Store, emit: ServerEventListener, stats?: StoreStats): Store {

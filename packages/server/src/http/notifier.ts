@@ -5,7 +5,7 @@
  * 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims cost a timer each.
  */
 import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 
 /** Most tasks one transaction hands to waiting claims, so that a huge backlog does not stall the loop. */
 const TASKS_PER_DRAIN = 10_000;

@@ -5,7 +5,7 @@ import { version } from '../_version.js';
 import { eventsToLogger } from '../events/describe.js';
 import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 
 /** Where the server's messages go: each method takes one line of text. */
 export interface BottleLogger {

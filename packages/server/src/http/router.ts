@@ -11,7 +11,7 @@ import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
 import { mountMetrics } from '../metrics/route.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { answerOptions } from './allow.js';
 import { emitTokenRefused } from './auth.js';
 import { bodyParser, parseByteSize } from './body.js';
