@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClaimRequest } from '@bottle/protocol';
 import { SqliteStore } from '@bottle/server';
 import { describe, expect, it } from 'vitest';
-import { ClaimNotifier } from '../src/http/notifier.js';
+import { ClaimNotifier } from '../src/queue/notifier.js';
+import { systemClock } from '../src/store/clock.js';
 import { specs } from './helpers.js';
 
 /** A SqliteStore whose claims, once `slow.ms` is set, answer that much later, as across a network. */
@@ -27,7 +28,7 @@ describe('ClaimNotifier', () => {
     const store = new SqliteStore(':memory:');
     const errors: unknown[] = [];
     const slow = { ms: 0 };
-    const notifier = new ClaimNotifier(slowClaims(store, slow), (error) => errors.push(error));
+    const notifier = new ClaimNotifier(slowClaims(store, slow), systemClock, (error) => errors.push(error));
     const request = { workerId: 'gone', host: 'h', max: 2, waitMs: 200 };
     // The claim finds nothing and waits 200 ms...
     const waiting = notifier.claim(request, 200, new AbortController().signal);
@@ -51,7 +52,7 @@ describe('ClaimNotifier', () => {
 
   it('answers every waiting claim empty on close, and later ones at once', async () => {
     const store = new SqliteStore(':memory:');
-    const notifier = new ClaimNotifier(store, () => {});
+    const notifier = new ClaimNotifier(store, systemClock, () => {});
     const signal = new AbortController().signal;
     const waiting = Array.from({ length: 3 }, (_, i) =>
       notifier.claim({ workerId: `w${i}`, host: 'h', max: 1, waitMs: 60_000 }, 60_000, signal),

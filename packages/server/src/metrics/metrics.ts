@@ -4,8 +4,8 @@
  * by; the gauges of tasks and workers are read from the shared progress snapshot at each scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProgressMonitor } from '../events/monitor.js';
 import type { ServerEvent } from '../events/types.js';
+import type { ProgressMonitor } from '../queue/monitor.js';
 
 /** What the observed store tells the metrics, beside the events. */
 export interface StoreStats {
