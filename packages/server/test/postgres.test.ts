@@ -10,6 +10,7 @@ import {
   postgresReachable,
   postgresSkipReason,
   type TestDatabase,
+  waitFor,
 } from '@bottle/test-utils';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -205,10 +206,18 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
     const a = await startTestServer({}, opener);
     const b = await startTestServer({}, opener);
     t.push(a, b);
-    // The listening connection of B opens with its router; give it a moment to LISTEN.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The listening connections open with the routers: wait until both servers LISTEN.
+    await waitFor(
+      async () =>
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "wake.work"'`,
+          )
+        ).rowCount === 2,
+      { what: 'both servers to LISTEN' },
+    );
     const waiting = b.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => b.server.router.waitingClaims === 1, { what: 'the claim to wait on B' });
     const submittedAt = performance.now();
     await a.call('POST', '/v1/tasks', { tasks: specs(1) });
     const reply = await waiting;

@@ -23,23 +23,38 @@ export const systemClock: Clock = {
   },
 };
 
-/** Calls `fn` every `ms` on `clock` until the returned function is called; a slow `fn` is not overlapped. */
+/**
+ * Calls `fn` every `ms` on `clock` until the returned function is called. Runs never overlap: a tick
+ * that comes while `fn` still runs is kept, and `fn` runs once more as soon as it ends, so no tick is
+ * lost to a slow run (nor to a clock moved ahead by many intervals at once).
+ */
 export function every(clock: Clock, ms: number, fn: () => Promise<unknown> | undefined): () => void {
-  let cancel: (() => void) | undefined;
   let stopped = false;
-  const tick = () => {
-    cancel = undefined;
-    const next = () => {
-      if (!stopped) cancel = clock.setTimeout(tick, ms);
+  let running = false;
+  let again = false;
+  const run = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    const done = () => {
+      running = false;
+      if (again) run();
     };
-    const running = fn();
-    if (running) void running.then(next, next);
-    else next();
+    const pending = fn();
+    if (pending) void pending.then(done, done);
+    else done();
   };
-  cancel = clock.setTimeout(tick, ms);
+  let cancel = clock.setTimeout(function tick() {
+    cancel = clock.setTimeout(tick, ms);
+    run();
+  }, ms);
   return () => {
     stopped = true;
-    cancel?.();
+    cancel();
   };
 }
 
