@@ -58,7 +58,7 @@ async function claimComplete(store, batch) {
   await Promise.all(
     [0, 1, 2, 3].map(async (n) => {
       for (;;) {
-        const tasks = await store.claim({ workerId: `w${n}`, host: 'h', max: batch, waitMs: 0 });
+        const [tasks] = await store.claim([{ workerId: `w${n}`, host: 'h', max: batch, waitMs: 0 }]);
         if (tasks.length === 0) return;
         const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken }));
         await store.report(`w${n}`, reports);

@@ -5,8 +5,9 @@ import { type OpContext, touchWorker } from './_context.js';
 import { recordedAttempt } from './_lease.js';
 
 // The lease rule in the WHERE: a valid lease costs one statement; the others a read.
-const EXTEND = `UPDATE tasks SET lease_expires_at = @expires
-  WHERE key = @key AND ${validLeaseSql({ token: '@token', now: '@now', worker: '@worker' })}`;
+// Arguments: (expires, key, token, now, worker).
+const EXTEND = `UPDATE tasks SET lease_expires_at = ?
+  WHERE key = ? AND ${validLeaseSql({ token: '?', now: '?', worker: '?' })}`;
 
 export function heartbeat(ctx: OpContext, request: HeartbeatRequest): HeartbeatResponse {
   touchWorker(ctx, request.workerId, request.host);
@@ -21,8 +22,7 @@ export function heartbeat(ctx: OpContext, request: HeartbeatRequest): HeartbeatR
     leaseExpiresAt,
   } as Required<HeartbeatResponse>;
   for (const { key, leaseToken } of request.leases) {
-    const args = { expires: leaseExpiresAt, key, token: leaseToken, now: ctx.now, worker: request.workerId };
-    if (extend.run(args).changes > 0) {
+    if (extend.run(leaseExpiresAt, key, leaseToken, ctx.now, request.workerId).changes > 0) {
       response.extended.push(key);
       continue;
     }

@@ -16,10 +16,11 @@ import { checkLease, recordedAttempt } from './_lease.js';
 /**
  * A `done` with a valid lease, the common case, is one UPDATE that checks the lease in its WHERE
  * (the lease rule and the done transition of store/, in SQL); only a refused one pays for the row
- * read that explains why. One statement with the worker named, one without.
+ * read that explains why. One statement with the worker named, one without; positional arguments
+ * (result, now, now, key, token, now, worker?), the cheapest to bind.
  */
-const complete = (policy: QueuePolicy, worker: boolean) => `UPDATE tasks SET ${doneSet('@result', '@now')}
-  WHERE key = @key AND ${validLeaseSql({ token: '@token', now: '@now', ...(worker ? { worker: '@worker' } : {}) })}
+const complete = (policy: QueuePolicy, worker: boolean) => `UPDATE tasks SET ${doneSet('?', '?')}
+  WHERE key = ? AND ${validLeaseSql({ token: '?', now: '?', ...(worker ? { worker: '?' } : {}) })}
     AND ${uploadedSql(policy)}
   RETURNING seq, attempt_count`;
 // Built once: [requireUpload][worker named].
@@ -44,10 +45,12 @@ export function report(
     applied[i] = false;
     const result = resultJson(item);
     if (item.outcome === 'done') {
-      const args = { result, now, key: item.key, token: item.leaseToken };
-      const done = ctx.stmt(completeSql).get(workerId === undefined ? args : { ...args, worker: workerId }) as
-        | { seq: number; attempt_count: number }
-        | undefined;
+      const statement = ctx.stmt(completeSql);
+      const done = (
+        workerId === undefined
+          ? statement.get(result, now, now, item.key, item.leaseToken, now)
+          : statement.get(result, now, now, item.key, item.leaseToken, now, workerId)
+      ) as { seq: number; attempt_count: number } | undefined;
       if (done) {
         const digest = reportDigest(item, result);
         endAttempt(ctx, done.seq, done.attempt_count, {
