@@ -13,6 +13,12 @@ import { specs, worker } from './helpers.js';
 import { contractStores, type StoreKind } from './stores.js';
 
 const stores = await contractStores();
+/** The expiry rule's verdict on a row of ours. */
+const expiryOf = (row: LeaseRow, now: number) =>
+  expiryTransition(
+    { ...row, worker_id: worker.workerId, host: worker.host, lease_expires_at: row.lease_expires_at! },
+    now,
+  );
 const policy = { leaseMs: 10_000, maxAttempts: 2, retryBackoffMs: 500, maxRetryBackoffMs: 5_000 };
 
 describe.each(stores)('the rules of store/ ($name)', (kind: StoreKind) => {
@@ -140,15 +146,7 @@ describe.each(stores)('the rules of store/ ($name)', (kind: StoreKind) => {
     // Expiry: one task back to the queue, one (its attempts used up) failed for good.
     const before = await row(store, expiring!.key);
     clock.advance(policy.leaseMs);
-    const expected = expiryTransition(
-      {
-        ...before,
-        worker_id: worker.workerId,
-        host: worker.host,
-        lease_expires_at: before.lease_expires_at!,
-      },
-      clock.now(),
-    );
+    const expected = expiryOf(before, clock.now());
     await store.expireLeases();
     expect(await row(store, expiring!.key)).toMatchObject({ ...expected.task, lease_expires_at: null });
     expect(await attempt(store, expiring!.key, 1)).toMatchObject({
@@ -161,15 +159,7 @@ describe.each(stores)('the rules of store/ ($name)', (kind: StoreKind) => {
     ) as [ClaimedTask[]];
     const second = await row(store, again!.key);
     clock.advance(policy.leaseMs);
-    const final = expiryTransition(
-      {
-        ...second,
-        worker_id: worker.workerId,
-        host: worker.host,
-        lease_expires_at: second.lease_expires_at!,
-      },
-      clock.now(),
-    );
+    const final = expiryOf(second, clock.now());
     expect(final.task.state).toBe('failed');
     await store.expireLeases();
     expect(await row(store, again!.key)).toMatchObject({ ...final.task, lease_expires_at: null });

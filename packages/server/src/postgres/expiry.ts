@@ -4,40 +4,24 @@
  * rows, skipping those another server is updating (every server may sweep at once), and writes them.
  */
 import type { ExpiryResult } from '../store/store.js';
-import { expiryTransition } from '../store/transitions.js';
+import { EXPIRING_COLUMNS, type ExpiringRow, expiryTransition } from '../store/transitions.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
 import { writeTransitions } from './_write.js';
 
 const ANY_EXPIRED = `SELECT 1 FROM tasks WHERE state = 'running' AND lease_expires_at <= $1 LIMIT 1`;
 
-const LOCK_EXPIRED = `SELECT seq, scan, charged, max_attempts, attempt_count, worker_id, host, lease_expires_at,
-    not_before, result, error, finished_at
+const LOCK_EXPIRED = `SELECT ${EXPIRING_COLUMNS}
   FROM tasks WHERE state = 'running' AND lease_expires_at <= $1 ORDER BY seq FOR UPDATE SKIP LOCKED`;
 
 const COUNT_LOST = `UPDATE scans s SET lost_attempts = s.lost_attempts + c.n
   FROM (SELECT scan, count(*) AS n FROM unnest($1::text[]) AS scan GROUP BY scan ORDER BY scan) c
   WHERE s.name = c.scan`;
 
-interface LeasedRow {
-  seq: number;
-  scan: string;
-  charged: number;
-  max_attempts: number;
-  attempt_count: number;
-  worker_id: string;
-  host: string;
-  lease_expires_at: number;
-  not_before: number;
-  result: string | null;
-  error: string | null;
-  finished_at: number | null;
-}
-
 export async function expireLeases(ctx: PgContext): Promise<ExpiryResult> {
   if ((await rows(ctx, ANY_EXPIRED, [ctx.now])).length === 0) return { requeued: 0, failed: 0 };
   return ctx.transaction(async (tx) => {
     const result: ExpiryResult = { requeued: 0, failed: 0 };
-    const expired = await rows<LeasedRow>(tx, LOCK_EXPIRED, [tx.now]);
+    const expired = await rows<ExpiringRow>(tx, LOCK_EXPIRED, [tx.now]);
     const transitions = expired.map((row) => {
       const { task, attempt } = expiryTransition(row, tx.now);
       if (task.state === 'failed') result.failed++;

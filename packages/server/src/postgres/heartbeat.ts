@@ -3,7 +3,7 @@
  * SQL) and reads what the others need for their verdict (store/lease.ts takenBack).
  */
 import type { HeartbeatRequest, HeartbeatResponse } from '@bottle/protocol';
-import { takenBack, validLeaseSql } from '../store/lease.js';
+import { heartbeatAnswer, takenBack, validLeaseSql } from '../store/lease.js';
 import { type PgContext, rows, touchWorker, touchWorkerSql } from './_context.js';
 
 // $1 keys, $2 tokens, $3 new expiry, $4 worker, $5 now, $6 host.
@@ -36,13 +36,7 @@ interface BeatRow {
 
 export async function heartbeat(ctx: PgContext, request: HeartbeatRequest): Promise<HeartbeatResponse> {
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
-  const response = {
-    extended: [],
-    cancelled: [],
-    finished: [],
-    lost: [],
-    leaseExpiresAt,
-  } as Required<HeartbeatResponse>;
+  const response = heartbeatAnswer(leaseExpiresAt);
   if (request.leases.length === 0) {
     await touchWorker(ctx, request.workerId, request.host);
     return response;

@@ -1,31 +1,12 @@
 /** Expired leases: each goes through the expiry transition of store/transitions.ts. */
 import type { ExpiryResult } from '../store/store.js';
-import { expiryTransition } from '../store/transitions.js';
+import { EXPIRING_COLUMNS, type ExpiringRow, expiryTransition } from '../store/transitions.js';
 import { endAttempt, type OpContext } from './_context.js';
-
-interface LeasedRow {
-  seq: number;
-  scan: string;
-  charged: number;
-  max_attempts: number;
-  attempt_count: number;
-  worker_id: string;
-  host: string;
-  lease_expires_at: number;
-  not_before: number;
-  result: string | null;
-  error: string | null;
-  finished_at: number | null;
-}
 
 export function expireLeases(ctx: OpContext): ExpiryResult {
   const rows = ctx
-    .stmt(
-      `SELECT seq, scan, charged, max_attempts, attempt_count, worker_id, host, lease_expires_at, not_before,
-         result, error, finished_at
-       FROM tasks WHERE state = 'running' AND lease_expires_at <= ?`,
-    )
-    .all(ctx.now) as LeasedRow[];
+    .stmt(`SELECT ${EXPIRING_COLUMNS} FROM tasks WHERE state = 'running' AND lease_expires_at <= ?`)
+    .all(ctx.now) as ExpiringRow[];
   const result: ExpiryResult = { requeued: 0, failed: 0 };
   if (rows.length === 0) return result;
   const write = ctx.stmt(

@@ -1,6 +1,6 @@
 /** Heartbeat: extend the leases a worker still holds; name those cancelled, finished and lost. */
 import type { HeartbeatRequest, HeartbeatResponse } from '@bottle/protocol';
-import { takenBack, validLeaseSql } from '../store/lease.js';
+import { heartbeatAnswer, takenBack, validLeaseSql } from '../store/lease.js';
 import { type OpContext, touchWorker } from './_context.js';
 import { recordedAttempt } from './_lease.js';
 
@@ -14,13 +14,7 @@ export function heartbeat(ctx: OpContext, request: HeartbeatRequest): HeartbeatR
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
   const extend = ctx.stmt(EXTEND);
   const read = ctx.stmt('SELECT seq, state, lease_token FROM tasks WHERE key = ?');
-  const response = {
-    extended: [],
-    cancelled: [],
-    finished: [],
-    lost: [],
-    leaseExpiresAt,
-  } as Required<HeartbeatResponse>;
+  const response = heartbeatAnswer(leaseExpiresAt);
   for (const { key, leaseToken } of request.leases) {
     if (extend.run(leaseExpiresAt, key, leaseToken, ctx.now, request.workerId).changes > 0) {
       response.extended.push(key);

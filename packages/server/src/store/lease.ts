@@ -4,7 +4,7 @@
  * the statements that check it in their WHERE (a valid lease, the common case, costs one statement).
  * `test/lease-rule.test.ts` holds the two forms equal on both backends.
  */
-import type { BottleError, Report } from '@bottle/protocol';
+import type { BottleError, HeartbeatResponse, Report } from '@bottle/protocol';
 import { alreadyReported, staleLease, taskNotFound } from './messages.js';
 import type { QueuePolicy } from './policy.js';
 
@@ -90,6 +90,11 @@ export function uploadedSql(policy: QueuePolicy): string {
 
 /** Outcomes by which a lease ended its own attempt (a report); `lost` and `cancelled` were done to it. */
 const ENDED_BY_ITS_REPORT = new Set(['done', 'failed', 'released']);
+
+/** A heartbeat's answer before its leases are sorted into it. */
+export function heartbeatAnswer(leaseExpiresAt: number): Required<HeartbeatResponse> {
+  return { extended: [], cancelled: [], finished: [], lost: [], leaseExpiresAt };
+}
 
 /** What a heartbeat answers for a lease it could not extend. */
 export type TakenBack = 'cancelled' | 'finished' | 'lost';

@@ -101,12 +101,26 @@ export function reportTransition(
   }
 }
 
+/** A running task whose lease ran out, as the stores read it for expiryTransition. */
+export type ExpiringRow = TransitionRow & {
+  seq: number;
+  scan: string;
+  attempt_count: number;
+  worker_id: string;
+  host: string;
+  lease_expires_at: number;
+};
+
+/** The columns of ExpiringRow. */
+export const EXPIRING_COLUMNS = `seq, scan, charged, max_attempts, attempt_count, worker_id, host,
+  lease_expires_at, not_before, result, error, finished_at`;
+
 /**
  * A lease that ran out: the attempt is `lost` (ended when the lease did); the task goes back to the
  * queue's front, or fails for good once its attempts are used up.
  */
 export function expiryTransition(
-  row: TransitionRow & { worker_id: string; host: string; lease_expires_at: number },
+  row: Omit<ExpiringRow, 'seq' | 'scan' | 'attempt_count'>,
   now: number,
 ): { task: TaskChange; attempt: AttemptEnd } {
   const why = leaseExpired(row.worker_id, row.host);
