@@ -5,9 +5,8 @@
  * router only mounts routes over it; an embedder without HTTP can drive it alone.
  */
 import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
-import { observeStore } from '../events/observe-store.js';
+import { observeStore, type StoreStats } from '../events/observe-store.js';
 import type { ServerEventListener } from '../events/types.js';
-import type { StoreStats } from '../metrics/metrics.js';
 import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
 import { ProgressMonitor } from './monitor.js';
