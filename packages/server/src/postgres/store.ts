@@ -87,6 +87,8 @@ export class PostgresStore implements Store {
   private readonly channel: string;
   private readonly listener: WorkListener;
   private opening: Promise<void> | undefined;
+  /** When each worker claiming through this store was last recorded as heard from. */
+  private readonly heard = new Map<string, number>();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -227,7 +229,13 @@ export class PostgresStore implements Store {
       if (tasks.length < request.max) unserved.push(request);
       answers.push(tasks);
     }
-    if (unserved.length > 1) await this.run((ctx) => touchWorkers(ctx, unserved.slice(1)));
+    // Waiting claims are drained many at a time: a worker heard from within the second is not written again.
+    const now = this.clock.now();
+    const silent = unserved
+      .slice(1)
+      .filter((request) => now - (this.heard.get(request.workerId) ?? 0) >= 1_000);
+    for (const request of requests) this.heard.set(request.workerId, now);
+    if (silent.length > 0) await this.run((ctx) => touchWorkers(ctx, silent));
     return answers;
   }
 
