@@ -4,7 +4,7 @@
  */
 import { BottleError } from './errors.js';
 import { canonicalJson } from './hash.js';
-import type { JsonValue } from './schemas.js';
+import type { JsonValue } from './json.js';
 
 /** One parameter set as the algebra sees it: always a fresh plain object. */
 export type ParamsObject = Record<string, JsonValue>;

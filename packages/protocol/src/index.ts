@@ -15,6 +15,7 @@ export {
 export { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from './defaults.js';
 export { parseDuration } from './duration.js';
 export {
+  type AnyErrorCode,
   BottleError,
   type BottleErrorOptions,
   type ErrorCode,
@@ -27,12 +28,16 @@ export {
   canonicalJson,
   formatPath,
   hashParams,
+  isSha256Hex,
   type JsonValueIssue,
   jsonValueIssue,
   MAX_JSON_DEPTH,
   sha256Hex,
   taskKey,
 } from './hash.js';
+export type { JsonValue, Params } from './json.js';
+export type { BottleLogger } from './logger.js';
+export { MAX_PATH_BYTES, MAX_SEGMENT_BYTES, safeRelativePath } from './paths.js';
 export {
   concat,
   fromList,
@@ -73,7 +78,6 @@ export {
   healthResponseSchema,
   heartbeatRequestSchema,
   heartbeatResponseSchema,
-  type JsonValue,
   jsonValueSchema,
   keyPrefixSchema,
   type LeaseRef,
@@ -93,11 +97,11 @@ export {
   listTasksResponseSchema,
   listWorkersResponseSchema,
   logTailsSchema,
+  MAX_SUBMIT_TASKS,
   type OutputFileInfo,
   type OutputFilesResponse,
   outputFileSchema,
   outputFilesResponseSchema,
-  type Params,
   paramsSchema,
   type ReleaseReport,
   type Report,
@@ -141,6 +145,14 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export { parseByteSize } from './sizes.js';
+export {
+  DEFAULT_SUBMIT_CHUNK,
+  type SubmitAllOptions,
+  type SubmitAllResult,
+  type SubmitChunk,
+  submitInChunks,
+} from './submit-chunks.js';
 export {
   gridParamSet,
   gridSweepParams,
@@ -149,3 +161,4 @@ export {
   type Sweep,
   sweepFromSpec,
 } from './sweep.js';
+export { redactUrl } from './url.js';
