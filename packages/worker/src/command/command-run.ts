@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type ErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
+import { type AnyErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
 import type { TaskStatusFile } from '../runner/messages.js';
 import type { AbortReason, RunEnd } from '../runner/runner.js';
 import { openTaskLog, readTail, writeStatusFile } from '../runner/task-files.js';
@@ -221,7 +221,7 @@ function endOf(
   }
 }
 
-function failed(code: ErrorCode, message: string, retryable: boolean, outputDir: string): RunEnd {
+function failed(code: AnyErrorCode, message: string, retryable: boolean, outputDir: string): RunEnd {
   return { kind: 'failed', code, message, retryable, outputDir };
 }
 
