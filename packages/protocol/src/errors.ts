@@ -115,6 +115,11 @@ export const errorCatalog = {
     hint: 'Another bottle server serves this --db file: stop it, or use another file.',
   },
 
+  ERR_MISSING_PACKAGE: {
+    status: undefined,
+    hint: 'Install the optional package the message names beside bottle (npm install pg for a postgres:// database).',
+  },
+
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },
 } as const satisfies Record<string, { status: number | undefined; hint: string }>;
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { DEFAULT_PORT } from '@bottle/protocol';
-import { createEventLog, logLevels, redactUrl, startBottleServer } from '@bottle/server';
+import { DEFAULT_PORT, redactUrl } from '@bottle/protocol';
+import { createEventLog, logLevels, startBottleServer } from '@bottle/server';
 import type { Argv } from 'yargs';
 import { reachableUrls } from '../_addresses.js';
 import type { CliContext } from '../_context.js';
