@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BottleError, DEFAULT_PORT, redactUrl, type SubmitResponse } from '@bottle/protocol';
 import express from 'express';
+import { loadPostgres } from './_load-postgres.js';
 import { tokenOrSession } from './dashboard/session.js';
 import { emitTokenRefused } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -10,7 +11,6 @@ import { type BottleRouterOptions, routerOptionKeys } from './http/options.js';
 import { reachableUrl } from './http/reachable.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
 import { defaultLogger } from './logger.js';
-import { loadPostgres } from './_load-postgres.js';
 import { isPostgresUrl } from './postgres/_url.js';
 import { SqliteStore } from './sqlite/store.js';
 import { defaultQueuePolicy, type QueuePolicy, type Store } from './store.js';
@@ -72,7 +72,8 @@ export function isLoopback(host: string): boolean {
 export async function startBottleServer(options: BottleServerOptions = {}): Promise<BottleServer> {
   const serverKeys = Object.keys(serverDefaults);
   for (const key of Object.keys(options)) {
-    if (key === 'drainTimeoutMs') throw new TypeError(`startBottleServer: option 'drainTimeoutMs' is now 'stopGraceMs'`);
+    if (key === 'drainTimeoutMs')
+      throw new TypeError(`startBottleServer: option 'drainTimeoutMs' is now 'stopGraceMs'`);
     if (!routerOptionKeys.includes(key) && !serverKeys.includes(key) && !policyKeys.includes(key)) {
       throw new TypeError(`startBottleServer: unknown option '${key}'`);
     }

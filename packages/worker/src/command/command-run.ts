@@ -24,7 +24,7 @@ export interface CommandInput {
   workerId: string;
   timeoutMs: number | undefined;
   /** How long the program may take to end after SIGTERM before its group is SIGKILLed. */
-  killGraceMs: number;
+  stopGraceMs: number;
 }
 
 /** A running command: `end` settles however it ends (never rejects); `abort` stops it. */
@@ -93,7 +93,7 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
           if (abortReason !== undefined) return;
           abortReason = reason;
           group('SIGTERM');
-          killTimer = setTimeout(() => group('SIGKILL'), input.killGraceMs);
+          killTimer = setTimeout(() => group('SIGKILL'), input.stopGraceMs);
         };
         if (input.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), input.timeoutMs);
         const settle = (result: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
