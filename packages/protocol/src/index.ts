@@ -7,7 +7,6 @@ export {
   OUTPUT_MANIFEST_NAME,
   parsePaxRecords,
   TAR_BLOCK,
-  TAR_END,
   TarFormatError,
   type TarHeaderFields,
   tarPadding,
@@ -29,21 +28,18 @@ export {
   formatPath,
   hashParams,
   isSha256Hex,
-  type JsonValueIssue,
-  jsonValueIssue,
   MAX_JSON_DEPTH,
   sha256Hex,
   taskKey,
 } from './hash.js';
 export type { JsonValue, Params } from './json.js';
 export type { BottleLogger } from './logger.js';
-export { MAX_PATH_BYTES, MAX_SEGMENT_BYTES, safeRelativePath } from './paths.js';
+export { safeRelativePath } from './paths.js';
 export {
   concat,
   fromList,
   isParamSet,
   ParamSet,
-  type ParamsObject,
   product,
   pset,
   zip,
@@ -97,7 +93,6 @@ export {
   listTasksResponseSchema,
   listWorkersResponseSchema,
   logTailsSchema,
-  MAX_SUBMIT_TASKS,
   type OutputFileInfo,
   type OutputFilesResponse,
   outputFileSchema,
@@ -147,7 +142,6 @@ export {
 } from './schemas.js';
 export { parseByteSize } from './sizes.js';
 export {
-  DEFAULT_SUBMIT_CHUNK,
   type SubmitAllOptions,
   type SubmitAllResult,
   type SubmitChunk,
