@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function newerServer(): Promise<string> {
-  server = createServer((req, res) => {
+  const http = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/v1/report') {
       res.end(
@@ -33,8 +33,9 @@ async function newerServer(): Promise<string> {
       );
     }
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  server = http;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
 it("reads a report result with an error code it does not know, and raises a newer server's error as a BottleError", async () => {
