@@ -7,7 +7,7 @@ describe('--max-upload sizes', () => {
   it("refuses what is not a size with a usage error (the units are parseByteSize's, tested there)", async () => {
     for (const bad of ['lots', '-1MB', '0', '3 parsecs']) {
       const run = recordingContext();
-      const args = ['--max-upload', bad, '--gather', 'g', '--port', '0', '--db', ':memory:'];
+      const args = [`--max-upload=${bad}`, '--gather', 'g', '--port', '0', '--db', ':memory:'];
       expect(await main('bottle-server', args, run.context), bad).toBe(2);
       expect(run.stderr, bad).toContain(`--max-upload: '${bad}' is not a size; write e.g. 500MB or 2GiB`);
     }
