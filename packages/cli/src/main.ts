@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { type CliContext, processContext } from './_context.js';
 import { exitCodeFor, exitCodes, UsageError } from './_exit.js';
+import { formerSpellings } from './_options.js';
 import { suggestionFor, unknownNames } from './_suggest.js';
 import { version } from './_version.js';
 import { cancelCommand } from './commands/cancel.js';
@@ -18,6 +19,8 @@ import { workersCommand } from './commands/workers.js';
 export type ProgramName = 'bottle' | 'bottle-server' | 'bottle-worker';
 
 type Run = () => Promise<number>;
+
+const renamed = new Map<string, string>(formerSpellings.map(({ former, now }) => [former, now]));
 /** A command's code, loaded only when the command runs (`run/*.ts`): `bottle ls` never loads the server. */
 type LoadRun = () => Promise<(argv: never, context: CliContext) => Promise<number>>;
 
@@ -46,7 +49,9 @@ export async function buildParser(
       // parsed (yargs reuses one instance for its commands), aliases included.
       const parser = base as unknown as { getOptions(): { key: Record<string, unknown> } };
       const options = Object.keys(parser.getOptions().key);
-      const hint = suggestionFor(message ?? '', options, program === 'bottle' ? BOTTLE_COMMAND_NAMES : []);
+      const commands = program === 'bottle' ? BOTTLE_COMMAND_NAMES : [];
+      // A former spelling is suggested under its new name: --help no longer shows it.
+      const hint = suggestionFor(message ?? '', options, commands, renamed);
       // yargs names an unknown option twice (retry-if-emtpy, retryIfEmtpy): once is enough.
       const unknown = unknownNames(message ?? '');
       const said =
