@@ -62,29 +62,24 @@ export async function buildParser(
     });
   const chosen = (load: LoadRun) => (argv: unknown) =>
     select(async () => (await load())(argv as never, context));
-  switch (program) {
-    case 'bottle-server': {
-      const { serverOptions } = await import('./commands/server.js');
-      return base.command(
-        '$0',
-        false,
-        serverOptions,
-        chosen(async () => (await import('./run/server.js')).runServer),
-      );
-    }
-    case 'bottle-worker': {
-      const { workerOptions } = await import('./commands/worker.js');
-      return base.command(
-        '$0 [server..]',
-        false,
-        workerOptions,
-        chosen(async () => (await import('./run/worker.js')).runWorker),
-      );
-    }
-    case 'bottle':
-      return bottleCommands(base, chosen);
-  }
+  if (program === 'bottle') return bottleCommands(base, chosen);
+  const { command, options, run } = ONE_COMMAND[program];
+  return base.command(command, false, (await options()) as never, chosen(run));
 }
+
+/** The programs of one command: its options (loaded for that program alone) and its code. */
+const ONE_COMMAND = {
+  'bottle-server': {
+    command: '$0',
+    options: async () => (await import('./commands/server.js')).serverOptions,
+    run: (async () => (await import('./run/server.js')).runServer) as LoadRun,
+  },
+  'bottle-worker': {
+    command: '$0 [server..]',
+    options: async () => (await import('./commands/worker.js')).workerOptions,
+    run: (async () => (await import('./run/worker.js')).runWorker) as LoadRun,
+  },
+};
 
 const BOTTLE_COMMANDS: ReadonlyArray<
   readonly [{ command: string; describe: string; builder: unknown }, LoadRun]
