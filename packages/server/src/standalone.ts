@@ -1,16 +1,17 @@
 /** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BottleError, DEFAULT_PORT, type SubmitResponse } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT, redactUrl, type SubmitResponse } from '@bottle/protocol';
 import express from 'express';
+import { loadPostgres } from './_load-postgres.js';
 import { tokenOrSession } from './dashboard/session.js';
 import { emitTokenRefused } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
-import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
+import { type BottleRouterOptions, routerOptionKeys } from './http/options.js';
 import { reachableUrl } from './http/reachable.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
-import { isPostgresUrl, redactUrl } from './postgres/_url.js';
-import { PostgresStore } from './postgres/store.js';
+import { defaultLogger } from './logger.js';
+import { isPostgresUrl } from './postgres/_url.js';
 import { SqliteStore } from './sqlite/store.js';
 import { defaultQueuePolicy, type QueuePolicy, type Store } from './store.js';
 
@@ -34,14 +35,14 @@ export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'>,
    */
   db?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
-  drainTimeoutMs?: number;
+  stopGraceMs?: number;
 }
 
 export const serverDefaults = {
   port: DEFAULT_PORT,
   host: '127.0.0.1',
   db: 'bottle.db',
-  drainTimeoutMs: 10_000,
+  stopGraceMs: 10_000,
 } as const satisfies Partial<BottleServerOptions>;
 
 export interface BottleServer {
@@ -71,6 +72,8 @@ export function isLoopback(host: string): boolean {
 export async function startBottleServer(options: BottleServerOptions = {}): Promise<BottleServer> {
   const serverKeys = Object.keys(serverDefaults);
   for (const key of Object.keys(options)) {
+    if (key === 'drainTimeoutMs')
+      throw new TypeError(`startBottleServer: option 'drainTimeoutMs' is now 'stopGraceMs'`);
     if (!routerOptionKeys.includes(key) && !serverKeys.includes(key) && !policyKeys.includes(key)) {
       throw new TypeError(`startBottleServer: unknown option '${key}'`);
     }
@@ -79,7 +82,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     port,
     host,
     db,
-    drainTimeoutMs,
+    stopGraceMs,
     store: givenStore,
     leaseMs,
     maxAttempts,
@@ -106,6 +109,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   let store: Store;
   if (givenStore) store = givenStore;
   else if (isPostgresUrl(db)) {
+    const { PostgresStore } = await loadPostgres();
     const postgres = new PostgresStore({ connectionString: db, policy: storePolicy });
     // A wrong URL, a refused login or someone else's tables stop the start, not the first request.
     await postgres.ready().catch(async (error: unknown) => {
@@ -196,7 +200,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
       server.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, drainTimeoutMs);
+          const timer = setTimeout(resolve, stopGraceMs);
           drained = () => {
             clearTimeout(timer);
             resolve();

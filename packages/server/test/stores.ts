@@ -3,7 +3,8 @@
  * PostgreSQL when it answers (a fresh database per test file, a fresh schema per server).
  * A test that passes on one store and fails on the other is a bug.
  */
-import { PostgresStore, type QueuePolicy, SqliteStore, type Store } from '@bottle/server';
+import { type QueuePolicy, SqliteStore, type Store } from '@bottle/server';
+import { PostgresStore } from '@bottle/server/postgres';
 import {
   createTestDatabase,
   postgresReachable,
