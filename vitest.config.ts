@@ -2,16 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const packageNames = ['protocol', 'server', 'worker', 'cli', 'test-utils'];
+/** Subpath entries, with the source file each one is built from. */
+const subpaths = {
+  'server/postgres': 'server/src/postgres/index.ts',
+  'worker/task': 'worker/src/task/index.ts',
+  'worker/ssh': 'worker/src/ssh/index.ts',
+  'worker/gather': 'worker/src/gather/index.ts',
+};
 
 export default defineConfig({
   resolve: {
     // In-process tests import workspace packages from their TypeScript sources; child processes run the built dist.
     // Subpath entries come first, so that `@bottle/worker/task` is not read as `@bottle/worker`.
     alias: [
-      {
-        find: /^@bottle\/worker\/task$/,
-        replacement: fileURLToPath(new URL('./packages/worker/src/task/index.ts', import.meta.url)),
-      },
+      ...Object.entries(subpaths).map(([subpath, source]) => ({
+        find: new RegExp(`^@bottle/${subpath}$`),
+        replacement: fileURLToPath(new URL(`./packages/${source}`, import.meta.url)),
+      })),
       ...packageNames.map((name) => ({
         find: new RegExp(`^@bottle/${name}$`),
         replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),

@@ -30,7 +30,7 @@ async function runExample(name: string, sweepFile: string, prepare: (root: strin
   await client.submit(specs as Parameters<typeof client.submit>[0]);
   await using worker = new Worker({ server: server.url, root, slots: 2 });
   const errors: string[] = [];
-  worker.on('failed', (_task, error) => errors.push(error.message));
+  worker.on('task.failed', (_task, error) => errors.push(error.message));
   const summary = await worker.run();
   const { tasks } = await client.listTasks({ limit: 1000 });
   client.close();

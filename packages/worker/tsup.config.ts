@@ -2,12 +2,17 @@ import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
 // host-entry is the script each task process or thread runs; the runner finds it beside dist/index.js.
-// task is the light entry `@bottle/worker/task` for task modules and scan loaders.
+// task is the light entry `@bottle/worker/task` for task modules and scan loaders; ssh and gather are
+// `@bottle/worker/ssh` and `@bottle/worker/gather`, for what only the CLI and scripts use.
+// Splitting keeps one copy of the code several entries share.
 export default defineConfig({
   ...baseConfig,
   entry: {
     index: 'src/index.ts',
     task: 'src/task/index.ts',
+    ssh: 'src/ssh/index.ts',
+    gather: 'src/gather/index.ts',
     'host-entry': 'src/runner/host-entry.ts',
   },
+  splitting: true,
 });

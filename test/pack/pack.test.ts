@@ -11,7 +11,7 @@
  * (the same version) instead of being compiled for minutes.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,25 @@ describe('the published packages, installed into a project of their own', () => 
       app,
     );
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
+
+    // pg is an optional peer dependency: not installed, and a postgres:// database says what to install.
+    expect(existsSync(join(app, 'node_modules/pg'))).toBe(false);
+    const postgres = await run(
+      process.execPath,
+      [
+        join(app, 'node_modules/@bottle/cli/bin/bottle-server.js'),
+        '--db',
+        'postgres://127.0.0.1/none',
+        '--port',
+        '0',
+      ],
+      { cwd: app },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+    );
+    expect(postgres.code).toBe(1);
+    expect(postgres.stderr).toMatch(/needs the package 'pg'.*npm install pg.*\[ERR_MISSING_PACKAGE\]/);
 
     const outcome = JSON.parse(await sh(process.execPath, ['run.mjs'], app)) as Record<string, number>;
     expect(outcome).toEqual({ done: 100, failed: 0, sum: 2 * ((99 * 100) / 2) });

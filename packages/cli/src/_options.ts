@@ -75,3 +75,17 @@ export function positiveSeconds(name: string, value: number | undefined): number
   }
   return value;
 }
+
+/**
+ * Options renamed so that one idea has one word in every command. The former spellings still work,
+ * so that scripts keep running, but --help shows only the new one; docs/cli.md lists them.
+ */
+export const formerSpellings = [
+  { program: 'bottle post', former: 'name', now: 'scan' },
+  { program: 'bottle-worker', former: 'tunnel-port', now: 'local-port' },
+] as const;
+
+/** The yargs settings of a former spelling: accepted, hidden from --help. */
+export function formerSpelling(now: (typeof formerSpellings)[number]['now']) {
+  return { hidden: true, description: `Former spelling of --${now}` } as const;
+}

@@ -2,16 +2,15 @@ import {
   BottleError,
   isBottleError,
   type Params,
-  type SubmitRequest,
+  type SubmitChunk,
   type SubmitResponse,
+  submitInChunks,
   type TaskSpec,
 } from '@bottle/protocol';
 import { type LoadedScan, loadScan } from '@bottle/worker/task';
 import type { CliContext } from './_context.js';
 import { progressLine } from './_progress.js';
-import { isSweepFile, loadSweepFile } from './_sweep.js';
 
-const CHUNK = 5_000;
 /** Parameter sets a dry run shows. */
 const PREVIEW = 5;
 
@@ -25,7 +24,8 @@ export interface SubmitOutcome extends SubmitResponse {
 
 export interface SubmitOptions {
   root: string;
-  submit: (request: SubmitRequest) => Promise<SubmitResponse>;
+  /** Sends one chunk: the client's submit, or the server's own. */
+  submit: SubmitChunk;
   rerun?: boolean;
   dryRun?: boolean;
   context: CliContext;
@@ -33,70 +33,63 @@ export interface SubmitOptions {
 
 /** Loads `spec`, a module's scan (module.export) or a sweep file (.yaml/.yml/.json), and submits it. */
 export async function submitScanSpec(spec: string, options: SubmitOptions): Promise<SubmitOutcome> {
-  const scan = isSweepFile(spec)
-    ? loadSweepFile(spec, options.root)
-    : await loadScan(spec, { root: options.root }).catch((error: unknown) => {
-        throw scanError(spec, error);
-      });
+  const scan = await loadScan(spec, { root: options.root }).catch((error: unknown) => {
+    throw scanError(spec, error);
+  });
   return submitScan(scan, options, spec);
 }
 
+/** A dry run counts: every chunk is answered as if nothing was sent. */
+const countOnly: SubmitChunk = async () => ({ created: 0, existing: 0, requeued: 0 });
+
 /**
- * Submits a loaded scan's tasks in chunks through `submit`, streaming: a million-task sweep is never
- * held in memory. With `dryRun`, only counts.
+ * Submits a loaded scan's tasks in chunks (`submitInChunks`), streaming: a million-task sweep is
+ * never held in memory. With `dryRun`, only counts.
  */
 export async function submitScan(
   scan: LoadedScan,
   options: SubmitOptions,
   spec = scan.name,
 ): Promise<SubmitOutcome> {
-  const outcome: SubmitOutcome = {
-    scan: scan.name,
-    task: scan.task,
-    total: 0,
-    created: 0,
-    existing: 0,
-    requeued: 0,
-    preview: [],
-  };
+  const preview: Params[] = [];
   const progress = progressLine(options.context);
   const sizeText = scan.size === undefined ? '' : ` of ${scan.size}`;
-  let chunk: TaskSpec[] = [];
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    if (!options.dryRun) {
-      const answer = await options.submit({
-        tasks: chunk,
-        scan: scan.name,
-        ...(options.rerun ? { rerun: true } : {}),
-      });
-      outcome.created += answer.created;
-      outcome.existing += answer.existing;
-      outcome.requeued += answer.requeued;
-    }
-    chunk = [];
-    progress.update(`submitting '${scan.name}': ${outcome.total}${sizeText} tasks`);
-  };
-  const source = scan.specs;
+  const totals = await submitInChunks(
+    blamingTheScan(scan.specs, spec, preview),
+    options.dryRun ? countOnly : options.submit,
+    {
+      scan: scan.name,
+      ...(options.rerun ? { rerun: true } : {}),
+      onProgress: ({ submitted }) =>
+        progress.update(`submitting '${scan.name}': ${submitted}${sizeText} tasks`),
+    },
+  );
+  progress.done();
+  const { created, existing, requeued, submitted } = totals;
+  return { scan: scan.name, task: scan.task, total: submitted, created, existing, requeued, preview };
+}
+
+/**
+ * The scan's tasks, keeping the first few for a preview. Only the scan's own code is blamed on the
+ * scan: an error met while iterating it is the user's to fix, a refused submit keeps its own error.
+ */
+async function* blamingTheScan(
+  source: LoadedScan['specs'],
+  spec: string,
+  preview: Params[],
+): AsyncGenerator<TaskSpec> {
   const specs: Iterator<TaskSpec> | AsyncIterator<TaskSpec> =
     Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   for (;;) {
-    // Only the scan's own code is blamed on the scan: a refused submit keeps its own error.
     const next = await Promise.resolve()
       .then(() => specs.next())
       .catch((error: unknown) => {
         throw scanError(spec, error);
       });
-    if (next.done) break;
-    const taskSpec = next.value;
-    chunk.push(taskSpec);
-    if (outcome.preview.length < PREVIEW) outcome.preview.push(taskSpec.params);
-    outcome.total += 1;
-    if (chunk.length >= CHUNK) await flush();
+    if (next.done) return;
+    if (preview.length < PREVIEW) preview.push(next.value.params);
+    yield next.value;
   }
-  await flush();
-  progress.done();
-  return outcome;
 }
 
 /**

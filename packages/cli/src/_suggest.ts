@@ -38,11 +38,19 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * `Did you mean --retry-if-empty?` lines for the unknown names of `message`, given the known
- * option names (without dashes) and command names.
+ * option names (without dashes) and command names. A former spelling (`renamed`) is matched as
+ * typed and suggested under its new name.
  */
-export function suggestionFor(message: string, options: string[], commands: string[]): string {
+export function suggestionFor(
+  message: string,
+  options: string[],
+  commands: string[],
+  renamed: ReadonlyMap<string, string> = new Map(),
+): string {
   const candidates = [
-    ...options.filter((name) => name.length > 1).map((name) => ({ name, shown: `--${name}` })),
+    ...options
+      .filter((name) => name.length > 1)
+      .map((name) => ({ name, shown: `--${renamed.get(name) ?? name}` })),
     ...commands.map((name) => ({ name, shown: name })),
   ];
   const lines: string[] = [];

@@ -1,8 +1,8 @@
 /**
- * Sweeps without code: a sweep file (YAML/JSON, see docs/sweeps.md), `--grid`/`--zip` on the command
- * line, or a JSON-lines file of parameter sets. Each becomes a scan like a module's, ready to submit.
+ * Scans without code from the command line: `--grid`/`--zip`, or a JSON-lines file of parameter
+ * sets. Each becomes a scan like a module's, ready to submit (sweep files are `loadScan`'s).
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -10,46 +10,10 @@ import {
   gridSweepParams,
   type Params,
   paramsSchema,
-  type Sweep,
   scanNameSchema,
-  sweepFromSpec,
   type TaskSpec,
 } from '@bottle/protocol';
-import type { LoadedScan } from '@bottle/worker/task';
-import { parse as parseYaml } from 'yaml';
-
-const SWEEP_FILE = /\.(ya?ml|json)$/i;
-
-/** True when `spec` names a sweep file rather than a module's scan (`module.export`). */
-export function isSweepFile(spec: string): boolean {
-  return SWEEP_FILE.test(spec);
-}
-
-/** Reads a sweep file (YAML or JSON) relative to `cwd`. */
-export function loadSweepFile(file: string, cwd: string): LoadedScan {
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new BottleError(
-      'ERR_BAD_PARAM_SET',
-      `cannot read the sweep file ${file}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  let data: unknown;
-  try {
-    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    throw new BottleError('ERR_BAD_PARAM_SET', `${file}: not valid YAML/JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  return sweepScan(sweepFromSpec(data, file));
-}
+import { type LoadedScan, sweepScan } from '@bottle/worker/task';
 
 /** `bottle post TASK --grid ... --zip ...`. */
 export function gridScan(
@@ -92,23 +56,11 @@ export function jsonLinesScan(task: string, file: string, cwd: string, scan: str
   return { name, task, specs: specs() };
 }
 
-function sweepScan(sweep: Sweep): LoadedScan {
-  const extra = {
-    ...(sweep.maxAttempts === undefined ? {} : { maxAttempts: sweep.maxAttempts }),
-    ...(sweep.timeoutMs === undefined ? {} : { timeoutMs: sweep.timeoutMs }),
-  };
-  const { task, scan, params } = sweep;
-  function* specs(): Generator<TaskSpec> {
-    for (const p of params) yield { task, params: p as Params, scan, ...extra };
-  }
-  return { name: scan, task, size: params.size, specs: specs() };
-}
-
 function scanName(task: string, scan: string | undefined): string {
   if (scan !== undefined) {
     const parsed = scanNameSchema.safeParse(scan);
     if (!parsed.success)
-      throw new BottleError('ERR_USAGE', `--name ${scan}: scan names use letters, digits and _ . - : @ +`);
+      throw new BottleError('ERR_USAGE', `--scan ${scan}: scan names use letters, digits and _ . - : @ +`);
     return scan;
   }
   return scanNameSchema.safeParse(task).success ? task : 'sweep';

@@ -30,27 +30,27 @@ export function workerProgress(worker: Worker, context: CliContext, program: str
   let polling = false;
   let shown = false;
 
-  worker.on('claimed', (tasks) => {
+  worker.on('tasks.claimed', (tasks) => {
     for (const task of tasks) scans.add(task.scan);
   });
-  worker.on('started', () => {
+  worker.on('task.started', () => {
     running++;
     firstStart ??= Date.now();
   });
-  worker.on('done', (task) => {
+  worker.on('task.done', (task) => {
     running--;
     done++;
     failed.delete(task.key);
     finishedAt.push(Date.now());
     finishedSincePoll++;
   });
-  worker.on('failed', (task, _error, info) => {
+  worker.on('task.failed', (task, _error, info) => {
     running--;
     if (info.final !== false) failed.add(task.key);
     finishedAt.push(Date.now());
     if (info.final !== false) finishedSincePoll++;
   });
-  worker.on('stopped', () => running--);
+  worker.on('task.stopped', () => running--);
 
   const pollScans = () => {
     if (polling || scans.size === 0 || Date.now() - scansAt < workerProgressDefaults.scansEveryMs) return;

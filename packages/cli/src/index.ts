@@ -1,4 +1,4 @@
-export { type CliContext, processContext } from './_context.js';
+export type { CliContext } from './_context.js';
 export { exitCodes } from './_exit.js';
-export { buildParser, main, type ProgramName } from './main.js';
+export { main, type ProgramName } from './main.js';
 export { renderCliReference } from './reference.js';

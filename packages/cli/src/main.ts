@@ -1,31 +1,35 @@
 import yargs, { type Argv } from 'yargs';
 import { type CliContext, processContext } from './_context.js';
 import { exitCodeFor, exitCodes, UsageError } from './_exit.js';
+import { formerSpellings } from './_options.js';
 import { suggestionFor, unknownNames } from './_suggest.js';
 import { version } from './_version.js';
-import { cancelCommand, runCancel } from './commands/cancel.js';
-import { gatherCommand, runGather } from './commands/gather.js';
-import { launchCommand, runLaunch } from './commands/launch.js';
-import { logsCommand, runLogs } from './commands/logs.js';
-import { lsCommand, runLs } from './commands/ls.js';
-import { postCommand, runPost } from './commands/post.js';
-import { rerunCommand, runRerun } from './commands/rerun.js';
-import { resultsCommand, runResults } from './commands/results.js';
-import { runServer, serverOptions } from './commands/server.js';
-import { runShow, showCommand } from './commands/show.js';
-import { runStatus, statusCommand } from './commands/status.js';
-import { runWorker, workerOptions } from './commands/worker.js';
-import { runWorkers, workersCommand } from './commands/workers.js';
+import { cancelCommand } from './commands/cancel.js';
+import { gatherCommand } from './commands/gather.js';
+import { launchCommand } from './commands/launch.js';
+import { logsCommand } from './commands/logs.js';
+import { lsCommand } from './commands/ls.js';
+import { postCommand } from './commands/post.js';
+import { rerunCommand } from './commands/rerun.js';
+import { resultsCommand } from './commands/results.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { workersCommand } from './commands/workers.js';
 
 export type ProgramName = 'bottle' | 'bottle-server' | 'bottle-worker';
 
 type Run = () => Promise<number>;
 
+const renamed = new Map<string, string>(formerSpellings.map(({ former, now }) => [former, now]));
+/** A command's code, loaded only when the command runs (`run/*.ts`): `bottle ls` never loads the server. */
+type LoadRun = () => Promise<(argv: never, context: CliContext) => Promise<number>>;
+
 /**
  * Builds the yargs parser of a program. `select` receives the chosen command's runner; the
  * parser itself never exits the process nor prints, so tests and the docs generator can use it.
+ * Each program loads only its own options: `bottle-worker` never loads the server's packages.
  */
-export function buildParser(
+export async function buildParser(
   program: ProgramName,
   rawArgs: string[],
   context: CliContext,
@@ -45,7 +49,9 @@ export function buildParser(
       // parsed (yargs reuses one instance for its commands), aliases included.
       const parser = base as unknown as { getOptions(): { key: Record<string, unknown> } };
       const options = Object.keys(parser.getOptions().key);
-      const hint = suggestionFor(message ?? '', options, program === 'bottle' ? BOTTLE_COMMAND_NAMES : []);
+      const commands = program === 'bottle' ? BOTTLE_COMMAND_NAMES : [];
+      // A former spelling is suggested under its new name: --help no longer shows it.
+      const hint = suggestionFor(message ?? '', options, commands, renamed);
       // yargs names an unknown option twice (retry-if-emtpy, retryIfEmtpy): once is enough.
       const unknown = unknownNames(message ?? '');
       const said =
@@ -54,44 +60,56 @@ export function buildParser(
           : message;
       throw new UsageError(hint ? `${said}\n${hint}` : said);
     });
-  switch (program) {
-    case 'bottle-server':
-      return base.command('$0', false, serverOptions, (argv) =>
-        select(() => runServer(argv as never, context)),
-      );
-    case 'bottle-worker':
-      return base.command('$0 [server..]', false, workerOptions, (argv) =>
-        select(() => runWorker(argv as never, context)),
-      );
-    case 'bottle':
-      return bottleCommands(base, context, select);
-  }
+  const chosen = (load: LoadRun) => (argv: unknown) =>
+    select(async () => (await load())(argv as never, context));
+  if (program === 'bottle') return bottleCommands(base, chosen);
+  const { command, options, run } = ONE_COMMAND[program];
+  return base.command(command, false, (await options()) as never, chosen(run));
 }
 
-const BOTTLE_COMMANDS = [
-  [postCommand, runPost],
-  [statusCommand, runStatus],
-  [lsCommand, runLs],
-  [showCommand, runShow],
-  [logsCommand, runLogs],
-  [cancelCommand, runCancel],
-  [rerunCommand, runRerun],
-  [workersCommand, runWorkers],
-  [launchCommand, runLaunch],
-  [gatherCommand, runGather],
-  [resultsCommand, runResults],
-] as const;
+/** The programs of one command: its options (loaded for that program alone) and its code. */
+const ONE_COMMAND = {
+  'bottle-server': {
+    command: '$0',
+    options: async () => (await import('./commands/server.js')).serverOptions,
+    run: (async () => (await import('./run/server.js')).runServer) as LoadRun,
+  },
+  'bottle-worker': {
+    command: '$0 [server..]',
+    options: async () => (await import('./commands/worker.js')).workerOptions,
+    run: (async () => (await import('./run/worker.js')).runWorker) as LoadRun,
+  },
+};
+
+const BOTTLE_COMMANDS: ReadonlyArray<
+  readonly [{ command: string; describe: string; builder: unknown }, LoadRun]
+> = [
+  [postCommand, async () => (await import('./run/post.js')).runPost],
+  [statusCommand, async () => (await import('./run/status.js')).runStatus],
+  [lsCommand, async () => (await import('./run/ls.js')).runLs],
+  [showCommand, async () => (await import('./run/show.js')).runShow],
+  [logsCommand, async () => (await import('./run/logs.js')).runLogs],
+  [cancelCommand, async () => (await import('./run/cancel.js')).runCancel],
+  [rerunCommand, async () => (await import('./run/rerun.js')).runRerun],
+  [workersCommand, async () => (await import('./run/workers.js')).runWorkers],
+  [launchCommand, async () => (await import('./run/launch.js')).runLaunch],
+  [gatherCommand, async () => (await import('./run/gather.js')).runGather],
+  [resultsCommand, async () => (await import('./run/results.js')).runResults],
+];
 
 /** The `bottle` commands' names, for "did you mean". */
 const BOTTLE_COMMAND_NAMES = BOTTLE_COMMANDS.map(([definition]) => definition.command.split(' ')[0] ?? '');
 
-function bottleCommands(base: Argv, context: CliContext, select: (run: Run) => void) {
+function bottleCommands(base: Argv, chosen: (load: LoadRun) => (argv: unknown) => void) {
   let parser = base.usage(
     '$0 <command> [options]\n\nTalk to a bottle server: submit scans, follow them, fix them.',
   );
-  for (const [definition, run] of BOTTLE_COMMANDS) {
-    parser = parser.command(definition.command, definition.describe, definition.builder as never, (argv) =>
-      select(() => (run as (a: unknown, c: CliContext) => Promise<number>)(argv, context)),
+  for (const [definition, load] of BOTTLE_COMMANDS) {
+    parser = parser.command(
+      definition.command,
+      definition.describe,
+      definition.builder as never,
+      chosen(load),
     );
   }
   return parser.demandCommand(1, 'name a command: see bottle --help');
@@ -106,9 +124,10 @@ export async function main(
   try {
     let run: Run | undefined;
     let output = '';
-    await buildParser(program, rawArgs, context, (chosen) => {
+    const parser = await buildParser(program, rawArgs, context, (chosen) => {
       run = chosen;
-    }).parseAsync(rawArgs, {}, (_error, _argv, text) => {
+    });
+    await parser.parseAsync(rawArgs, {}, (_error, _argv, text) => {
       output = text;
     });
     if (!run) {

@@ -1,4 +1,5 @@
 import type { CliContext } from './_context.js';
+import { formerSpellings } from './_options.js';
 import { buildParser, type ProgramName } from './main.js';
 
 const BOTTLE_COMMANDS = [
@@ -42,7 +43,18 @@ export async function renderCliReference(): Promise<string> {
     'A *module* is a task module spec, `path/to/module.export` (`-p`/`--module` of `bottle-server` and',
     '`bottle-worker`, or the argument of `bottle post`, which also takes a sweep file or, with `--grid`,',
     '`--zip` or `--jsonl`, a task name); a *scan* is the name of a submitted batch of tasks',
-    '(`--scan` of `ls`, `cancel`, `rerun`, `gather`, `results`, and the argument of `status`).',
+    '(`--scan` of `post`, `ls`, `cancel`, `rerun`, `gather`, `results`, and the argument of `status`).',
+    '',
+    '## Former spellings',
+    '',
+    'Options renamed so that one idea has one word in every command still work under their former names',
+    '(so scripts keep running), hidden from `--help`:',
+    '',
+    '| program | former | now |',
+    '| ------- | ------ | --- |',
+    ...formerSpellings.map(
+      ({ program, former, now }) => `| \`${program}\` | \`--${former}\` | \`--${now}\` |`,
+    ),
     '',
     'Tables fit the terminal (or `COLUMNS` when set); written to a pipe or a file they are never cut.',
     '',
@@ -75,7 +87,8 @@ async function helpText(program: ProgramName, command: string[]): Promise<string
   };
   const rawArgs = [...command, '--help'];
   let output = '';
-  await buildParser(program, rawArgs, context, () => {}).parseAsync(rawArgs, {}, (_error, _argv, text) => {
+  const parser = await buildParser(program, rawArgs, context, () => {});
+  await parser.parseAsync(rawArgs, {}, (_error, _argv, text) => {
     output = text;
   });
   return output.trimEnd();

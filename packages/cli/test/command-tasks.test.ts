@@ -83,7 +83,7 @@ describe('command tasks through the real bins', () => {
         'lr=0.5,0.2',
         '--zip',
         'seed=7,8',
-        '--name',
+        '--scan',
         'zipped',
         ...s,
       ]);
@@ -94,6 +94,7 @@ describe('command tasks through the real bins', () => {
         'train',
         '--jsonl',
         'sets.jsonl',
+        // The former spelling of --scan still works.
         '--name',
         'from-lines',
         ...s,

@@ -1,20 +1,16 @@
 /** The gather flags, in process: sizes for --max-upload, and the usage errors of the new commands. */
 import { main } from '@bottle/cli';
 import { describe, expect, it } from 'vitest';
-import { parseSize } from '../src/commands/server.js';
 import { recordingContext } from './_context.js';
 
 describe('--max-upload sizes', () => {
-  it('reads bytes and units (decimal and binary)', () => {
-    expect(parseSize('1000')).toBe(1000);
-    expect(parseSize('500MB')).toBe(500_000_000);
-    expect(parseSize('2GiB')).toBe(2 * 1024 ** 3);
-    expect(parseSize('1.5 kib')).toBe(1536);
-  });
-
-  it('refuses what is not a size', () => {
-    for (const bad of ['', 'lots', '-1MB', '0', '3 parsecs'])
-      expect(() => parseSize(bad), bad).toThrow(/not a size/);
+  it("refuses what is not a size with a usage error (the units are parseByteSize's, tested there)", async () => {
+    for (const bad of ['lots', '-1MB', '0', '3 parsecs']) {
+      const run = recordingContext();
+      const args = [`--max-upload=${bad}`, '--gather', 'g', '--port', '0', '--db', ':memory:'];
+      expect(await main('bottle-server', args, run.context), bad).toBe(2);
+      expect(run.stderr, bad).toContain(`--max-upload: '${bad}' is not a size; write e.g. 500MB or 2GiB`);
+    }
   });
 });
 

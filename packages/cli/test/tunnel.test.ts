@@ -46,7 +46,7 @@ describe.skipIf(!hasSshd)('bottle-worker HOST -t against a real sshd', () => {
     const tunnelPort = await freePort();
     const worker = scene.worker(
       'bottle-lab',
-      ['-t', '--tunnel-port', String(tunnelPort), '--remote-port', port, '-x', '2'],
+      ['-t', '--local-port', String(tunnelPort), '--remote-port', port, '-x', '2'],
       { HOME: home },
     );
     expect(await worker.exited).toBe(0);
@@ -62,7 +62,7 @@ describe.skipIf(!hasSshd)('bottle-worker HOST -t against a real sshd', () => {
     const server = await scene.server(['-p', 'sweep.small']);
     const args = [
       '-t',
-      '--tunnel-port',
+      '--local-port',
       String(await freePort()),
       '--remote-port',
       new URL(server.url).port,
@@ -94,7 +94,7 @@ describe.skipIf(!hasSshd)('two -t workers on one machine, and a tunnel that give
     const home = makeHome(scene, { knownHosts: true });
     const server = await scene.server(['-p', 'sweep.small']);
     const tunnelPort = String(await freePort());
-    const tunnelArgs = ['-t', '--tunnel-port', tunnelPort, '--remote-port', new URL(server.url).port];
+    const tunnelArgs = ['-t', '--local-port', tunnelPort, '--remote-port', new URL(server.url).port];
     const first = scene.worker('bottle-lab', [...tunnelArgs, '--retry-if-empty'], { HOME: home });
     await first.waitForOutput(/tunnel open/);
 
@@ -108,6 +108,7 @@ describe.skipIf(!hasSshd)('two -t workers on one machine, and a tunnel that give
     const other = scene.spawn('bottle-server', ['--db', join(scene.dir, 'other.db'), '--port', '0']);
     const [, otherUrl] = await other.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/);
     const otherPort = new URL(otherUrl as string).port;
+    // --tunnel-port: the former spelling of --local-port still works.
     const third = scene.worker(
       'bottle-lab',
       ['-t', '--tunnel-port', tunnelPort, '--remote-port', otherPort],
@@ -136,7 +137,7 @@ describe.skipIf(!hasSshd)('two -t workers on one machine, and a tunnel that give
       `${own.user}@127.0.0.1:${own.port}`,
       [
         '-t',
-        '--tunnel-port',
+        '--local-port',
         String(await freePort()),
         '--remote-port',
         new URL(server.url).port,

@@ -49,6 +49,10 @@ describe('bad flag values', () => {
     const bottle = await scene.bottle(['stauts']);
     expect(bottle.code).toBe(2);
     expect(bottle.stderr).toContain('Did you mean status?');
+    // A typo of a former spelling is pointed to the new name, which --help shows.
+    const renamed = scene.worker(`http://127.0.0.1:${await freePort()}`, ['--tunel-port', '5']);
+    expect(await renamed.exited).toBe(2);
+    expect(renamed.stderr).toContain('Unknown argument: tunel-port\nDid you mean --local-port?');
   });
 });
 

@@ -4,17 +4,15 @@
  */
 import { BottleError } from './errors.js';
 import { canonicalJson } from './hash.js';
-import type { JsonValue } from './schemas.js';
+import type { JsonValue, Params } from './json.js';
 
-/** One parameter set as the algebra sees it: always a fresh plain object. */
-export type ParamsObject = Record<string, JsonValue>;
-
+/** Each item is one parameter set, always a fresh plain object. */
 export interface Source {
   readonly size: number;
   /** Every parameter name an item may carry, in first-seen order. */
   readonly names: readonly string[];
-  at(index: number): ParamsObject;
-  iterate(): Iterator<ParamsObject>;
+  at(index: number): Params;
+  iterate(): Iterator<Params>;
 }
 
 /** A stored value: primitives as they are, objects as canonical JSON so each item gets its own copy. */
@@ -56,9 +54,9 @@ export function listSource(list: readonly unknown[]): Source {
   return {
     size: stored.length,
     names: [...names],
-    at: (index) => JSON.parse(stored[index]!) as ParamsObject,
+    at: (index) => JSON.parse(stored[index]!) as Params,
     *iterate() {
-      for (const s of stored) yield JSON.parse(s) as ParamsObject;
+      for (const s of stored) yield JSON.parse(s) as Params;
     },
   };
 }
@@ -133,11 +131,11 @@ export function zipSource(parts: readonly Source[]): Source {
   return {
     size: first.size,
     names: [...seen],
-    at: (index) => Object.assign({}, ...parts.map((part) => part.at(index))) as ParamsObject,
+    at: (index) => Object.assign({}, ...parts.map((part) => part.at(index))) as Params,
     *iterate() {
       const iterators = parts.map((part) => part.iterate());
       for (let i = 0; i < first.size; i++) {
-        const item: ParamsObject = {};
+        const item: Params = {};
         for (const it of iterators) Object.assign(item, it.next().value);
         yield item;
       }
@@ -145,7 +143,7 @@ export function zipSource(parts: readonly Source[]): Source {
   };
 }
 
-function iterable(source: Source): Iterable<ParamsObject> {
+function iterable(source: Source): Iterable<Params> {
   return { [Symbol.iterator]: () => source.iterate() };
 }
 

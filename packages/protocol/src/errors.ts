@@ -119,13 +119,28 @@ export const errorCatalog = {
     hint: 'Another bottle server serves this --db file: stop it, or use another file.',
   },
 
+  ERR_MISSING_PACKAGE: {
+    status: undefined,
+    hint: 'Install the optional package the message names beside bottle (npm install pg for a postgres:// database).',
+  },
+
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },
 } as const satisfies Record<string, { status: number | undefined; hint: string }>;
 
+/** The codes this version raises and documents (docs/errors.md). */
 export type ErrorCode = keyof typeof errorCatalog;
+
+/**
+ * A code as it may arrive from the wire: one of {@link ErrorCode}, or another `ERR_*` that a newer
+ * server raises and this version does not know yet (its message still says what went wrong).
+ */
+export type AnyErrorCode = ErrorCode | (`ERR_${string}` & {});
 
 /** Every error code, in a stable order. */
 export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
+
+/** What every code looks like, known or not. */
+export const ERROR_CODE_FORM = /^ERR_[A-Z0-9_]+$/;
 
 export interface BottleErrorOptions {
   cause?: unknown;
@@ -138,31 +153,32 @@ export interface BottleErrorOptions {
 /** The base of every error bottle throws on purpose. */
 export class BottleError extends Error {
   override readonly name = 'BottleError';
-  readonly code: ErrorCode;
+  readonly code: AnyErrorCode;
   readonly status: number | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: BottleErrorOptions = {}) {
+  constructor(code: AnyErrorCode, message: string, options: BottleErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? errorCatalog[code].status;
+    this.status =
+      options.status ?? (errorCatalog as Partial<Record<string, { status?: number }>>)[code]?.status;
     this.details = options.details;
   }
 
   /** The wire form: what a server sends and what `{ error }` bodies carry. */
-  toJSON(): { error: { code: ErrorCode; message: string } } {
+  toJSON(): { error: { code: AnyErrorCode; message: string } } {
     return { error: { code: this.code, message: this.message } };
   }
 }
 
 /**
- * True for a BottleError, also one made by another copy of this package:
- * checks `name` and `code`, not `instanceof`.
+ * True for a BottleError, also one made by another copy of this package or carrying a code this
+ * version does not know: checks `name` and the `ERR_*` form of `code`, not `instanceof`.
  */
 export function isBottleError(value: unknown, code?: ErrorCode): value is BottleError {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as { name?: unknown; code?: unknown };
   if (candidate.name !== 'BottleError' || typeof candidate.code !== 'string') return false;
-  if (!(candidate.code in errorCatalog)) return false;
+  if (!ERROR_CODE_FORM.test(candidate.code)) return false;
   return code === undefined || candidate.code === code;
 }

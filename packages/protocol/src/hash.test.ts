@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isBottleError } from './errors.js';
-import { canonicalJson, hashParams, sha256Hex, taskKey } from './hash.js';
-import type { JsonValue } from './schemas.js';
+import { canonicalJson, formatPath, hashParams, sha256Hex, taskKey } from './hash.js';
+import type { JsonValue } from './json.js';
 
 function refusal(value: unknown, root?: string): { code: string; message: string; path: unknown } {
   try {
@@ -235,5 +235,14 @@ describe('canonical hashing (property-based)', () => {
         },
       ),
     );
+  });
+});
+
+describe('formatPath', () => {
+  it('writes a path below a root, or from its first segment with an empty root', () => {
+    expect(formatPath('params', ['a', 3, 'odd key'])).toBe('params.a[3]["odd key"]');
+    expect(formatPath('', ['tasks', 3, 'params', 'x'])).toBe('tasks[3].params.x');
+    expect(formatPath('', [0, 'a'])).toBe('[0].a');
+    expect(formatPath('body', [])).toBe('body');
   });
 });

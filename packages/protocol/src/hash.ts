@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isWellFormed } from './_well-formed.js';
 import { BottleError } from './errors.js';
-import type { Params } from './schemas.js';
+import type { Params } from './json.js';
 
 /**
  * How deep objects and arrays may nest in a parameter set or a result, the outermost value being
@@ -145,12 +145,17 @@ export function jsonValueIssue(value: unknown): JsonValueIssue | undefined {
   }
 }
 
-/** `params.a[3]["odd key"]` from a root and segments. */
-export function formatPath(root: string, path: readonly (string | number)[]): string {
+/**
+ * `params.a[3]["odd key"]` from a root and the segments below it (a zod issue's path, a JSON walk's):
+ * with an empty root, `tasks[3].params`.
+ */
+export function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else out += /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+    else if (typeof segment === 'symbol') out += `[${String(segment)}]`;
+    else if (!/^[A-Za-z_$][\w$]*$/.test(segment)) out += `[${JSON.stringify(segment)}]`;
+    else out += out === '' ? segment : `.${segment}`;
   }
   return out;
 }
@@ -173,6 +178,14 @@ export function taskKey(task: string, params: Params | Record<string, unknown>):
 /** SHA-256 of a string's UTF-8 bytes, lowercase hex. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** A SHA-256 digest as bottle writes it: 64 lowercase hex digits (task keys, parameter hashes, file sums). */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** True for a {@link SHA256_HEX} digest: anything else could name a path outside a gather directory. */
+export function isSha256Hex(value: unknown): value is string {
+  return typeof value === 'string' && SHA256_HEX.test(value);
 }
 
 /**

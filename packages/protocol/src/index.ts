@@ -7,7 +7,6 @@ export {
   OUTPUT_MANIFEST_NAME,
   parsePaxRecords,
   TAR_BLOCK,
-  TAR_END,
   TarFormatError,
   type TarHeaderFields,
   tarPadding,
@@ -15,6 +14,7 @@ export {
 export { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from './defaults.js';
 export { parseDuration } from './duration.js';
 export {
+  type AnyErrorCode,
   BottleError,
   type BottleErrorOptions,
   type ErrorCode,
@@ -27,18 +27,19 @@ export {
   canonicalJson,
   formatPath,
   hashParams,
-  type JsonValueIssue,
-  jsonValueIssue,
+  isSha256Hex,
   MAX_JSON_DEPTH,
   sha256Hex,
   taskKey,
 } from './hash.js';
+export type { JsonValue, Params } from './json.js';
+export type { BottleLogger } from './logger.js';
+export { safeRelativePath } from './paths.js';
 export {
   concat,
   fromList,
   isParamSet,
   ParamSet,
-  type ParamsObject,
   product,
   pset,
   zip,
@@ -73,7 +74,6 @@ export {
   healthResponseSchema,
   heartbeatRequestSchema,
   heartbeatResponseSchema,
-  type JsonValue,
   jsonValueSchema,
   keyPrefixSchema,
   type LeaseRef,
@@ -97,7 +97,6 @@ export {
   type OutputFilesResponse,
   outputFileSchema,
   outputFilesResponseSchema,
-  type Params,
   paramsSchema,
   type ReleaseReport,
   type Report,
@@ -141,6 +140,13 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export { parseByteSize } from './sizes.js';
+export {
+  type SubmitAllOptions,
+  type SubmitAllResult,
+  type SubmitChunk,
+  submitInChunks,
+} from './submit-chunks.js';
 export {
   gridParamSet,
   gridSweepParams,
@@ -149,3 +155,4 @@ export {
   type Sweep,
   sweepFromSpec,
 } from './sweep.js';
+export { redactUrl } from './url.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ParamsObject } from './_pset-sources.js';
+import type { Params } from './json.js';
 import { concat, type ParamSet, product, pset, zip } from './pset.js';
 
 /** A parameter-set expression; names are given when it is built, so factors never clash. */
@@ -27,7 +27,7 @@ const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
 }));
 
 /** Builds the lazy set and, beside it, a plainly materialized reference list. */
-function build(e: Expr, fresh: () => string): { set: ParamSet; model: ParamsObject[] } {
+function build(e: Expr, fresh: () => string): { set: ParamSet; model: Params[] } {
   switch (e.kind) {
     case 'leaf': {
       const name = fresh();

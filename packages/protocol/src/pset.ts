@@ -5,22 +5,20 @@
 import {
   concatSource,
   listSource,
-  type ParamsObject,
   productSource,
   type Source,
   valuesSource,
   zipSource,
 } from './_pset-sources.js';
 import { BottleError, isBottleError } from './errors.js';
+import type { Params } from './json.js';
 import { scanNameSchema } from './schemas.js';
-
-export type { ParamsObject } from './_pset-sources.js';
 
 /** Marks parameter sets across copies of this package (`Symbol.for` is shared by every copy). */
 const brand = Symbol.for('@bottle/protocol.ParamSet');
 
 /** A lazy, ordered collection of parameter sets; build one with {@link pset} or {@link fromList}. */
-export class ParamSet implements Iterable<ParamsObject> {
+export class ParamSet implements Iterable<Params> {
   /** Always true; lets {@link isParamSet} recognise sets made by another copy of this package. */
   readonly [brand] = true;
   /** How many parameter sets this yields, known without iterating. */
@@ -40,7 +38,7 @@ export class ParamSet implements Iterable<ParamsObject> {
   }
 
   /** The parameter set at `index` (0-based), computed without iterating: lets a submit resume at an offset. */
-  at(index: number): ParamsObject {
+  at(index: number): Params {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new RangeError(`index ${index} is outside 0..${this.size - 1}`);
     }
@@ -48,7 +46,7 @@ export class ParamSet implements Iterable<ParamsObject> {
   }
 
   /** Yields each parameter set in order, building one at a time. */
-  [Symbol.iterator](): Iterator<ParamsObject> {
+  [Symbol.iterator](): Iterator<Params> {
     return this.#source.iterate();
   }
 

@@ -6,6 +6,7 @@ import {
   errorBodySchema,
   heartbeatResponseSchema,
   reportRequestSchema,
+  reportResponseSchema,
   reportSchema,
   submitRequestSchema,
 } from './schemas.js';
@@ -61,11 +62,18 @@ describe('schemas', () => {
     ).toBe(true);
   });
 
-  it('accept only known error codes in an error body', () => {
+  it("accept any ERR_* code in an error body or a report result, so a newer server's codes pass", () => {
     expect(errorBodySchema.safeParse({ error: { code: 'ERR_STALE_LEASE', message: 'x' } }).success).toBe(
       true,
     );
-    expect(errorBodySchema.safeParse({ error: { code: 'ERR_NOPE', message: 'x' } }).success).toBe(false);
+    expect(errorBodySchema.parse({ error: { code: 'ERR_NEWER_RULE', message: 'x' } }).error.code).toBe(
+      'ERR_NEWER_RULE',
+    );
+    const refused = { key, ok: false, error: { code: 'ERR_NEWER_RULE', message: 'not now' } };
+    expect(reportResponseSchema.parse({ results: [refused] }).results).toEqual([refused]);
+    for (const code of ['NOPE', 'ERR_', 'err_lower', 'ERR_A B', 42]) {
+      expect(errorBodySchema.safeParse({ error: { code, message: 'x' } }).success, String(code)).toBe(false);
+    }
   });
 
   it('let responses carry fields a newer server adds, while requests refuse unknown keys', () => {

@@ -7,14 +7,9 @@
  */
 import { z } from 'zod';
 import { isWellFormed } from './_well-formed.js';
-import { errorCodes } from './errors.js';
-import { jsonValueIssue } from './hash.js';
-
-/** A JSON value as it crosses the wire (finite numbers only). */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** One parameter set: a plain object of JSON values. */
-export type Params = { [key: string]: JsonValue };
+import { type AnyErrorCode, ERROR_CODE_FORM } from './errors.js';
+import { jsonValueIssue, SHA256_HEX } from './hash.js';
+import type { JsonValue, Params } from './json.js';
 
 /**
  * Checks in one walk, without copying, what `canonicalJson` accepts: a copy would drop a
@@ -55,7 +50,7 @@ export const scanNameSchema = z
   .regex(/^[\w.\-:@+]+$/, 'scan names use letters, digits and _ . - : @ +');
 
 /** 64 hex characters: SHA-256 of canonical JSON. */
-export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+export const hashSchema = z.string().regex(SHA256_HEX, 'a SHA-256 hex digest');
 export const workerIdSchema = wellFormedString().min(1).max(200);
 export const hostNameSchema = wellFormedString().min(1).max(255);
 export const leaseTokenSchema = wellFormedString().min(1).max(200);
@@ -91,8 +86,11 @@ export const taskSpecSchema = z.strictObject({
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
+/** Most tasks one submit request may carry; `submitInChunks` sends a sweep of any size in chunks. */
+export const MAX_SUBMIT_TASKS = 50_000;
+
 export const submitRequestSchema = z.strictObject({
-  tasks: z.array(taskSpecSchema).min(1).max(50_000),
+  tasks: z.array(taskSpecSchema).min(1).max(MAX_SUBMIT_TASKS),
   /** Scan for tasks that name none. */
   scan: scanNameSchema.optional(),
   /** Put finished (done, failed, cancelled) tasks back in the queue. */
@@ -253,7 +251,11 @@ export const reportRequestSchema = z.strictObject({
 });
 export type ReportRequest = z.infer<typeof reportRequestSchema>;
 
-export const errorCodeSchema = z.enum(errorCodes as [string, ...string[]]);
+/**
+ * Any `ERR_*` code, not only those this version knows: an older worker must read a newer server's
+ * answer (a code it does not know is a failure with its message, like any other).
+ */
+export const errorCodeSchema = z.string().regex(ERROR_CODE_FORM) as unknown as z.ZodType<AnyErrorCode>;
 
 export const reportResultSchema = z.union([
   z.object({ key: hashSchema, ok: z.literal(true) }),

@@ -5,8 +5,8 @@
  */
 import { parseDuration } from './duration.js';
 import { BottleError } from './errors.js';
+import type { JsonValue } from './json.js';
 import { concat, fromList, type ParamSet, product, pset, zip } from './pset.js';
-import type { JsonValue } from './schemas.js';
 import { scanNameSchema, taskNameSchema } from './schemas.js';
 
 /** A sweep ready to submit: the task its parameter sets run with, and its scan name. */

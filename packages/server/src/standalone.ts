@@ -1,16 +1,17 @@
 /** `startBottleServer`: the router in its own HTTP server, with a draining `close()`. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BottleError, DEFAULT_PORT, type SubmitResponse } from '@bottle/protocol';
+import { BottleError, DEFAULT_PORT, redactUrl, type SubmitResponse } from '@bottle/protocol';
 import express from 'express';
+import { loadPostgres } from './_load-postgres.js';
 import { tokenOrSession } from './dashboard/session.js';
 import { emitTokenRefused } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
-import { type BottleRouterOptions, defaultLogger, routerOptionKeys } from './http/options.js';
+import { type BottleRouterOptions, routerOptionKeys } from './http/options.js';
 import { reachableUrl } from './http/reachable.js';
 import { type BottleRouter, createBottleRouter } from './http/router.js';
-import { isPostgresUrl, redactUrl } from './postgres/_url.js';
-import { PostgresStore } from './postgres/store.js';
+import { defaultLogger } from './logger.js';
+import { isPostgresUrl } from './postgres/_url.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Clock } from './store/clock.js';
 import { defaultQueuePolicy, type QueuePolicy } from './store/policy.js';
@@ -36,7 +37,7 @@ export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'>,
    */
   db?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
-  drainTimeoutMs?: number;
+  stopGraceMs?: number;
   /**
    * The time the store the server opens runs on (leases, backoffs, expiry, waiting claims, the
    * progress monitor): tests set it. A store you give brings its own clock.
@@ -48,7 +49,7 @@ export const serverDefaults = {
   port: DEFAULT_PORT,
   host: '127.0.0.1',
   db: 'bottle.db',
-  drainTimeoutMs: 10_000,
+  stopGraceMs: 10_000,
 } as const satisfies Partial<BottleServerOptions>;
 
 export interface BottleServer {
@@ -78,6 +79,8 @@ export function isLoopback(host: string): boolean {
 export async function startBottleServer(options: BottleServerOptions = {}): Promise<BottleServer> {
   const serverKeys = Object.keys(serverDefaults);
   for (const key of Object.keys(options)) {
+    if (key === 'drainTimeoutMs')
+      throw new TypeError(`startBottleServer: option 'drainTimeoutMs' is now 'stopGraceMs'`);
     if (
       !routerOptionKeys.includes(key) &&
       !serverKeys.includes(key) &&
@@ -91,7 +94,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     port,
     host,
     db,
-    drainTimeoutMs,
+    stopGraceMs,
     store: givenStore,
     leaseMs,
     maxAttempts,
@@ -120,6 +123,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   let store: Store;
   if (givenStore) store = givenStore;
   else if (isPostgresUrl(db)) {
+    const { PostgresStore } = await loadPostgres();
     const postgres = new PostgresStore({ connectionString: db, policy: storePolicy, ...storeClock });
     // A wrong URL, a refused login or someone else's tables stop the start, not the first request.
     await postgres.ready().catch(async (error: unknown) => {
@@ -210,7 +214,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
       server.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, drainTimeoutMs);
+          const timer = setTimeout(resolve, stopGraceMs);
           drained = () => {
             clearTimeout(timer);
             resolve();

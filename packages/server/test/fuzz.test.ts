@@ -48,7 +48,7 @@ async function standalone(): Promise<Target> {
     maxClaimWaitMs: 20,
     // No lease may expire while the checks read the store at two moments.
     leaseMs: 3_600_000,
-    bodyLimit: '2mb',
+    bodyLimit: '2MiB',
   });
   cleanups.push(async () => {
     await server.close();
@@ -66,7 +66,7 @@ async function mounted(): Promise<Target> {
     logger: quietLogger,
     maxClaimWaitMs: 20,
     token: 'tok',
-    bodyLimit: '2mb',
+    bodyLimit: '2MiB',
   });
   const app = express();
   app.get('/app', (_req, res) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BottleError, isBottleError } from '@bottle/protocol';
 import { makeTempDir, waitFor } from '@bottle/test-utils';
-import { packOutput } from '@bottle/worker';
+import { packOutput } from '@bottle/worker/gather';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { receiveOutput } from '../src/gather/receive.js';
 import { snapshot } from './gather-helpers.js';

@@ -4,7 +4,7 @@
  */
 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { PostgresStore } from '@bottle/server';
+import { PostgresStore } from '@bottle/server/postgres';
 import {
   createTestDatabase,
   postgresReachable,

@@ -4,7 +4,8 @@
  * A test that passes on one store and fails on the other is a bug.
  */
 import { join } from 'node:path';
-import { PostgresStore, type QueuePolicy, SqliteStore, type Store } from '@bottle/server';
+import { type QueuePolicy, SqliteStore, type Store } from '@bottle/server';
+import { PostgresStore } from '@bottle/server/postgres';
 import {
   createTestDatabase,
   makeTempDir,

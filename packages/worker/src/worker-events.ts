@@ -32,14 +32,18 @@ export interface TaskEndInfo {
   final?: boolean;
 }
 
-/** The events of a {@link Worker}, with their arguments. */
+/**
+ * The events of a {@link Worker}, with their arguments. Names are `noun.verb`, as the server's
+ * events are (`task.failed` there is the same failure, as the server records it).
+ */
 export interface WorkerEvents {
-  claimed: [tasks: ClaimedTask[]];
-  started: [task: ClaimedTask];
-  done: [task: ClaimedTask, result: JsonValue | undefined, info: TaskEndInfo];
-  failed: [task: ClaimedTask, error: BottleError, info: TaskEndInfo];
+  /** A claim brought these tasks (one event per claim answer). */
+  'tasks.claimed': [tasks: ClaimedTask[]];
+  'task.started': [task: ClaimedTask];
+  'task.done': [task: ClaimedTask, result: JsonValue | undefined, info: TaskEndInfo];
+  'task.failed': [task: ClaimedTask, error: BottleError, info: TaskEndInfo];
   /** A running task was stopped: `released` (forced stop), `cancelled` or `lost` (server's word). */
-  stopped: [task: ClaimedTask, reason: Exclude<AbortReason, 'timeout'>];
+  'task.stopped': [task: ClaimedTask, reason: Exclude<AbortReason, 'timeout'>];
   /** Something went wrong that the worker works around (server unreachable, a refused report). */
-  warn: [error: Error];
+  'worker.warning': [error: Error];
 }

@@ -1,17 +1,10 @@
 /** The options of a {@link Worker}: one interface, one defaults object, unknown keys rejected. */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import debug from 'debug';
+import type { BottleLogger } from '@bottle/protocol';
 import type { BottleClient } from './client/client.js';
+import { defaultLogger } from './logger.js';
 import { type Isolation, isolations } from './runner/runner.js';
-
-/** Where a worker's messages go; the default writes through `debug('bottle:worker')`. */
-export interface WorkerLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 /** Options of `new Worker(options)`. Give `server` (a URL) or a ready `client`. */
 export interface WorkerOptions {
@@ -49,7 +42,7 @@ export interface WorkerOptions {
   /** How long a claim waits on the server for work (long-poll). Default 30,000. */
   claimWaitMs?: number;
   /** How long a stopped task may take to honour `kill()` before SIGKILL. Default 3,000. */
-  killGraceMs?: number;
+  stopGraceMs?: number;
   /**
    * Where tasks run: `process` (the default: warm task processes; a crash or `process.exit` in a
    * task cannot take the worker down), `thread` (worker threads in the worker's process), or `none`
@@ -69,10 +62,9 @@ export interface WorkerOptions {
   reportDelayMs?: number;
   /** Longest wait between retries while the server is unreachable. Default 5,000. */
   maxBackoffMs?: number;
-  logger?: WorkerLogger;
+  /** Where the worker's messages go (default: `DEBUG=bottle:worker`). */
+  logger?: BottleLogger;
 }
-
-const log = debug('bottle:worker');
 
 /** Defaults of {@link WorkerOptions}. */
 export const workerDefaults = {
@@ -81,17 +73,12 @@ export const workerDefaults = {
   prefetch: 'auto' as number | 'auto',
   retryIfEmpty: false,
   claimWaitMs: 30_000,
-  killGraceMs: 3_000,
+  stopGraceMs: 3_000,
   execArgv: [] as string[],
   reportBatchSize: 1_000,
   reportDelayMs: 5,
   maxBackoffMs: 5_000,
-  logger: {
-    debug: (message: string) => log(message),
-    info: (message: string) => log(message),
-    warn: (message: string) => log(`warning: ${message}`),
-    error: (message: string) => log(`error: ${message}`),
-  } as WorkerLogger,
+  logger: defaultLogger,
 } satisfies Partial<WorkerOptions>;
 
 const knownKeys = new Set<string>([
@@ -109,7 +96,7 @@ const knownKeys = new Set<string>([
   'host',
   'timeoutMs',
   'claimWaitMs',
-  'killGraceMs',
+  'stopGraceMs',
   'execArgv',
   'reportBatchSize',
   'reportDelayMs',
@@ -128,6 +115,7 @@ export type ResolvedWorkerOptions = typeof workerDefaults &
 /** Merges the defaults and checks every option; throws a TypeError naming a bad one. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   for (const key of Object.keys(options)) {
+    if (key === 'killGraceMs') throw new TypeError('Worker: option "killGraceMs" is now "stopGraceMs"');
     if (!knownKeys.has(key)) throw new TypeError(`Worker: unknown option "${key}"`);
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -158,7 +146,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (merged.prefetch !== 'auto') positive('prefetch', 0, merged.prefetch);
   positive('timeoutMs', 1, merged.timeoutMs);
   positive('claimWaitMs', 0, merged.claimWaitMs);
-  positive('killGraceMs', 0, merged.killGraceMs);
+  positive('stopGraceMs', 0, merged.stopGraceMs);
   positive('reportBatchSize', 1, merged.reportBatchSize);
   positive('reportDelayMs', 0, merged.reportDelayMs);
   positive('maxBackoffMs', 1, merged.maxBackoffMs);

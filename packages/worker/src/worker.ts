@@ -45,7 +45,7 @@ interface Held {
  *
  * @example
  * const worker = new Worker({ server: 'http://127.0.0.1:1988', slots: 4 });
- * worker.on('failed', (task, error) => console.error(task.task, error.message));
+ * worker.on('task.failed', (task, error) => console.error(task.task, error.message));
  * const summary = await worker.run(); // { done, failed, durationMs, ... }
  */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -175,7 +175,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.#commandRunner = new CommandRunner(this.#commands, {
           host: this.options.host,
           workerId: this.options.workerId,
-          killGraceMs: this.options.killGraceMs,
+          stopGraceMs: this.options.stopGraceMs,
         });
       }
       await this.#claimLoop();
@@ -285,7 +285,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       const fresh: Held[] = tasks.map((task) => ({ task, state: 'queued', upload }));
       for (const held of fresh) this.#held.set(held.task.key, held);
-      this.emit('claimed', tasks);
+      this.emit('tasks.claimed', tasks);
       if (this.#stopping !== 'no') {
         for (const held of fresh) this.#release(held);
         break;
@@ -320,7 +320,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const runner = this.#runnerFor(task.task);
     const id = this.#nextId++;
     held.run = { runner, id };
-    this.emit('started', task);
+    this.emit('task.started', task);
     let end = await runner.run({
       id,
       task: task.task,
@@ -354,8 +354,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       root: o.root,
       host: o.host,
       workerId: o.workerId,
-      killGraceMs: o.killGraceMs,
-      onStray: (stream, text) => o.logger.debug(`task process ${stream}: ${text.trimEnd()}`),
+      stopGraceMs: o.stopGraceMs,
+      onStray: (stream, text) => o.logger.debug?.(`task process ${stream}: ${text.trimEnd()}`),
     });
   }
 
@@ -383,7 +383,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     }
     this.#release(held);
-    this.emit('stopped', held.task, 'released');
+    this.emit('task.stopped', held.task, 'released');
     return true;
   }
 
@@ -418,7 +418,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         ...(end.result === undefined ? {} : { result: end.result }),
         ...runFacts(task, end),
       });
-      this.emit('done', task, end.result, info);
+      this.emit('task.done', task, end.result, info);
     } else if (end.kind === 'failed') {
       if (this.#releaseIfCannotRun(held, end)) return;
       this.#summary.failed++;
@@ -433,15 +433,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         retryable: end.retryable,
         ...runFacts(task, end),
       });
-      this.emit('failed', task, error, info);
+      this.emit('task.failed', task, error, info);
     } else if (end.reason === 'released') {
       this.#release(held);
-      this.emit('stopped', task, 'released');
+      this.emit('task.stopped', task, 'released');
     } else {
       // Cancelled or lost: the server has already moved on; nothing to report.
       this.#summary[end.reason]++;
       this.#held.delete(task.key);
-      this.emit('stopped', task, end.reason);
+      this.emit('task.stopped', task, end.reason);
     }
   }
 
@@ -482,7 +482,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#waiting.splice(this.#waiting.indexOf(held), 1);
       this.#held.delete(key);
       this.#summary[reason]++;
-      this.emit('stopped', held.task, reason);
+      this.emit('task.stopped', held.task, reason);
       this.#wakeUp.wake();
     }
   }
@@ -496,7 +496,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #warn(error: unknown, what: string): void {
     const err = error instanceof Error ? error : new Error(String(error));
     this.options.logger.warn(`${what}: ${err.message}`);
-    if (this.listenerCount('warn') > 0) this.emit('warn', err);
+    if (this.listenerCount('worker.warning') > 0) this.emit('worker.warning', err);
   }
 }
 

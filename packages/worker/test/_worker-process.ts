@@ -4,7 +4,7 @@ import { Worker } from '../src/index.js';
 
 const [server, root, slots] = process.argv.slice(2);
 const worker = new Worker({ server, root, slots: Number(slots ?? 1) });
-worker.on('started', (task) => console.log(`started ${task.key}`));
-worker.on('done', (task) => console.log(`done ${task.key}`));
+worker.on('task.started', (task) => console.log(`started ${task.key}`));
+worker.on('task.done', (task) => console.log(`done ${task.key}`));
 const summary = await worker.run();
 console.log(`summary ${JSON.stringify(summary)}`);

@@ -5,8 +5,8 @@ import { hashParams, isBottleError, type TaskSpec } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { makeTempDir, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskEntryKeys } from '../src/command/task-file.js';
-import { BottleClient, loadTaskFile, Worker } from '../src/index.js';
+import { loadTaskFile, taskEntryKeys } from '../src/command/task-file.js';
+import { BottleClient, Worker } from '../src/index.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -69,7 +69,7 @@ async function setup(options: { leaseMs?: number } = {}) {
       server: server.url,
       root: temp.path,
       maxBackoffMs: 200,
-      killGraceMs: 300,
+      stopGraceMs: 300,
       ...opts,
     });
     cleanups.push(() => worker.stop({ force: true }));
@@ -119,7 +119,7 @@ describe('command tasks', () => {
     await client.submit([{ task: 'env', params }]);
     const done: unknown[] = [];
     const worker = newWorker();
-    worker.on('done', (_task, result) => done.push(result));
+    worker.on('task.done', (_task, result) => done.push(result));
     expect(await worker.run()).toMatchObject({ done: 1, failed: 0 });
     const dir = outDir(params);
     const result = done[0] as { env: Record<string, string>; cwd: string; params: unknown };
@@ -158,7 +158,7 @@ describe('command tasks', () => {
     await client.submit(specs.map((spec) => ({ ...spec, maxAttempts: 1 })));
     const worker = newWorker({ slots: 2 });
     const errors = new Map<string, string>();
-    worker.on('failed', (task, error) => errors.set(task.task, `${error.code}: ${error.message}`));
+    worker.on('task.failed', (task, error) => errors.set(task.task, `${error.code}: ${error.message}`));
     expect(await worker.run()).toMatchObject({ done: 0, failed: 6 });
     expect(errors.get('exit')).toMatch(
       /^ERR_TASK_FAILED: the command exited with code 3[\s\S]*something went wrong: 3/,
@@ -177,7 +177,7 @@ describe('command tasks', () => {
     await client.submit([{ task: 'forks', params: { n: 1 }, maxAttempts: 1 }]);
     const worker = newWorker();
     const errors: string[] = [];
-    worker.on('failed', (_task, error) => errors.push(error.code));
+    worker.on('task.failed', (_task, error) => errors.push(error.code));
     expect(await worker.run()).toMatchObject({ done: 0, failed: 1 });
     expect(errors).toEqual(['ERR_TASK_TIMEOUT']);
   });
@@ -186,7 +186,7 @@ describe('command tasks', () => {
     const { root, client, newWorker } = await setup({ leaseMs: 900 });
     await client.submit([{ task: 'forks', params: { n: 2 } }]);
     const worker = newWorker();
-    worker.on('started', (task) => {
+    worker.on('task.started', (task) => {
       void waitFor(() => existsSync(join(root, 'pid-2'))).then(() => client.cancelTask(task.key));
     });
     expect(await worker.run()).toMatchObject({ cancelled: 1, failed: 0 });
@@ -208,7 +208,7 @@ describe('command tasks', () => {
     await client.submit(nasty.slice(0, 6).map((v) => ({ task: 'echo', params: { v }, maxAttempts: 1 })));
     const lacking = newWorker({ root: bare.path, slots: 2 });
     const warnings: string[] = [];
-    lacking.on('warn', (error) => warnings.push(error.message));
+    lacking.on('worker.warning', (error) => warnings.push(error.message));
     const first = await lacking.run();
     expect(first).toMatchObject({ done: 0, failed: 0, cannotRun: ['echo'] });
     expect(first.released).toBeGreaterThan(0);

@@ -56,7 +56,7 @@ it('kill -9 of a worker process: its task processes exit, and another worker fin
   // retryIfEmpty: the killed worker's tasks come back only when their leases expire.
   await using rescuer = new Worker({ server: server.url, root, slots: 2, retryIfEmpty: true });
   let done = 0;
-  rescuer.on('done', () => {
+  rescuer.on('task.done', () => {
     if (++done === 4) void rescuer.stop();
   });
   const summary = await rescuer.run();

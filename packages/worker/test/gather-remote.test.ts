@@ -10,14 +10,9 @@ import { BottleError, isBottleError, type TaskSpec } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BottleClient,
-  gatherOutputs,
-  packOutput,
-  serverResultRows,
-  uploadTaskOutput,
-  Worker,
-} from '../src/index.js';
+import { gatherOutputs, packOutput, serverResultRows } from '../src/gather/index.js';
+import { uploadTaskOutput } from '../src/gather/upload.js';
+import { BottleClient, Worker } from '../src/index.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -75,7 +70,7 @@ function digests(dir: string): Record<string, string> {
 }
 
 async function runWorker(url: string, root: string) {
-  const worker = new Worker({ server: url, root, slots: 2, maxBackoffMs: 200, killGraceMs: 300 });
+  const worker = new Worker({ server: url, root, slots: 2, maxBackoffMs: 200, stopGraceMs: 300 });
   cleanups.push(() => worker.stop({ force: true }));
   return worker.run();
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
   temp.remove();
 });
 
-function newRunner(isolation: Isolation, killGraceMs = 500, processes = 2): TaskRunner {
+function newRunner(isolation: Isolation, stopGraceMs = 500, processes = 2): TaskRunner {
   const runner = createModuleRunner({
     isolation,
     processes,
@@ -25,7 +25,7 @@ function newRunner(isolation: Isolation, killGraceMs = 500, processes = 2): Task
     root,
     host: 'test-host',
     workerId: 'test-worker',
-    killGraceMs,
+    stopGraceMs,
     onStray: () => {},
   });
   runners.push(runner);

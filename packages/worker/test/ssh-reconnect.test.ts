@@ -47,9 +47,9 @@ describe('tunnel reconnection', () => {
       reconnect: { initialDelayMs: 50, maxDelayMs: 300 },
     });
     const events: string[] = [];
-    tunnel.on('disconnected', () => events.push('disconnected'));
-    tunnel.on('reconnecting', () => events.push('reconnecting'));
-    tunnel.on('connected', () => events.push('connected'));
+    tunnel.on('tunnel.disconnected', () => events.push('disconnected'));
+    tunnel.on('tunnel.reconnecting', () => events.push('reconnecting'));
+    tunnel.on('tunnel.connected', () => events.push('connected'));
     const port = tunnel.localPort;
     expect(await get('/before')).toBe('hello /before');
 
@@ -81,7 +81,7 @@ describe('tunnel reconnection', () => {
       reconnect: { initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 },
     });
     const errors: Error[] = [];
-    tunnel.on('error', (error) => errors.push(error));
+    tunnel.on('tunnel.failed', (error) => errors.push(error));
     await sshd.kill9();
     await waitFor(() => errors.length > 0, { what: 'the tunnel to give up' });
     expect(isBottleError(errors[0], 'ERR_SSH_CONNECT')).toBe(true);

@@ -5,7 +5,8 @@ import type { TaskSpec } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { makeTempDir, startSshd, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BottleClient, openTunnel, Worker } from '../src/index.js';
+import { BottleClient, Worker } from '../src/index.js';
+import { openTunnel } from '../src/ssh/tunnel.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const cleanups: Array<() => unknown> = [];
@@ -42,8 +43,8 @@ describe('a sweep through the SSH tunnel (bottle-worker HOST -t)', () => {
     });
     cleanups.push(() => tunnel.close());
     const events: string[] = [];
-    tunnel.on('disconnected', () => events.push('disconnected'));
-    tunnel.on('connected', () => events.push('connected'));
+    tunnel.on('tunnel.disconnected', () => events.push('disconnected'));
+    tunnel.on('tunnel.connected', () => events.push('connected'));
 
     const client = new BottleClient({ server: tunnel.localUrl });
     cleanups.push(() => client.close());
@@ -61,11 +62,11 @@ describe('a sweep through the SSH tunnel (bottle-worker HOST -t)', () => {
       retryIfEmpty: true,
       claimWaitMs: 500,
       maxBackoffMs: 200,
-      killGraceMs: 300,
+      stopGraceMs: 300,
     });
     cleanups.push(() => worker.stop({ force: true }));
     let done = 0;
-    worker.on('done', () => done++);
+    worker.on('task.done', () => done++);
     const run = worker.run();
 
     await waitFor(() => done >= 3, { what: 'the first tasks to finish through the tunnel' });

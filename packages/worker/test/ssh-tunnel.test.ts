@@ -182,7 +182,8 @@ describe('openTunnel', () => {
     trustServer();
     const warnings: string[] = [];
     const closed = await freePort();
-    const tunnel = await open({ remotePort: closed, logger: { warn: (message) => warnings.push(message) } });
+    const logger = { info: () => {}, warn: (message: string) => warnings.push(message), error: () => {} };
+    const tunnel = await open({ remotePort: closed, logger });
     await expect(fetch(`${tunnel.localUrl}/a`)).rejects.toThrow();
     await expect(fetch(`${tunnel.localUrl}/b`)).rejects.toThrow();
     expect(warnings).toHaveLength(1);

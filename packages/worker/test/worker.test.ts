@@ -28,7 +28,7 @@ async function setup(serverOptions: { leaseMs?: number; port?: number } = {}) {
 }
 
 function newWorker(options: ConstructorParameters<typeof Worker>[0]): Worker {
-  const worker = new Worker({ maxBackoffMs: 200, killGraceMs: 300, ...options });
+  const worker = new Worker({ maxBackoffMs: 200, stopGraceMs: 300, ...options });
   cleanups.push(() => worker.stop({ force: true }));
   return worker;
 }
@@ -41,7 +41,7 @@ describe('Worker against a real server', () => {
 
     const worker = newWorker({ server: state.server.url, root, slots: 3 });
     const doneKeys: string[] = [];
-    worker.on('done', (task) => doneKeys.push(task.key));
+    worker.on('task.done', (task) => doneKeys.push(task.key));
     const summary = await worker.run();
 
     expect(summary).toMatchObject({ done: 20, failed: 0, unreported: 0 });
@@ -81,7 +81,7 @@ describe('Worker against a real server', () => {
 
     const worker = newWorker({ server: state.server.url, root, slots: 2 });
     const failures = new Map<string, string>();
-    worker.on('failed', (task, error) => failures.set(task.task, error.code));
+    worker.on('task.failed', (task, error) => failures.set(task.task, error.code));
     const summary = await worker.run();
 
     expect(summary).toMatchObject({ done: 1, failed: 4 });
@@ -114,7 +114,7 @@ describe('Worker against a real server', () => {
     );
     const worker = newWorker({ server: state.server.url, root, slots: 2, retryIfEmpty: true });
     let started = 0;
-    worker.on('started', () => {
+    worker.on('task.started', () => {
       if (++started === 2) void worker.stop();
     });
     const summary = await worker.run();
@@ -129,7 +129,7 @@ describe('Worker against a real server', () => {
     const worker = newWorker({ server: state.server.url, root, slots: 2, retryIfEmpty: true });
     const outputDirs: string[] = [];
     let started = 0;
-    worker.on('started', () => {
+    worker.on('task.started', () => {
       started++;
     });
     const running = worker.run();
@@ -166,10 +166,10 @@ describe('Worker against a real server', () => {
     );
     const worker = newWorker({ server: state.server.url, root, slots: 2 });
     const warnings: string[] = [];
-    worker.on('warn', (error) => warnings.push(error.message));
+    worker.on('worker.warning', (error) => warnings.push(error.message));
     let started = 0;
     let restarted: Promise<void> | undefined;
-    worker.on('started', () => {
+    worker.on('task.started', () => {
       if (++started !== 3) return;
       restarted = (async () => {
         await state.server.close();
@@ -196,8 +196,8 @@ describe('Worker against a real server', () => {
     ]);
     const worker = newWorker({ server: state.server.url, root, slots: 2 });
     const stopped: string[] = [];
-    worker.on('stopped', (task, reason) => stopped.push(`${task.params.ms}:${reason}`));
-    worker.on('started', (task) => {
+    worker.on('task.stopped', (task, reason) => stopped.push(`${task.params.ms}:${reason}`));
+    worker.on('task.started', (task) => {
       if (task.params.ms === 60_000) setTimeout(() => void client.cancelTask(task.key), 200);
     });
     const summary = await worker.run();
@@ -211,7 +211,7 @@ describe('Worker against a real server', () => {
     const { root, state, client } = await setup();
     const worker = newWorker({ server: state.server.url, root, retryIfEmpty: true, claimWaitMs: 10_000 });
     const running = worker.run();
-    const done = new Promise((resolve) => worker.once('done', resolve));
+    const done = new Promise((resolve) => worker.once('task.done', resolve));
     await new Promise((resolve) => setTimeout(resolve, 300));
     await client.submit([{ task: 'tasks.Sleeps', params: { ms: 1 } }]);
     await done;
@@ -223,8 +223,8 @@ describe('Worker against a real server', () => {
     const { root, state, client } = await setup();
     await client.submit([{ task: 'tasks.Sleeps', params: { ms: 300 } }]);
     const worker = newWorker({ server: state.server.url, root, retryIfEmpty: true });
-    worker.on('started', () => void state.server.close());
-    worker.on('done', () => {
+    worker.on('task.started', () => void state.server.close());
+    worker.on('task.done', () => {
       void worker.stop();
       setTimeout(() => void worker.stop({ force: true }), 300);
     });

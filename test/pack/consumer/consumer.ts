@@ -2,7 +2,11 @@
 import { exitCodes, main } from '@bottle/cli';
 import { DEFAULT_PORT, pset, type TaskInfo, taskKey } from '@bottle/protocol';
 import { type BottleRouter, createBottleRouter, SqliteStore } from '@bottle/server';
+// The PostgreSQL store's types compile without pg installed (an optional peer dependency).
+import type { PostgresStoreOptions } from '@bottle/server/postgres';
 import { BottleClient, defineTask, TaskBase, Worker } from '@bottle/worker';
+import { resultFormats } from '@bottle/worker/gather';
+import type { TunnelOptions } from '@bottle/worker/ssh';
 import express from 'express';
 
 const router: BottleRouter = createBottleRouter({ store: new SqliteStore(':memory:') });
@@ -32,3 +36,6 @@ export const codes: number = exitCodes.usage;
 export function stateOf(info: TaskInfo): string {
   return `${info.state} ${info.chargedAttempts}/${info.maxAttempts}`;
 }
+export const postgresOptions: PostgresStoreOptions = { connectionString: 'postgres://db/queue' };
+export const tunnelOptions: TunnelOptions = { target: 'lab', localPort: 0 };
+export const formats: readonly string[] = resultFormats;

@@ -1,7 +1,4 @@
 import type { Argv } from 'yargs';
-import { clientFor } from '../_client.js';
-import type { CliContext } from '../_context.js';
-import { UsageError } from '../_exit.js';
 import { withJsonOption, withServerOptions } from '../_options.js';
 
 export const cancelCommand = {
@@ -13,19 +10,4 @@ export const cancelCommand = {
       .option('scan', { type: 'string', description: 'Cancel this whole scan instead' }),
 };
 
-type CancelArgs = Awaited<ReturnType<ReturnType<typeof cancelCommand.builder>['parseAsync']>>;
-
-export async function runCancel(argv: CancelArgs, context: CliContext): Promise<number> {
-  if (Boolean(argv.key) === Boolean(argv.scan)) throw new UsageError('give either a task key or --scan NAME');
-  await using client = clientFor(argv, context);
-  if (argv.scan) {
-    const { count } = await client.cancelScan(argv.scan);
-    if (argv.json) context.stdout(`${JSON.stringify({ cancelled: count })}\n`);
-    else context.stdout(`${count} task${count === 1 ? '' : 's'} of scan '${argv.scan}' cancelled\n`);
-  } else {
-    const task = await client.cancelTask(argv.key as string);
-    if (argv.json) context.stdout(`${JSON.stringify({ task })}\n`);
-    else context.stdout(`task ${task.key} is ${task.state}\n`);
-  }
-  return 0;
-}
+export type CancelArgs = Awaited<ReturnType<ReturnType<typeof cancelCommand.builder>['parseAsync']>>;

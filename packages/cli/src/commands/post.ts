@@ -1,10 +1,5 @@
 import type { Argv } from 'yargs';
-import { clientFor } from '../_client.js';
-import type { CliContext } from '../_context.js';
-import { UsageError } from '../_exit.js';
-import { withJsonOption, withServerOptions } from '../_options.js';
-import { dryRunText, type SubmitOptions, submitScan, submitScanSpec } from '../_submit.js';
-import { gridScan, jsonLinesScan } from '../_sweep.js';
+import { formerSpelling, withJsonOption, withServerOptions } from '../_options.js';
 
 export const postCommand = {
   command: 'post <source>',
@@ -30,10 +25,11 @@ export const postCommand = {
         description: 'name=values: paired item by item with the other --zip (equal lengths)',
       })
       .option('jsonl', { type: 'string', description: 'File of parameter sets, one JSON object a line' })
-      .option('name', {
+      .option('scan', {
         type: 'string',
         description: 'Scan name with --grid/--zip/--jsonl (default: the task name)',
       })
+      .option('name', { type: 'string', ...formerSpelling('scan') })
       .option('root', {
         type: 'string',
         description: 'Folder the module or files are resolved in (default: cwd)',
@@ -51,39 +47,4 @@ export const postCommand = {
       .example('$0 post sweep.yaml --dry-run', 'count and show the parameter sets of a sweep file'),
 };
 
-type PostArgs = Awaited<ReturnType<ReturnType<typeof postCommand.builder>['parseAsync']>>;
-
-export async function runPost(argv: PostArgs, context: CliContext): Promise<number> {
-  await using client = clientFor(argv, context);
-  const root = argv.root ?? context.cwd;
-  const options: SubmitOptions = {
-    root,
-    submit: (request) => client.submit(request.tasks, request),
-    rerun: argv.rerun,
-    dryRun: argv['dry-run'],
-    context,
-  };
-  const grids = argv.grid ?? [];
-  const zips = argv.zip ?? [];
-  if (argv.jsonl !== undefined && grids.length + zips.length > 0)
-    throw new UsageError('give either --jsonl FILE or --grid/--zip, not both');
-  if (argv.name !== undefined && argv.jsonl === undefined && grids.length + zips.length === 0)
-    throw new UsageError(
-      '--name names the scan of --grid/--zip/--jsonl; a sweep file or module names its own',
-    );
-  const outcome =
-    argv.jsonl !== undefined
-      ? await submitScan(jsonLinesScan(argv.source, argv.jsonl, root, argv.name), options)
-      : grids.length + zips.length > 0
-        ? await submitScan(gridScan(argv.source, grids, zips, argv.name), options)
-        : await submitScanSpec(argv.source, options);
-  if (argv.json) context.stdout(`${JSON.stringify({ ...outcome, dryRun: argv['dry-run'] })}\n`);
-  else if (argv['dry-run']) context.stdout(dryRunText(outcome));
-  else
-    context.stdout(
-      `scan '${outcome.scan}': ${outcome.created} new, ${outcome.existing} already known` +
-        (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
-        '\n',
-    );
-  return 0;
-}
+export type PostArgs = Awaited<ReturnType<ReturnType<typeof postCommand.builder>['parseAsync']>>;

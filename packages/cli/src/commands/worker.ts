@@ -1,17 +1,7 @@
-import { hostname } from 'node:os';
 import { DEFAULT_PORT, DEFAULT_TUNNEL_PORT } from '@bottle/protocol';
-import { BottleClient, isolations, openTunnel, type SshTunnel, Worker } from '@bottle/worker';
+import { isolations } from '@bottle/worker';
 import type { Argv } from 'yargs';
-import { type CliContext, contextLogger } from '../_context.js';
-import { exitCodes, UsageError } from '../_exit.js';
-import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
-import { onStopSignals } from '../_signals.js';
-import { dryRunText, submitScanSpec } from '../_submit.js';
-import { askPassphraseOnTty } from '../_tty.js';
-import { summaryLine, workerExitCode } from '../_worker-exit.js';
-import { workerProgress } from '../_worker-progress.js';
-
-const PROGRAM = 'bottle-worker';
+import { formerSpelling } from '../_options.js';
 
 export function workerOptions<T>(yargs: Argv<T>) {
   return yargs
@@ -66,11 +56,12 @@ export function workerOptions<T>(yargs: Argv<T>) {
       default: false,
       description: `Reach the server through SSH: forward 127.0.0.1:${DEFAULT_TUNNEL_PORT} to the host's localhost:${DEFAULT_PORT}`,
     })
-    .option('tunnel-port', {
+    .option('local-port', {
       type: 'number',
       default: DEFAULT_TUNNEL_PORT,
       description: 'Local port of the -t tunnel (taken by another tunnel: the next free one)',
     })
+    .option('tunnel-port', { type: 'number', ...formerSpelling('local-port') })
     .option('remote-port', {
       type: 'number',
       default: DEFAULT_PORT,
@@ -108,159 +99,4 @@ export function workerOptions<T>(yargs: Argv<T>) {
     .example('$0 http://host:1988 -p examples/dummy.scan --post', 'submit a scan to a running server');
 }
 
-type WorkerArgs = Awaited<ReturnType<ReturnType<typeof workerOptions>['parseAsync']>>;
-
-export async function runWorker(argv: WorkerArgs, context: CliContext): Promise<number> {
-  const logger = contextLogger(context, PROGRAM);
-  const token = resolveToken(argv.token, context.env);
-  const slots = positiveInt('x', argv.x) ?? 1;
-  const timeoutSeconds = positiveSeconds('timeout', argv.timeout);
-  const root = argv.root ?? context.cwd;
-  if (argv.post && !argv.p) throw new UsageError('--post needs -p module.export, the scan to submit');
-  if (argv.p && !argv.post)
-    throw new UsageError('-p needs --post here; to serve a scan use bottle-server -p');
-
-  let tunnel: SshTunnel | undefined;
-  let serverUrls: string[];
-  if (argv.t) {
-    if ((argv.server?.length ?? 0) > 1) throw new UsageError('-t takes one SSH host');
-    const target = argv.server?.[0] ?? context.env.BOTTLE_SERVER;
-    if (!target) throw new UsageError('-t needs the SSH host: bottle-worker user@host -t');
-    tunnel = await openTunnel({
-      target,
-      localPort: argv['tunnel-port'],
-      remotePort: argv['remote-port'],
-      ...(argv.identity ? { identity: argv.identity } : {}),
-      acceptNewHostKey: argv['accept-new-host-key'],
-      ...(context.env.SSH_AUTH_SOCK ? { agent: context.env.SSH_AUTH_SOCK } : {}),
-      askPassphrase: (keyPath: string) =>
-        context.env.BOTTLE_SSH_PASSPHRASE !== undefined
-          ? Promise.resolve(context.env.BOTTLE_SSH_PASSPHRASE)
-          : askPassphraseOnTty(keyPath),
-      logger,
-    });
-    serverUrls = [tunnel.localUrl];
-    const shared = tunnel.shared ? ' (a tunnel already open to that server)' : '';
-    logger.info(`tunnel open: ${tunnel.localUrl} -> ${target} localhost:${argv['remote-port']}${shared}`);
-  } else {
-    serverUrls = resolveServers(argv.server, context.env);
-  }
-  const serverUrl = serverUrls[0] as string;
-
-  try {
-    if (argv.post && argv.p) {
-      await using client = new BottleClient({ server: serverUrl, ...(token ? { token } : {}) });
-      const outcome = await submitScanSpec(argv.p, {
-        root,
-        submit: (request) => client.submit(request.tasks, request),
-        rerun: argv.rerun,
-        dryRun: argv['dry-run'],
-        context,
-      });
-      context.stdout(
-        argv['dry-run']
-          ? dryRunText(outcome)
-          : `scan '${outcome.scan}': ${outcome.created} new, ${outcome.existing} already known` +
-              (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
-              '\n',
-      );
-      return 0;
-    }
-    return await runPool(serverUrls, token, { slots, root, timeoutSeconds, tunnel }, argv, context, logger);
-  } finally {
-    await tunnel?.close();
-  }
-}
-
-async function runPool(
-  serverUrls: string[],
-  token: string | undefined,
-  {
-    slots,
-    root,
-    timeoutSeconds,
-    tunnel,
-  }: { slots: number; root: string; timeoutSeconds: number | undefined; tunnel: SshTunnel | undefined },
-  argv: WorkerArgs,
-  context: CliContext,
-  baseLogger: ReturnType<typeof contextLogger>,
-): Promise<number> {
-  let logger = baseLogger;
-  const worker = new Worker({
-    server: serverUrls,
-    ...(token ? { token } : {}),
-    slots,
-    isolation: argv.isolation,
-    ...(argv.processes === undefined ? {} : { processes: positiveInt('processes', argv.processes) }),
-    root,
-    ...(argv['task-file'] !== undefined ? { taskFile: argv['task-file'] } : {}),
-    retryIfEmpty: argv['retry-if-empty'],
-    prefetch: parsePrefetch(argv.prefetch),
-    host: hostname(),
-    ...(timeoutSeconds ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
-    // The library's start and summary lines repeat what this command prints: debug only.
-    logger: { ...logger, info: logger.debug },
-  });
-  const progress = argv.quiet ? undefined : workerProgress(worker, context, PROGRAM);
-  if (progress) logger = contextLogger(progress.context, PROGRAM);
-  worker.on('failed', (task, error) => {
-    logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
-  });
-  logger.info(
-    `worker ${worker.workerId} working for ${serverUrls.join(', ')} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
-      (argv.isolation === 'process' ? '' : ` (isolation ${argv.isolation})`),
-  );
-  let interrupted = false;
-  const removeHandlers = onStopSignals(
-    () => {
-      interrupted = true;
-      logger.info('stopping: no new tasks; running ones finish (Ctrl-C again to kill them)');
-      void worker.stop();
-    },
-    () => {
-      logger.info('killing running tasks and releasing their leases');
-      void worker.stop({ force: true });
-    },
-  );
-  // A tunnel that gave up (a changed host key, a refused login) will not come back: stop, and say
-  // why, rather than retry the server forever.
-  let tunnelFailure: Error | undefined;
-  tunnel?.on('error', (error) => {
-    tunnelFailure = error;
-    logger.error('the SSH tunnel gave up: stopping (running tasks are released)');
-    void worker.stop({ force: true });
-  });
-  try {
-    const summary = await worker.run().catch((error: unknown) => {
-      throw tunnelFailure ?? error;
-    });
-    if (tunnelFailure) throw tunnelFailure;
-    progress?.stop();
-    context.stdout(`${PROGRAM}: ${summaryLine(summary)}\n`);
-    // Every task it was given was one it has no code for: that is not a success.
-    if (!interrupted && summary.cannotRun.length > 0 && summary.done + summary.failed === 0) {
-      context.stderr(
-        `${PROGRAM}: ran nothing: no module or command-task definition here for ${summary.cannotRun.join(', ')}; ` +
-          'check --root and --task-file\n',
-      );
-      return exitCodes.failure;
-    }
-    return workerExitCode(summary, interrupted);
-  } finally {
-    progress?.stop();
-    removeHandlers();
-  }
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
-}
-
-function parsePrefetch(value: string): number | 'auto' {
-  if (value === 'auto') return 'auto';
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 0)
-    throw new UsageError('--prefetch takes a whole number >= 0, or auto');
-  return count;
-}
+export type WorkerArgs = Awaited<ReturnType<ReturnType<typeof workerOptions>['parseAsync']>>;

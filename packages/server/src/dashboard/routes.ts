@@ -4,11 +4,11 @@
  * stream, behind the token or the session cookie.
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BottleError } from '@bottle/protocol';
 import type { Response, Router } from 'express';
 import type { ServerEventListener } from '../events/types.js';
+import { emitTokenRefused, sameSecret } from '../http/auth.js';
 import { bodyParser } from '../http/body.js';
 import { dashboardFiles } from './assets.js';
 import { hasSession, SESSION_COOKIE, sessionValue } from './session.js';
@@ -38,8 +38,6 @@ function secure(res: Response, type: string): void {
     'Cache-Control': 'no-cache',
   });
 }
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export function mountDashboard(router: Router, options: DashboardOptions): void {
   const files = dashboardFiles();
@@ -80,14 +78,8 @@ export function mountDashboard(router: Router, options: DashboardOptions): void 
       typeof body === 'object' && body !== null && !Array.isArray(body)
         ? (body as { token?: unknown }).token
         : undefined;
-    if (typeof given !== 'string' || !timingSafeEqual(digest(given), digest(token))) {
-      options.emit({
-        type: 'token.refused',
-        method: req.method,
-        path: req.originalUrl.split('?')[0] ?? '',
-        ip: req.ip ?? '',
-        reason: typeof given === 'string' && given !== '' ? 'wrong' : 'missing',
-      });
+    if (typeof given !== 'string' || !sameSecret(given, token)) {
+      emitTokenRefused(options.emit)(req, typeof given === 'string' && given !== '' ? 'wrong' : 'missing');
       throw new BottleError('ERR_UNAUTHORIZED', 'wrong token; give the token the server was started with');
     }
     res.cookie(SESSION_COOKIE, sessionValue(token), {

@@ -5,10 +5,10 @@
  * `X-Bottle-Request` header, which a cross-site form cannot set and a cross-site script may not
  * send without a CORS grant the server never gives.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { BottleError } from '@bottle/protocol';
 import type { Request, RequestHandler } from 'express';
-import { bearerAuth } from '../http/auth.js';
+import { bearerAuth, sameSecret } from '../http/auth.js';
 
 export const SESSION_COOKIE = 'bottle_session';
 export const REQUEST_HEADER = 'x-bottle-request';
@@ -28,10 +28,7 @@ export function readCookie(req: Request, name: string): string | undefined {
 
 export function hasSession(req: Request, token: string): boolean {
   const cookie = readCookie(req, SESSION_COOKIE);
-  if (cookie === undefined) return false;
-  const expected = Buffer.from(sessionValue(token));
-  const given = Buffer.from(cookie);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return cookie !== undefined && sameSecret(cookie, sessionValue(token));
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,5 +1,5 @@
 /** Each event as a sentence with a level: the log's message, or a line for a plain logger. */
-import type { BottleLogger } from '../http/options.js';
+import type { BottleLogger } from '@bottle/protocol';
 import type { ServerEvent, ServerEventListener } from './types.js';
 
 const short = (key: string) => key.slice(0, 12);

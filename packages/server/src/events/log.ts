@@ -2,10 +2,11 @@
  * The server's log through pino: one line per event, JSON lines for machines or pretty lines for
  * a person at a terminal. `createEventLog` gives both the router's `logger` and its `onEvent`.
  */
+
 import type { Writable } from 'node:stream';
+import type { BottleLogger } from '@bottle/protocol';
 import { pino } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import type { BottleLogger } from '../http/options.js';
 import { describeEvent } from './describe.js';
 import type { ServerEventListener } from './types.js';
 

@@ -3,9 +3,14 @@
  * computed by the sender while it streamed them. It lets the receiver check the whole upload in one
  * request (HTTP headers go before the body, so an archive-wide digest would come too late).
  */
-import { BottleError, type ManifestFile, OUTPUT_MANIFEST_NAME } from '@bottle/protocol';
+import {
+  BottleError,
+  isSha256Hex,
+  type ManifestFile,
+  OUTPUT_MANIFEST_NAME,
+  safeRelativePath,
+} from '@bottle/protocol';
 import type { ExtractedFile } from './_extract.js';
-import { safeRelativePath } from './_paths.js';
 
 export type { ManifestFile };
 
@@ -36,12 +41,7 @@ export function parseManifest(data: Buffer): Manifest {
   }
   const files = candidate.files.map((file: unknown): ManifestFile => {
     const f = file as Partial<ManifestFile>;
-    if (
-      typeof f?.path !== 'string' ||
-      !Number.isSafeInteger(f.size) ||
-      typeof f.sha256 !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(f.sha256)
-    ) {
+    if (typeof f?.path !== 'string' || !Number.isSafeInteger(f.size) || !isSha256Hex(f.sha256)) {
       throw corrupt('each file needs a path, a size and a sha256');
     }
     const safe = safeRelativePath(f.path);

@@ -1,43 +1,17 @@
 /**
- * Which relative paths may exist inside a task's output directory. One function for uploads, downloads
- * and single-file reads, so that the three can never disagree.
+ * The gather dir's path rules, as errors: the rules themselves (`safeRelativePath`, `isSha256Hex`)
+ * are the protocol's, so that server and worker can never disagree on what a safe path is.
  */
-import { BottleError } from '@bottle/protocol';
-
-const MAX_PATH_BYTES = 4096;
-const MAX_SEGMENT_BYTES = 255;
+import { BottleError, isSha256Hex, safeRelativePath } from '@bottle/protocol';
 
 /** A 64-hex parameter hash; anything else could name a path outside the gather dir. */
 export function checkParamsHash(paramsHash: string): void {
-  if (!/^[0-9a-f]{64}$/.test(paramsHash)) {
+  if (!isSha256Hex(paramsHash)) {
     throw new BottleError(
       'ERR_BAD_REQUEST',
       `not a parameter hash: ${JSON.stringify(paramsHash)}; use 64 hex digits`,
     );
   }
-}
-
-/**
- * Normalises an entry name to `a/b/c` (posix, no `.` or empty segments), or explains why it is unsafe.
- * Returns `''` for the root itself (`./`).
- */
-export function safeRelativePath(name: string): { path: string } | { reason: string } {
-  if (name.includes('\0')) return { reason: 'the name contains a NUL byte' };
-  if (name.includes('\\')) return { reason: 'the name contains a backslash' };
-  if (name.startsWith('/')) return { reason: 'the path is absolute' };
-  if (/^[A-Za-z]:/.test(name)) return { reason: 'the path starts with a drive letter' };
-  if (Buffer.byteLength(name) > MAX_PATH_BYTES)
-    return { reason: `the path is longer than ${MAX_PATH_BYTES} bytes` };
-  const segments: string[] = [];
-  for (const segment of name.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') return { reason: 'the path has a ".." segment' };
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
-      return { reason: `a path segment is longer than ${MAX_SEGMENT_BYTES} bytes` };
-    }
-    segments.push(segment);
-  }
-  return { path: segments.join('/') };
 }
 
 /** Like safeRelativePath, but throws ERR_UPLOAD_REJECTED naming the entry. */

@@ -10,8 +10,8 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BottleError } from '@bottle/protocol';
-import { checkParamsHash, safeRelativePath } from './_paths.js';
+import { BottleError, isSha256Hex, safeRelativePath } from '@bottle/protocol';
+import { checkParamsHash } from './_paths.js';
 
 export interface OutputFile {
   /** Relative to the task's output directory, `/`-separated. */
@@ -38,7 +38,7 @@ export async function listGathered(gatherDir: string): Promise<string[]> {
     throw error;
   }
   return entries
-    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name))
+    .filter((entry) => entry.isDirectory() && isSha256Hex(entry.name))
     .map((entry) => entry.name)
     .sort();
 }

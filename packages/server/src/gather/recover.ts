@@ -5,6 +5,7 @@
  */
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isSha256Hex } from '@bottle/protocol';
 import { INCOMING_PREFIX, OLD_PREFIX } from './receive.js';
 
 export async function recoverGatherDir(gatherDir: string): Promise<{ removed: number; restored: number }> {
@@ -24,9 +25,10 @@ export async function recoverGatherDir(gatherDir: string): Promise<{ removed: nu
       removed++;
       continue;
     }
-    const old = new RegExp(`^${OLD_PREFIX.replace('.', '\\.')}([0-9a-f]{64})-`).exec(name);
-    if (!old) continue;
-    const target = join(gatherDir, old[1]!);
+    // `.old-<hash>-<random>`
+    const hash = name.slice(OLD_PREFIX.length, OLD_PREFIX.length + 64);
+    if (!name.startsWith(OLD_PREFIX) || !isSha256Hex(hash) || name[OLD_PREFIX.length + 64] !== '-') continue;
+    const target = join(gatherDir, hash);
     if (
       await stat(target).then(
         () => true,

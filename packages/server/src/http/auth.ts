@@ -6,13 +6,19 @@ import type { ServerEventListener } from '../events/types.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/**
+ * Whether `given` is `secret`, in constant time: every token and session check goes through here.
+ * Comparing digests gives equal lengths, so timingSafeEqual reveals nothing about the secret's length.
+ */
+export function sameSecret(given: string, secret: string): boolean {
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
 /** `onRefused` hears of each refusal (the event log's `token.refused`). */
 export function bearerAuth(
   token: string,
   onRefused: (req: Request, reason: 'missing' | 'wrong') => void = () => {},
 ): RequestHandler {
-  // Comparing digests gives equal lengths, so timingSafeEqual reveals nothing about the token's length.
-  const expected = digest(token);
   return (req, _res, next) => {
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
     if (!match) {
@@ -23,7 +29,7 @@ export function bearerAuth(
           'this server needs Authorization: Bearer <token>; pass --token or set BOTTLE_TOKEN',
         ),
       );
-    } else if (!timingSafeEqual(digest(match[1]!), expected)) {
+    } else if (!sameSecret(match[1]!, token)) {
       onRefused(req, 'wrong');
       next(new BottleError('ERR_UNAUTHORIZED', 'wrong token; pass the token the server was started with'));
     } else {

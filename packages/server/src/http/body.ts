@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { BottleError } from '@bottle/protocol';
+import { BottleError, parseByteSize as readByteSize } from '@bottle/protocol';
 import type { Request, RequestHandler } from 'express';
 
 export type BodyKind = 'json' | 'form';
@@ -25,16 +25,15 @@ const encodingNames: Record<string, string> = {
   br: 'br',
 };
 
-const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** `'16mb'`, `'512kb'` or a number of bytes, as the router's `bodyLimit` option takes it. */
+/**
+ * The router's `bodyLimit` in bytes, read as every size in bottle is (`parseByteSize`: MB is 10^6
+ * bytes, MiB 2^20); a bad one is a TypeError naming the option.
+ */
 export function parseByteSize(value: string | number, option = 'bodyLimit'): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
-  const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value) : null;
-  const bytes = match ? Math.floor(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]!) : 0;
-  if (bytes < 1) {
+  const bytes = readByteSize(value);
+  if (bytes === undefined) {
     throw new TypeError(
-      `createBottleRouter: option '${option}' must be a size like '16mb' or a number of bytes`,
+      `createBottleRouter: option '${option}' must be a size like '16MiB' or a number of bytes`,
     );
   }
   return bytes;

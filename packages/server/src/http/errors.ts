@@ -2,19 +2,10 @@
  * Every error leaves through `errorHandler` as `{ error: { code, message } }` with the catalog's
  * status. Unexpected errors are logged here and answered 500 without their stack or message.
  */
-import { BottleError, isBottleError } from '@bottle/protocol';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { BottleLogger } from './options.js';
 
-/** `tasks[3].params.x` from a zod path. */
-function formatPath(path: readonly PropertyKey[], root: string): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out === '' ? root : out;
-}
+import type { BottleLogger } from '@bottle/protocol';
+import { BottleError, formatPath, isBottleError } from '@bottle/protocol';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 /** What zod schemas offer; typed structurally so that this package needs no zod of its own. */
 interface SafeParser<T> {
@@ -33,7 +24,8 @@ export function parseWith<T>(schema: SafeParser<T>, value: unknown, root = 'body
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;
-  const shown = issues.slice(0, 5).map((issue) => `${formatPath(issue.path, root)}: ${issue.message}`);
+  // `tasks[3].params.x`; the root alone for an issue with the whole value.
+  const shown = issues.slice(0, 5).map((issue) => `${formatPath('', issue.path) || root}: ${issue.message}`);
   if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
   throw new BottleError('ERR_BAD_REQUEST', shown.join('; '));
 }

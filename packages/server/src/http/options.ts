@@ -1,18 +1,11 @@
 /** The router's options: one interface, one defaults object, validated once. */
-import { BottleError } from '@bottle/protocol';
-import createDebug from 'debug';
+import { BottleError, type BottleLogger } from '@bottle/protocol';
 import { version } from '../_version.js';
 import { eventsToLogger } from '../events/describe.js';
 import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
+import { defaultLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
-
-/** Where the server's messages go: each method takes one line of text. */
-export interface BottleLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 export interface BottleRouterOptions {
   /**
@@ -26,7 +19,7 @@ export interface BottleRouterOptions {
   heartbeatMs?: number;
   /** How often expired leases are swept back into the queue (claims also sweep). */
   expiryCheckMs?: number;
-  /** Largest request body, counted after decompression: '512kb', '16mb' or a number of bytes. */
+  /** Largest request body, counted after decompression: '512KiB', '16MiB' or a number of bytes. */
   bodyLimit?: string | number;
   /** Longest a claim may wait for work, whatever `waitMs` it asks. */
   maxClaimWaitMs?: number;
@@ -69,26 +62,11 @@ export interface BottleRouterOptions {
   dashboard?: boolean;
 }
 
-const debug = createDebug('bottle:server');
-
-/** Info goes to `DEBUG=bottle:server`; warnings and errors also become process warnings, so they are seen. */
-export const defaultLogger: BottleLogger = {
-  info: (message) => debug(message),
-  warn: (message) => {
-    debug(`warning: ${message}`);
-    process.emitWarning(message, 'BottleWarning');
-  },
-  error: (message) => {
-    debug(`error: ${message}`);
-    process.emitWarning(message, 'BottleError');
-  },
-};
-
 export const routerDefaults = {
   token: undefined,
   heartbeatMs: undefined,
   expiryCheckMs: 1_000,
-  bodyLimit: '16mb',
+  bodyLimit: '16MiB',
   maxClaimWaitMs: 60_000,
   legacyListLimit: 10_000,
   logger: defaultLogger,
@@ -167,7 +145,7 @@ export function resolveRouterOptions(
     );
   }
   if (typeof merged.bodyLimit !== 'string' && typeof merged.bodyLimit !== 'number') {
-    throw new TypeError(`${who}: option 'bodyLimit' must be a size like '16mb' or a number of bytes`);
+    throw new TypeError(`${who}: option 'bodyLimit' must be a size like '16MiB' or a number of bytes`);
   }
   const logger = merged.logger;
   if (

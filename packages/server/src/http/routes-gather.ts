@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   BottleError,
   hashSchema,
+  isSha256Hex,
   type ListOutputsResponse,
   type OutputFilesResponse,
   scanNameSchema,
@@ -101,14 +102,15 @@ export function mountGatherRoutes(router: Router, context: RouteContext, ready: 
   });
 
   router.get('/v1/outputs/:archive', async (req, res) => {
-    const match = /^([0-9a-f]{64})\.tar$/.exec(req.params['archive'] ?? '');
-    if (!match) {
+    const archive = req.params['archive'] ?? '';
+    const paramsHash = archive.endsWith('.tar') ? archive.slice(0, -'.tar'.length) : '';
+    if (!isSha256Hex(paramsHash)) {
       throw new BottleError(
         'ERR_NOT_FOUND',
         `no route GET ${req.originalUrl.split('?')[0]}; see docs/protocol.md`,
       );
     }
-    const stream = await streamOutput(await dir(), match[1]!);
+    const stream = await streamOutput(await dir(), paramsHash);
     await sendStream(res, stream, 'application/x-tar');
   });
 }

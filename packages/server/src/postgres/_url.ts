@@ -1,5 +1,5 @@
 /** The database URL: checked before any connection, and shown everywhere without its password. */
-import { BottleError } from '@bottle/protocol';
+import { BottleError, redactUrl } from '@bottle/protocol';
 
 /** A schema name bottle accepts: a plain lowercase identifier, so it needs no quoting anywhere. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -16,21 +16,6 @@ export interface ParsedDatabaseUrl {
 /** True for the URLs a PostgresStore opens (`postgres://` or `postgresql://`). */
 export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
-}
-
-/** `postgres://user:secret@host/db` as `postgres://user:***@host/db`. */
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password !== '') url.password = '***';
-    return url.toString();
-  } catch {
-    // Not parseable: hide everything before the last '@', where a password would be.
-    const at = value.lastIndexOf('@');
-    if (at < 0) return value;
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
-    return `${scheme}***${value.slice(at)}`;
-  }
 }
 
 export function parseDatabaseUrl(value: unknown): ParsedDatabaseUrl {

@@ -66,6 +66,7 @@ const sqliteStoreDefaults = {
 
 export class SqliteStore implements Store {
   readonly path: string;
+  /** @internal The connection, for the store's own tests: not part of the public API. */
   readonly db: Database.Database;
   private readonly ctx: SqlContext;
   readonly policy: Readonly<Required<QueuePolicy>>;

@@ -1,23 +1,9 @@
 /**
  * Maps got's errors to BottleErrors: a server's `{ error: { code, message } }` keeps its code;
  * network failures become ERR_SERVER_UNREACHABLE, timeouts ERR_TIMEOUT. Messages name the method and
- * the URL without credentials, the status, and what to do. Request and response objects stay in `cause`.
+ * the URL (the caller redacts it), the status, and what to do. Request and response objects stay in `cause`.
  */
-import { BottleError, type ErrorCode, errorBodySchema, errorCatalog } from '@bottle/protocol';
-
-/** The URL without user, password, query or fragment: safe for messages and logs. */
-export function safeUrl(url: string | URL): string {
-  try {
-    const parsed = new URL(String(url));
-    parsed.username = '';
-    parsed.password = '';
-    parsed.search = '';
-    parsed.hash = '';
-    return parsed.href;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+import { BottleError, errorBodySchema, errorCatalog } from '@bottle/protocol';
 
 interface GotLikeError {
   name?: string;
@@ -58,8 +44,8 @@ export function toBottleError(
     } catch {}
     const wire = errorBodySchema.safeParse(parsed);
     if (wire.success) {
-      const code = wire.data.error.code as ErrorCode;
-      return new BottleError(code, `${what} answered ${status}: ${wire.data.error.message}`, {
+      // A code this version does not know (a newer server's) is kept as it came.
+      return new BottleError(wire.data.error.code, `${what} answered ${status}: ${wire.data.error.message}`, {
         status,
         cause: error,
       });

@@ -13,6 +13,7 @@ import {
   type CountResponse,
   claimResponseSchema,
   countResponseSchema,
+  formatPath,
   type HealthResponse,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -33,10 +34,14 @@ import {
   type Report,
   type ReportResponse,
   type RerunScanRequest,
+  redactUrl,
   reportResponseSchema,
   type ScanInfo,
+  type SubmitAllOptions,
+  type SubmitAllResult,
   type SubmitResponse,
   scanInfoSchema,
+  submitInChunks,
   submitResponseSchema,
   type TaskDetailResponse,
   type TaskInfo,
@@ -49,9 +54,8 @@ import {
   uploadResponseSchema,
 } from '@bottle/protocol';
 import got, { type Got, type Method } from 'got';
-import { safeUrl, toBottleError } from './_http-errors.js';
+import { toBottleError } from './_http-errors.js';
 import { encodePath, openStream, streamToFile } from './_output-requests.js';
-import { type SubmitAllOptions, type SubmitAllResult, submitInChunks } from './_submit-all.js';
 
 /** The part of a zod schema the client uses (keeps zod out of this package's dependencies). */
 interface Schema<T> {
@@ -112,7 +116,7 @@ export class BottleClient {
     } catch (cause) {
       throw new BottleError(
         'ERR_USAGE',
-        `"${safeUrl(o.server)}" is not a URL; write e.g. http://127.0.0.1:1988`,
+        `"${redactUrl(o.server)}" is not a URL; write e.g. http://127.0.0.1:1988`,
         {
           cause,
         },
@@ -129,7 +133,7 @@ export class BottleClient {
     base.username = '';
     base.password = '';
     this.#base = base.href.replace(/\/+$/, '');
-    this.url = safeUrl(this.#base);
+    this.url = redactUrl(this.#base);
     this.#timeoutMs = o.timeoutMs;
     this.#agents = {
       http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
@@ -165,7 +169,7 @@ export class BottleClient {
     specs: Iterable<TaskSpec> | AsyncIterable<TaskSpec>,
     options: SubmitAllOptions = {},
   ): Promise<SubmitAllResult> {
-    return submitInChunks(this, specs, options);
+    return submitInChunks(specs, (tasks, flags) => this.submit(tasks, flags), options);
   }
 
   /** Leases up to `max` queued tasks; waits up to `waitMs` for one. Abort with `signal` to cancel the wait. */
@@ -320,7 +324,7 @@ export class BottleClient {
   /** One file of a gathered output, as a stream (rejects with ERR_NOT_FOUND before any byte if absent). */
   openOutputFile(paramsHash: string, path: string): Promise<Readable> {
     const relative = `v1/outputs/${encodeURIComponent(paramsHash)}/files/${encodePath(path)}`;
-    return openStream(this.#got, relative, safeUrl(`${this.#base}/${relative}`), this.#timeoutMs);
+    return openStream(this.#got, relative, redactUrl(`${this.#base}/${relative}`), this.#timeoutMs);
   }
 
   /** Downloads one file of a gathered output to `dest` (written under a temporary name, then renamed). */
@@ -376,13 +380,13 @@ export class BottleClient {
       body = response.body;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
-      throw toBottleError(error, method, safeUrl(url), timeoutMs);
+      throw toBottleError(error, method, redactUrl(url), timeoutMs);
     }
     let value: unknown;
     try {
       value = body === '' ? undefined : JSON.parse(body);
     } catch (cause) {
-      throw new BottleError('ERR_HTTP', `${method} ${safeUrl(url)} answered with a body that is not JSON`, {
+      throw new BottleError('ERR_HTTP', `${method} ${redactUrl(url)} answered with a body that is not JSON`, {
         cause,
       });
     }
@@ -391,7 +395,7 @@ export class BottleClient {
       const issue = parsed.error.issues[0];
       throw new BottleError(
         'ERR_HTTP',
-        `${method} ${safeUrl(url)} answered with a body that does not match the protocol (${issue?.path.map(String).join('.') || 'body'}: ${issue?.message}); is the server the same bottle version?`,
+        `${method} ${redactUrl(url)} answered with a body that does not match the protocol (${formatPath('', issue?.path ?? []) || 'body'}: ${issue?.message}); is the server the same bottle version?`,
         { cause: parsed.error },
       );
     }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type ErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
+import { type AnyErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
 import type { TaskStatusFile } from '../runner/messages.js';
 import type { AbortReason, RunEnd } from '../runner/runner.js';
 import { openTaskLog, readTail, writeStatusFile } from '../runner/task-files.js';
@@ -24,7 +24,7 @@ export interface CommandInput {
   workerId: string;
   timeoutMs: number | undefined;
   /** How long the program may take to end after SIGTERM before its group is SIGKILLed. */
-  killGraceMs: number;
+  stopGraceMs: number;
 }
 
 /** A running command: `end` settles however it ends (never rejects); `abort` stops it. */
@@ -93,7 +93,7 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
           if (abortReason !== undefined) return;
           abortReason = reason;
           group('SIGTERM');
-          killTimer = setTimeout(() => group('SIGKILL'), input.killGraceMs);
+          killTimer = setTimeout(() => group('SIGKILL'), input.stopGraceMs);
         };
         if (input.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), input.timeoutMs);
         const settle = (result: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
@@ -221,7 +221,7 @@ function endOf(
   }
 }
 
-function failed(code: ErrorCode, message: string, retryable: boolean, outputDir: string): RunEnd {
+function failed(code: AnyErrorCode, message: string, retryable: boolean, outputDir: string): RunEnd {
   return { kind: 'failed', code, message, retryable, outputDir };
 }
 

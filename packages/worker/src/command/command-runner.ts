@@ -7,7 +7,7 @@ export interface CommandRunnerOptions {
   host: string;
   workerId: string;
   /** How long a program may take to end after SIGTERM before its group is SIGKILLed. */
-  killGraceMs: number;
+  stopGraceMs: number;
 }
 
 export class CommandRunner implements TaskRunner {

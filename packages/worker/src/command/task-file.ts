@@ -10,11 +10,11 @@
  *
  * The server only ever sends a task name and parameters; what a name runs is decided here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { BottleError, parseDuration, taskNameSchema } from '@bottle/protocol';
-import { parse as parseYaml } from 'yaml';
+import { BottleError, formatPath, parseDuration, taskNameSchema } from '@bottle/protocol';
 import { z } from 'zod';
+import { readDataFile } from '../_data-file.js';
 import { parseTemplate, type Template } from './template.js';
 
 /** Names looked up in the worker's root, in order, when no file is given. */
@@ -68,32 +68,11 @@ export function findTaskFile(root: string, file?: string): string | undefined {
 
 /** Reads and checks a task file; every mistake is an `ERR_BAD_TASK_FILE` naming the file and entry. */
 export function loadTaskFile(file: string): CommandTaskFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new BottleError(
-      'ERR_BAD_TASK_FILE',
-      `cannot read the task file ${file}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  let data: unknown;
-  try {
-    data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    throw new BottleError(
-      'ERR_BAD_TASK_FILE',
-      `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+  const data = readDataFile(file, 'ERR_BAD_TASK_FILE', 'the task file');
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') || '(top)';
+    const path = formatPath('', issue?.path ?? []) || '(top)';
     throw new BottleError(
       'ERR_BAD_TASK_FILE',
       `${file}: ${path}: ${issue?.message ?? 'invalid'}; see docs/tasks.md#command-tasks`,

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonValue, Params } from '@bottle/protocol';
+import { isSha256Hex, type JsonValue, type Params } from '@bottle/protocol';
 import { type ResultRow, type RowSource, rowsFromSources } from './results.js';
 
 async function readJson(path: string): Promise<JsonValue | undefined> {
@@ -48,7 +48,7 @@ function pick(object: Record<string, JsonValue>, ...names: string[]): JsonValue 
 export async function readLocalResults(folder: string): Promise<ResultRow[]> {
   const entries = await readdir(folder, { withFileTypes: true });
   const names = entries
-    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name))
+    .filter((entry) => entry.isDirectory() && isSha256Hex(entry.name))
     .map((entry) => entry.name)
     .sort();
   const sources: RowSource[] = [];

@@ -13,8 +13,8 @@ import { lstat, mkdir, rename, rm, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BottleError } from '@bottle/protocol';
-import { assertNoLinks, isParamsHash, safeRelativePath } from './_paths.js';
+import { BottleError, isSha256Hex, safeRelativePath } from '@bottle/protocol';
+import { assertNoLinks } from './_paths.js';
 
 export interface RemoteFile {
   /** Relative to the task's output directory, `/`-separated. */
@@ -85,19 +85,22 @@ export async function syncOutputs(options: SyncOutputsOptions): Promise<SyncProg
   };
   const jobs: Array<{ paramsHash: string; path: string; file: RemoteFile }> = [];
   for (const output of remote) {
-    if (!isParamsHash(output.paramsHash)) {
+    if (!isSha256Hex(output.paramsHash)) {
       throw new BottleError(
         'ERR_BAD_REQUEST',
         `the server listed an invalid output ${JSON.stringify(output.paramsHash)}`,
       );
     }
     for (const file of output.files) {
-      const path = safeRelativePath(file.path);
-      if (!path)
+      const safe = safeRelativePath(file.path);
+      if ('reason' in safe || safe.path === '') {
+        const why = 'reason' in safe ? safe.reason : 'it names no file';
         throw new BottleError(
           'ERR_BAD_REQUEST',
-          `the server listed an unsafe path ${JSON.stringify(file.path)}`,
+          `the server listed an unsafe path ${JSON.stringify(file.path)}: ${why}`,
         );
+      }
+      const { path } = safe;
       progress.totalFiles++;
       progress.totalBytes += file.size;
       await assertNoLinks(to, `${output.paramsHash}/${path}`);

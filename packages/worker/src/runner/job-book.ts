@@ -15,7 +15,7 @@ export interface JobBookOptions {
   host: string;
   workerId: string;
   /** How long a task may take to honour `kill()` before it is ended by force. */
-  killGraceMs: number;
+  stopGraceMs: number;
 }
 
 export interface Tracked<H> {
@@ -110,7 +110,7 @@ export class JobBook<H> {
     tracked.abortReason = reason;
     if (tracked.timer) clearTimeout(tracked.timer);
     this.stops.ask(tracked);
-    tracked.killTimer = setTimeout(() => this.stops.force(tracked), this.options.killGraceMs);
+    tracked.killTimer = setTimeout(() => this.stops.force(tracked), this.options.stopGraceMs);
   }
 
   onEvents(events: HostEvent[]): void {

@@ -4,7 +4,7 @@
  * turn of the event loop. They are built by trusted code on both sides, so nothing here is
  * validated again: the server's answer was checked once, in the client.
  */
-import type { ErrorCode, JsonValue, Params } from '@bottle/protocol';
+import type { AnyErrorCode, JsonValue, Params } from '@bottle/protocol';
 
 /** One task to run, with its module spec already resolved (and checked to lie inside the root). */
 export interface JobMessage {
@@ -41,7 +41,7 @@ export interface EndEvent {
   id: number;
   ok: boolean;
   result?: JsonValue;
-  code?: ErrorCode;
+  code?: AnyErrorCode;
   message?: string;
   /** False for errors that another attempt cannot fix (a missing module or export). */
   retryable?: boolean;

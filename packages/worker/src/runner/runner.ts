@@ -4,7 +4,7 @@
  * task ended. Module tasks run in warm processes, threads or inline (isolation); other kinds of task
  * (command tasks) plug in a runner of their own, chosen by task name.
  */
-import type { ErrorCode, JsonValue, Params } from '@bottle/protocol';
+import type { AnyErrorCode, JsonValue, Params } from '@bottle/protocol';
 
 /** Why the worker stops a task: its timeout, or the server/operator/worker taking it back. */
 export type AbortReason = 'timeout' | 'cancelled' | 'lost' | 'released';
@@ -38,7 +38,7 @@ export type RunEnd =
   | DoneEnd
   | ({
       kind: 'failed';
-      code: ErrorCode;
+      code: AnyErrorCode;
       message: string;
       retryable: boolean;
       outputDir: string | undefined;

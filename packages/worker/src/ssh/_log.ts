@@ -1,5 +1,5 @@
+import type { BottleLogger } from '@bottle/protocol';
 import createDebug from 'debug';
-import type { SshLogger } from './options.js';
 
 const trace = createDebug('bottle:ssh');
 
@@ -10,7 +10,7 @@ export interface SshLog {
 }
 
 /** Debug lines always go to `DEBUG=bottle:ssh`; every level also to the caller's logger when it has it. */
-export function sshLog(logger: SshLogger | undefined, prefix = ''): SshLog {
+export function sshLog(logger: BottleLogger | undefined, prefix = ''): SshLog {
   const at = (level: 'debug' | 'info' | 'warn') => (message: string) => {
     trace(`${prefix}${message}`);
     logger?.[level]?.(`${prefix}${message}`);

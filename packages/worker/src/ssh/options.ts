@@ -1,3 +1,5 @@
+import type { BottleLogger } from '@bottle/protocol';
+
 /** What every SSH entry point (tunnel, remote launch) needs to connect and authenticate. */
 export interface SshConnectOptions {
   /** `host`, `user@host`, `user@host:port`, or a `Host` alias from the ssh config. */
@@ -27,15 +29,8 @@ export interface SshConnectOptions {
   keepaliveCountMax?: number;
   /** Handshake and authentication must finish within this time. */
   readyTimeoutMs?: number;
-  logger?: SshLogger;
-}
-
-/** Any logger with some of these methods (the CLI's, pino, console-like); missing levels are dropped. */
-export interface SshLogger {
-  debug?(message: string): void;
-  info?(message: string): void;
-  warn?(message: string): void;
-  error?(message: string): void;
+  /** Where connection messages go, besides `DEBUG=bottle:ssh`. */
+  logger?: BottleLogger;
 }
 
 export const sshConnectDefaults = {

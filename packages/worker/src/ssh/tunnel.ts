@@ -40,13 +40,14 @@ export const tunnelDefaults = {
   waitForConnectionMs: 30_000,
 } satisfies Partial<TunnelOptions>;
 
+/** The events of an {@link SshTunnel}; names are `noun.verb`, as the worker's and the server's are. */
 export interface SshTunnelEvents {
   /** The SSH connection is up again after a drop (not emitted for the first connection). */
-  connected: [{ target: string }];
-  disconnected: [{ reason: string }];
-  reconnecting: [{ attempt: number; delayMs: number }];
+  'tunnel.connected': [{ target: string }];
+  'tunnel.disconnected': [{ reason: string }];
+  'tunnel.reconnecting': [{ attempt: number; delayMs: number }];
   /** The tunnel gave up (host key changed, authentication refused, attempts exhausted); it stays listening but fails every socket. */
-  error: [BottleError];
+  'tunnel.failed': [BottleError];
 }
 
 export interface SshTunnel {
@@ -182,7 +183,7 @@ class Tunnel extends EventEmitter implements SshTunnel {
           new BottleError(
             'ERR_SSH_FORWARD',
             `Cannot listen on 127.0.0.1:${port} for the tunnel (${error.code ?? error.message}). ` +
-              'Another tunnel or program holds the port: pick another with --tunnel-port, or 0 for any free port.',
+              'Another tunnel or program holds the port: pick another with --local-port, or 0 for any free port.',
             { cause: error },
           ),
         );
@@ -207,7 +208,7 @@ class Tunnel extends EventEmitter implements SshTunnel {
       this.client = undefined;
       if (this.closed) return;
       this.log.warn(`SSH connection to ${this.target.target} dropped`);
-      this.emit('disconnected', { reason: 'connection closed' });
+      this.emit('tunnel.disconnected', { reason: 'connection closed' });
       void this.reconnectLoop();
     });
   }
@@ -237,7 +238,7 @@ class Tunnel extends EventEmitter implements SshTunnel {
       const delayMs = Math.round(
         Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4),
       );
-      this.emit('reconnecting', { attempt, delayMs });
+      this.emit('tunnel.reconnecting', { attempt, delayMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
         this.cancelSleep = () => {
@@ -257,7 +258,7 @@ class Tunnel extends EventEmitter implements SshTunnel {
         this.log.info(`SSH connection to ${this.target.target} restored (attempt ${attempt})`);
         for (const waiter of this.waiters) waiter.resolve(client);
         this.waiters.clear();
-        this.emit('connected', { target: this.target.target });
+        this.emit('tunnel.connected', { target: this.target.target });
         return;
       } catch (error) {
         // A changed host key or a refused login will not fix itself: stop instead of hammering the server.
@@ -274,7 +275,7 @@ class Tunnel extends EventEmitter implements SshTunnel {
     this.failure = error;
     for (const waiter of this.waiters) waiter.reject(error);
     this.waiters.clear();
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('tunnel.failed') > 0) this.emit('tunnel.failed', error);
     else this.log.warn(error.message);
   }
 

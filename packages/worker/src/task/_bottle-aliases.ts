@@ -11,18 +11,22 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 let cached: Record<string, string> | undefined;
 
-/** `@bottle/protocol`, `@bottle/worker` and `@bottle/worker/task` → the absolute files this worker uses. */
+/** `@bottle/protocol`, `@bottle/worker` and its subpaths → the absolute files this worker uses. */
 export function bottleAliases(): Record<string, string> {
   if (cached) return cached;
   const here = fileURLToPath(import.meta.url);
-  // Built, this code sits in dist/ beside index.js and task.js; from the sources, in src/task/.
-  const own = here.endsWith('.ts')
-    ? { index: resolve(dirname(here), '../index.ts'), task: join(dirname(here), 'index.ts') }
-    : { index: join(dirname(here), 'index.js'), task: join(dirname(here), 'task.js') };
+  // Built, this code sits in dist/ beside index.js, task.js, ssh.js and gather.js; from the sources,
+  // in src/task/, below src/index.ts and the folder of each subpath's index.ts.
+  const src = resolve(dirname(here), '..');
+  const own = (subpath: string) =>
+    here.endsWith('.ts') ? join(src, subpath, 'index.ts') : join(dirname(here), `${subpath}.js`);
   cached = {
     '@bottle/protocol': packageEntry('@bottle/protocol'),
-    '@bottle/worker/task': own.task,
-    '@bottle/worker': own.index,
+    // Subpaths before the package itself: an alias also matches what it is a prefix of.
+    '@bottle/worker/task': own('task'),
+    '@bottle/worker/ssh': own('ssh'),
+    '@bottle/worker/gather': own('gather'),
+    '@bottle/worker': here.endsWith('.ts') ? join(src, 'index.ts') : join(dirname(here), 'index.js'),
   };
   return cached;
 }

@@ -1,8 +1,18 @@
 /**
  * Loads a scan: an export that is a function returning a ParamSet, an array of parameter objects,
- * or `{ task, params }` naming the task its parameters run with.
+ * or `{ task, params }` naming the task its parameters run with; or a sweep file (YAML or JSON, see
+ * docs/sweeps.md), a scan written as data.
  */
-import { BottleError, isParamSet, type Params, type TaskSpec } from '@bottle/protocol';
+import { resolve } from 'node:path';
+import {
+  BottleError,
+  isParamSet,
+  type Params,
+  type Sweep,
+  sweepFromSpec,
+  type TaskSpec,
+} from '@bottle/protocol';
+import { readDataFile } from '../_data-file.js';
 import { exportNames, loadTaskModule } from './load-module.js';
 
 /** A scan ready to submit. */
@@ -28,13 +38,20 @@ export interface LoadScanOptions {
 
 type ParamSource = Iterable<Params> | AsyncIterable<Params>;
 
+const SWEEP_FILE = /\.(ya?ml|json)$/i;
+
 /**
  * Loads `spec` (`path/to/module.scanExport`), calls the export and returns the tasks it describes.
  * The task is, in order: the `task` the scan returned (`{ task, params }`; an export name of the same
  * module, or a full `path/to/module.exportName`), else the module's `Task` export, else its `task` export.
+ * A spec ending in `.yaml`, `.yml` or `.json` is a sweep file, read relative to `root`.
  */
 export async function loadScan(spec: string, options: LoadScanOptions = {}): Promise<LoadedScan> {
   const root = options.root ?? process.cwd();
+  if (SWEEP_FILE.test(spec)) {
+    const data = readDataFile(resolve(root, spec), 'ERR_BAD_PARAM_SET', 'the sweep file', spec);
+    return sweepScan(sweepFromSpec(data, spec));
+  }
   const { resolved, exports, value } = await loadTaskModule(spec, root);
   const where = `${resolved.module}.${resolved.exportName}`;
   if (typeof value !== 'function') {
@@ -74,10 +91,7 @@ export async function loadScan(spec: string, options: LoadScanOptions = {}): Pro
       `${where} returned a ${returned === null ? 'null' : typeof returned}, not parameter sets: return a ParamSet (pset(...)), an array of parameter objects, or { task, params }`,
     );
   }
-  const extra = {
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  };
+  const extra = specLimits(options);
   const task = taskName;
   const specs = isAsyncIterable(source)
     ? (async function* () {
@@ -87,6 +101,24 @@ export async function loadScan(spec: string, options: LoadScanOptions = {}): Pro
         for (const params of source as Iterable<Params>) yield { task, params, scan: name, ...extra };
       })();
   return { name, task, ...(size === undefined ? {} : { size }), specs };
+}
+
+/** A sweep (a sweep file's, or `--grid` on a command line) as a scan ready to submit. */
+export function sweepScan(sweep: Sweep): LoadedScan {
+  const extra = specLimits(sweep);
+  const { task, scan, params } = sweep;
+  function* specs(): Generator<TaskSpec> {
+    for (const p of params) yield { task, params: p as Params, scan, ...extra };
+  }
+  return { name: scan, task, size: params.size, specs: specs() };
+}
+
+/** The attempts and timeout to put on every task spec, those that are set. */
+function specLimits(from: { maxAttempts?: number | undefined; timeoutMs?: number | undefined }) {
+  return {
+    ...(from.maxAttempts === undefined ? {} : { maxAttempts: from.maxAttempts }),
+    ...(from.timeoutMs === undefined ? {} : { timeoutMs: from.timeoutMs }),
+  };
 }
 
 function isTaskAndParams(value: unknown): value is { task: string; params: unknown } {

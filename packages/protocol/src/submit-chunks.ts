@@ -1,34 +1,43 @@
-/** Streams a sweep of any size to the server in chunks, one request at a time. */
-import type { SubmitResponse, TaskSpec } from '@bottle/protocol';
+/**
+ * Streams a sweep of any size to a submit function in chunks, one request at a time, so that a
+ * million-task sweep is never held in memory. The client's `submitAll`, `bottle post` and
+ * `bottle-server -p` all submit through it. No I/O of its own: `submit` does the sending.
+ */
+import { MAX_SUBMIT_TASKS, type SubmitResponse, type TaskSpec } from './schemas.js';
 
-/** Options of `BottleClient.submitAll`. */
+/** Tasks per request unless told otherwise. */
+export const DEFAULT_SUBMIT_CHUNK = 5_000;
+
+/** Options of {@link submitInChunks} (and of the client's `submitAll`). */
 export interface SubmitAllOptions {
   /** Scan for tasks that name none. */
   scan?: string;
   /** Put finished tasks back in the queue. */
   rerun?: boolean;
-  /** Tasks per request (default 5,000; the server takes at most 50,000). */
+  /** Tasks per request (default 5,000; at most `MAX_SUBMIT_TASKS`, 50,000). */
   chunkSize?: number;
   /** Called after each chunk with the running totals. */
   onProgress?: (progress: SubmitAllResult) => void;
 }
 
-/** Totals of a `submitAll`. */
+/** Totals of a chunked submit. */
 export interface SubmitAllResult extends SubmitResponse {
   /** Tasks sent so far. */
   submitted: number;
 }
 
-interface Submitter {
-  submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean }): Promise<SubmitResponse>;
-}
+/** Sends one chunk: `BottleClient.submit`, or a server's own `submit`. */
+export type SubmitChunk = (
+  tasks: TaskSpec[],
+  options: { scan?: string; rerun?: boolean },
+) => Promise<SubmitResponse>;
 
 export async function submitInChunks(
-  client: Submitter,
   specs: Iterable<TaskSpec> | AsyncIterable<TaskSpec>,
-  options: SubmitAllOptions,
+  submit: SubmitChunk,
+  options: SubmitAllOptions = {},
 ): Promise<SubmitAllResult> {
-  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5_000, 50_000));
+  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_SUBMIT_CHUNK, MAX_SUBMIT_TASKS));
   const flags = {
     ...(options.scan === undefined ? {} : { scan: options.scan }),
     ...(options.rerun === undefined ? {} : { rerun: options.rerun }),
@@ -36,7 +45,7 @@ export async function submitInChunks(
   const totals: SubmitAllResult = { submitted: 0, created: 0, existing: 0, requeued: 0 };
   let chunk: TaskSpec[] = [];
   const flush = async () => {
-    const answer = await client.submit(chunk, flags);
+    const answer = await submit(chunk, flags);
     totals.submitted += chunk.length;
     totals.created += answer.created;
     totals.existing += answer.existing;

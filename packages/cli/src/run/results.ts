@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import type { TaskInfo } from '@bottle/protocol';
+import type { BottleClient } from '@bottle/worker';
+import {
+  formatRows,
+  type ResultFormat,
+  type ResultRow,
+  readLocalResults,
+  serverResultRows,
+} from '@bottle/worker/gather';
+import { clientFor, orNotFound } from '../_client.js';
+import type { CliContext } from '../_context.js';
+import { UsageError } from '../_exit.js';
+import type { ResultsArgs } from '../commands/results.js';
+
+export async function runResults(argv: ResultsArgs, context: CliContext): Promise<number> {
+  const format = argv.format as ResultFormat;
+  let rows: ResultRow[];
+  if (argv.from !== undefined) {
+    if (argv.scan !== undefined)
+      throw new UsageError('--scan reads from the server; it cannot go with --from');
+    rows = await readLocalResults(resolve(context.cwd, argv.from));
+  } else {
+    await using client = clientFor(argv, context);
+    // An unknown scan would list no task: say so rather than print an empty table.
+    if (argv.scan !== undefined)
+      await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
+    rows = await keyedRows(client, argv.scan);
+  }
+  const width = Number.isFinite(context.columns) ? context.columns : undefined;
+  context.stdout(formatRows(rows, format, width === undefined ? {} : { width }));
+  return 0;
+}
+
+/**
+ * Each row with its task's `key` (for `bottle show`) and `paramsHash` (its output folder), so that a
+ * row can be matched to its outputs. `serverResultRows` keeps the order of the tasks it reads, so
+ * rows and tasks are paired by position. A parameter or result already named so keeps its column;
+ * the task's goes under `task.key` / `task.paramsHash`.
+ */
+async function keyedRows(client: BottleClient, scan: string | undefined): Promise<ResultRow[]> {
+  const tasks: TaskInfo[] = [];
+  const recording: Parameters<typeof serverResultRows>[0] = {
+    iterateTasks: (query) =>
+      (async function* () {
+        for await (const task of client.iterateTasks(query)) {
+          tasks.push(task);
+          yield task;
+        }
+      })(),
+    listOutputs: (query) => client.listOutputs(query),
+    openOutputFile: (paramsHash, path) => client.openOutputFile(paramsHash, path),
+  };
+  const rows = await serverResultRows(recording, { scan });
+  if (rows.length !== tasks.length) return rows;
+  const named = (row: ResultRow, name: string) => (name in row ? `task.${name}` : name);
+  return rows.map((row, i) => ({
+    ...row,
+    [named(row, 'key')]: tasks[i]?.key ?? null,
+    [named(row, 'paramsHash')]: tasks[i]?.paramsHash ?? null,
+  }));
+}

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { parseByteSize, redactUrl } from '@bottle/protocol';
+import { createEventLog, startBottleServer } from '@bottle/server';
+import { reachableUrls } from '../_addresses.js';
+import type { CliContext } from '../_context.js';
+import { UsageError } from '../_exit.js';
+import { positiveInt, positiveSeconds, resolveToken } from '../_options.js';
+import { onStopSignals } from '../_signals.js';
+import { submitScanSpec } from '../_submit.js';
+import type { ServerArgs } from '../commands/server.js';
+
+const PROGRAM = 'bottle-server';
+
+export async function runServer(argv: ServerArgs, context: CliContext): Promise<number> {
+  const format = argv['log-format'] === 'auto' ? (context.isTTY ? 'pretty' : 'json') : argv['log-format'];
+  const log = createEventLog({
+    format,
+    level: argv['log-level'],
+    colorize: context.isTTY && context.env.NO_COLOR === undefined,
+    destination: new Writable({
+      write(chunk, _encoding, callback) {
+        context.stderr(String(chunk));
+        callback();
+      },
+    }),
+  });
+  const { logger } = log;
+  const leaseSeconds = positiveSeconds('lease', argv.lease);
+  const port = argv.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  const token = resolveToken(argv.token, context.env);
+  if (argv['max-upload'] !== undefined && argv.gather === undefined) {
+    throw new UsageError('--max-upload needs --gather DIR');
+  }
+  const maxUploadBytes = argv['max-upload'] === undefined ? undefined : parseByteSize(argv['max-upload']);
+  if (argv['max-upload'] !== undefined && maxUploadBytes === undefined) {
+    throw new UsageError(`--max-upload: '${argv['max-upload']}' is not a size; write e.g. 500MB or 2GiB`);
+  }
+  const server = await startBottleServer({
+    port,
+    host: argv.host,
+    db: argv.db,
+    ...(token ? { token } : {}),
+    ...(leaseSeconds ? { leaseMs: Math.round(leaseSeconds * 1000) } : {}),
+    ...(argv['max-attempts'] !== undefined
+      ? { maxAttempts: positiveInt('max-attempts', argv['max-attempts']) }
+      : {}),
+    ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
+    ...(argv['gather-shared'] ? { gatherShared: true } : {}),
+    ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
+    ...log,
+  });
+  let removeHandlers = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    removeHandlers = onStopSignals(
+      () => {
+        logger.info('stopping: draining requests (Ctrl-C again to quit at once)');
+        resolve();
+      },
+      () => process.exit(130),
+    );
+  });
+  try {
+    const urls = reachableUrls(server.url, argv.host);
+    const everywhere =
+      urls.remote.length > 0 ? `, and on every interface as ${urls.remote.join(' or ')}` : '';
+    context.stdout(`${PROGRAM}: listening on ${urls.local}${everywhere} (queue in ${redactUrl(argv.db)})\n`);
+    if (argv.gather !== undefined) context.stdout(`${PROGRAM}: gathering outputs in ${argv.gather}\n`);
+    if (argv.p) {
+      const outcome = await submitScanSpec(argv.p, {
+        root: argv.root ?? context.cwd,
+        submit: (tasks, flags) => server.submit({ tasks, ...flags }),
+        rerun: argv.rerun,
+        context,
+      });
+      context.stdout(
+        `${PROGRAM}: scan '${outcome.scan}': ${outcome.created} new tasks, ${outcome.existing} already known` +
+          (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
+          '\n',
+      );
+    }
+    const scans = await server.store.listScans();
+    const queued = scans.scans.reduce((sum, scan) => sum + scan.counts.queued, 0);
+    context.stdout(`${PROGRAM}: ${queued} tasks queued\n`);
+    const workerHint = token ? ' --token <token>' : '';
+    const workerUrl = urls.remote[0] ?? urls.local;
+    context.stdout(`${PROGRAM}: start a worker with: npx bottle-worker ${workerUrl} -x 4${workerHint}\n`);
+    context.stdout(`${PROGRAM}: dashboard at ${urls.local}/${token ? ' (log in with the token)' : ''}\n`);
+    await stopping;
+  } finally {
+    removeHandlers();
+    await server.close();
+  }
+  return 0;
+}
