@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PostgresStore, SqliteStore, startBottleServer } from '../packages/server/dist/index.js';
+import { SqliteStore, startBottleServer } from '../packages/server/dist/index.js';
+import { PostgresStore } from '../packages/server/dist/postgres.js';
 
 // The driver the server package depends on (the repository root has none of its own).
 const pg = createRequire(new URL('../packages/server/package.json', import.meta.url))('pg');

@@ -1,4 +1,4 @@
-/** A scan's finishes per minute and its histogram of durations, from the tables triggers keep (migration 3). */
+/** A scan's finishes per minute and its histogram of durations, from the tables triggers keep (migration 3, summed over shards). */
 import type { ScanActivity } from '@bottle/protocol';
 import { scanNotFound } from '../store/messages.js';
 import { type PgContext, rows } from './_context.js';
@@ -12,13 +12,14 @@ export async function scanActivity(
   const minutes = await rows<ScanActivity['minutes'][number]>(
     ctx,
     `SELECT minute, done::int AS done, failed::int AS failed FROM (
-       SELECT minute, done, failed FROM scan_minutes WHERE scan = $1 ORDER BY minute DESC LIMIT $2
+       SELECT minute, sum(done) AS done, sum(failed) AS failed FROM scan_minutes WHERE scan = $1
+       GROUP BY minute ORDER BY minute DESC LIMIT $2
      ) m ORDER BY minute`,
     [name, maxMinutes],
   );
   const durations = await rows<ScanActivity['durations'][number]>(
     ctx,
-    'SELECT bucket, n::int AS n FROM scan_durations WHERE scan = $1 ORDER BY bucket',
+    'SELECT bucket, sum(n)::int AS n FROM scan_durations WHERE scan = $1 GROUP BY bucket ORDER BY bucket',
     [name],
   );
   return { name, minutes, durations };

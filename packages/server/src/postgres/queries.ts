@@ -77,11 +77,12 @@ export async function getTask(ctx: ReadContext, key: string): Promise<TaskDetail
   return { task: toTaskInfo(row), attempts: attempts.map(toAttemptInfo) };
 }
 
-// The scans, then what store/scans.ts assembles them from, in one round trip each: $1 the first
-// minute of the rate window, $2 the scan (null for all).
+// The scans, then what store/scans.ts assembles them from (the counts summed over their shards), in
+// one round trip each: $1 the scan (null for all), $2 the first minute of the rate window.
 const SCANS = `SELECT name, created_at, lost_attempts FROM scans
   WHERE $1::text IS NULL OR name = $1 ORDER BY created_at, name`;
-const COUNTS = `SELECT scan, state, n::int AS n FROM scan_counts WHERE $1::text IS NULL OR scan = $1`;
+const COUNTS = `SELECT scan, state, sum(n)::int AS n FROM scan_counts
+  WHERE $1::text IS NULL OR scan = $1 GROUP BY scan, state`;
 const RECENT = `SELECT scan, sum(done)::int AS done, sum(failed)::int AS failed FROM scan_minutes
   WHERE minute >= $2 AND ($1::text IS NULL OR scan = $1) GROUP BY scan`;
 const RUNNING = `SELECT DISTINCT ON (scan) scan, key, started_at, worker_id FROM tasks

@@ -82,48 +82,55 @@ export const migrations: readonly string[] = [
   // migration 4 keeps them (the same tables, filled from the tasks already there): scan_counts by scan
   // and state, scan_minutes of tasks finished (done or failed for good) by minute (epoch ms / 60000),
   // scan_durations of done tasks by bucket b holding durations d (ms) with 2^(b-1) <= d < 2^b (b = 0
-  // below 1 ms). One trigger run per statement whatever its rows, each delta applied in key order.
+  // below 1 ms). One trigger run per statement whatever its rows. Each count is split in `shard`s (by
+  // server connection), summed when read: concurrent claims and reports on several connections then
+  // add to different rows instead of queueing for one.
   `
   ALTER TABLE attempts ADD COLUMN claim_id text;
   ALTER TABLE attempts ADD COLUMN report_digest text;
   CREATE INDEX attempts_claim ON attempts (claim_id) WHERE claim_id IS NOT NULL;
 
+  CREATE FUNCTION count_shard() RETURNS smallint LANGUAGE sql STABLE RETURN (pg_backend_pid() % 16)::smallint;
+
   CREATE TABLE scan_counts (
     scan text NOT NULL,
     state text NOT NULL,
+    shard smallint NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (scan, state)
+    PRIMARY KEY (scan, state, shard)
   );
-  INSERT INTO scan_counts (scan, state, n) SELECT scan, state, count(*) FROM tasks GROUP BY scan, state;
+  INSERT INTO scan_counts (scan, state, shard, n) SELECT scan, state, 0, count(*) FROM tasks GROUP BY 1, 2;
 
   CREATE TABLE scan_minutes (
     scan text NOT NULL,
     minute bigint NOT NULL,
+    shard smallint NOT NULL,
     done bigint NOT NULL DEFAULT 0,
     failed bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (scan, minute)
+    PRIMARY KEY (scan, minute, shard)
   );
-  INSERT INTO scan_minutes (scan, minute, done, failed)
-    SELECT scan, finished_at / 60000, count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed')
+  INSERT INTO scan_minutes (scan, minute, shard, done, failed)
+    SELECT scan, finished_at / 60000, 0, count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed')
     FROM tasks WHERE state IN ('done', 'failed') AND finished_at IS NOT NULL GROUP BY 1, 2;
 
   CREATE TABLE scan_durations (
     scan text NOT NULL,
     bucket integer NOT NULL,
+    shard smallint NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (scan, bucket)
+    PRIMARY KEY (scan, bucket, shard)
   );
   CREATE FUNCTION duration_bucket(ms bigint) RETURNS integer LANGUAGE sql IMMUTABLE
     RETURN CASE WHEN ms < 1 THEN 0 ELSE floor(log(2, ms::numeric))::integer + 1 END;
-  INSERT INTO scan_durations (scan, bucket, n)
-    SELECT scan, duration_bucket(finished_at - started_at), count(*) FROM tasks
+  INSERT INTO scan_durations (scan, bucket, shard, n)
+    SELECT scan, duration_bucket(finished_at - started_at), 0, count(*) FROM tasks
     WHERE state = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY 1, 2;
 
   CREATE FUNCTION count_inserted_tasks() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   BEGIN
-    INSERT INTO scan_counts AS c (scan, state, n)
-      SELECT scan, state, count(*) FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
-      ON CONFLICT (scan, state) DO UPDATE SET n = c.n + excluded.n;
+    INSERT INTO scan_counts AS c (scan, state, shard, n)
+      SELECT scan, state, count_shard(), count(*) FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n;
     RETURN NULL;
   END $$;
 
@@ -139,27 +146,27 @@ export const migrations: readonly string[] = [
         UNION ALL SELECT scan, state, 1 FROM moved
       ) x GROUP BY 1, 2 HAVING sum(d) <> 0
     ), counted AS (
-      INSERT INTO scan_counts AS c (scan, state, n) SELECT scan, state, n FROM delta ORDER BY 1, 2
-      ON CONFLICT (scan, state) DO UPDATE SET n = c.n + excluded.n
+      INSERT INTO scan_counts AS c (scan, state, shard, n) SELECT scan, state, count_shard(), n FROM delta ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n
     ), minutes AS (
-      INSERT INTO scan_minutes AS m (scan, minute, done, failed)
-        SELECT scan, coalesce(finished_at, updated_at) / 60000, count(*) FILTER (WHERE state = 'done'),
+      INSERT INTO scan_minutes AS m (scan, minute, shard, done, failed)
+        SELECT scan, coalesce(finished_at, updated_at) / 60000, count_shard(), count(*) FILTER (WHERE state = 'done'),
           count(*) FILTER (WHERE state = 'failed')
         FROM moved WHERE state IN ('done', 'failed') GROUP BY 1, 2 ORDER BY 1, 2
-      ON CONFLICT (scan, minute) DO UPDATE SET done = m.done + excluded.done, failed = m.failed + excluded.failed
+      ON CONFLICT (scan, minute, shard) DO UPDATE SET done = m.done + excluded.done, failed = m.failed + excluded.failed
     )
-    INSERT INTO scan_durations AS d (scan, bucket, n)
-      SELECT scan, duration_bucket(finished_at - started_at), count(*) FROM moved
+    INSERT INTO scan_durations AS d (scan, bucket, shard, n)
+      SELECT scan, duration_bucket(finished_at - started_at), count_shard(), count(*) FROM moved
       WHERE old_state = 'running' AND state = 'done' AND started_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (scan, bucket) DO UPDATE SET n = d.n + excluded.n;
+    ON CONFLICT (scan, bucket, shard) DO UPDATE SET n = d.n + excluded.n;
     RETURN NULL;
   END $$;
 
   CREATE FUNCTION count_deleted_tasks() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   BEGIN
-    UPDATE scan_counts c SET n = c.n - g.n
-    FROM (SELECT scan, state, count(*) AS n FROM old_rows GROUP BY 1, 2 ORDER BY 1, 2) g
-    WHERE c.scan = g.scan AND c.state = g.state;
+    INSERT INTO scan_counts AS c (scan, state, shard, n)
+      SELECT scan, state, count_shard(), -count(*) FROM old_rows GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n;
     RETURN NULL;
   END $$;
 
