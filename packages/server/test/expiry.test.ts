@@ -83,7 +83,9 @@ describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     clock.advance(short.leaseMs);
-    const second = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
+    // A waiting claim: the sweep the clock set off may hold the row while this claim looks (PostgreSQL
+    // skips locked rows), and then wakes the claim when it has requeued the task.
+    const second = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 10_000 })).body.tasks[0];
     expect(second.attempt).toBe(2);
     // The sweep, not a claim, fails it.
     clock.advance(short.leaseMs);
