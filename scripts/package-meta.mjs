@@ -129,7 +129,13 @@ function readJson(path) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { check: { type: 'boolean' }, root: { type: 'string' } } });
   const root = values.root ?? fileURLToPath(new URL('..', import.meta.url));
-  const stale = plannedFiles(root).filter((file) => file.actual !== file.expected);
+  let stale;
+  try {
+    stale = plannedFiles(root).filter((file) => file.actual !== file.expected);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
   if (values.check) {
     if (stale.length > 0) {
       console.error(
