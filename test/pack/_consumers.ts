@@ -237,7 +237,7 @@ export async function serveFails(dir: string, file: string, node = process.execP
   return sh(node, args, dir, { allowFailure: true, timeoutMs: 30_000 });
 }
 
-export function readJson(path: string): unknown {
+function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
