@@ -33,7 +33,7 @@ export async function renderCliReference(): Promise<string> {
     '| code | meaning |',
     '| ---- | ------- |',
     '| `0` | success |',
-    '| `1` | an expected failure, with a message that says what to do and its `ERR_*` code (see errors.md): server unreachable, request refused, task module not found or its scan threw, `--db` not a bottle queue (`ERR_BAD_DATABASE`) or served by another server (`ERR_DATABASE_LOCKED`), the SSH tunnel gave up; `bottle-worker` when a task it ran failed for good (no attempt left, or not retryable: the summary says how many), or when every task it was given was one it has no module or command-task definition for (those tasks stay queued for other workers) |',
+    '| `1` | an expected failure, with a message that says what to do and its `ERR_*` code (see errors.md): server unreachable, request refused, task module not found or its scan threw, `--db` not a bottle queue (`ERR_BAD_DATABASE`) or served by another server (`ERR_DATABASE_LOCKED`), its SQLite driver not built for this Node.js (`ERR_SQLITE_BINDING`), the SSH tunnel gave up; `bottle-worker` when a task it ran failed for good (no attempt left, or not retryable: the summary says how many), or when every task it was given was one it has no module or command-task definition for (those tasks stay queued for other workers) |',
     '| `2` | a usage error: unknown option or command (with a "did you mean"), missing argument, invalid value (e.g. `--timeout 0`) |',
     '| `70` | a bug in bottle: please report it with the stack trace printed |',
     '| `130` | stopped by Ctrl-C (`bottle-worker`: also when tasks it ran failed) |',

@@ -118,6 +118,10 @@ export const errorCatalog = {
     status: undefined,
     hint: 'Another bottle server serves this --db file: stop it, or use another file.',
   },
+  ERR_SQLITE_BINDING: {
+    status: undefined,
+    hint: "better-sqlite3's compiled module is missing or built for another Node.js: build it (pnpm approve-builds, npm rebuild better-sqlite3); see docs/installing.md.",
+  },
 
   ERR_MISSING_PACKAGE: {
     status: undefined,

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { BottleError } from '@bottle/protocol';
 import Database from 'better-sqlite3';
+import { loadSqliteBinding } from './native.js';
 import { migrations } from './schema.js';
 
 /** The tables bottle's migrations create (schema.ts); a file holding any other table is not ours. */
@@ -19,6 +20,8 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** Checks `path`, takes its lock and opens it; closing the database releases the lock. */
 export function openQueueFile(path: string): Database.Database {
+  // First, so that a driver that cannot load is not blamed on the file.
+  loadSqliteBinding();
   if (isInMemory(path)) return new Database(path);
   const file = resolve(path);
   checkQueueFile(file);
