@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PostgresStore, SqliteStore, startBottleServer } from '../packages/server/dist/index.js';
+import { SqliteStore, startBottleServer } from '../packages/server/dist/index.js';
+import { PostgresStore } from '../packages/server/dist/postgres.js';
 
 // The driver the server package depends on (the repository root has none of its own).
 const pg = createRequire(new URL('../packages/server/package.json', import.meta.url))('pg');
@@ -58,7 +59,7 @@ async function claimComplete(store, batch) {
   await Promise.all(
     [0, 1, 2, 3].map(async (n) => {
       for (;;) {
-        const tasks = await store.claim({ workerId: `w${n}`, host: 'h', max: batch, waitMs: 0 });
+        const [tasks] = await store.claim([{ workerId: `w${n}`, host: 'h', max: batch, waitMs: 0 }]);
         if (tasks.length === 0) return;
         const reports = tasks.map((t) => ({ outcome: 'done', key: t.key, leaseToken: t.leaseToken }));
         await store.report(`w${n}`, reports);

@@ -27,6 +27,10 @@ export const errorCatalog = {
     status: 409,
     hint: 'The lease expired or was taken over; the task was handed to another worker. Nothing to do.',
   },
+  ERR_ALREADY_REPORTED: {
+    status: 409,
+    hint: 'This lease already reported another outcome or result; the first report stands. Resend it unchanged or not at all.',
+  },
   ERR_CONFLICT: { status: 409, hint: 'The task is not in a state that allows this operation.' },
   ERR_PAYLOAD_TOO_LARGE: {
     status: 413,

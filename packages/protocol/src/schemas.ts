@@ -179,6 +179,11 @@ export const heartbeatResponseSchema = z.object({
   extended: z.array(hashSchema),
   /** Keys cancelled by an operator: stop them. */
   cancelled: z.array(hashSchema),
+  /**
+   * Keys whose lease ended by its own report (the report and the heartbeat crossed): nothing was
+   * taken back. Optional: servers before it answered such keys as `lost`.
+   */
+  finished: z.array(hashSchema).optional(),
   /** Keys whose lease is no longer this worker's (expired and handed out, or rerun): stop them. */
   lost: z.array(hashSchema),
   leaseExpiresAt: z.int(),

@@ -19,12 +19,5 @@ export {
   serverDefaults,
   startBottleServer,
 } from './standalone.js';
-export {
-  defaultQueuePolicy,
-  type ExpiryResult,
-  type LegacyClaimant,
-  type ListTasksFilter,
-  type QueuePolicy,
-  resolveQueuePolicy,
-  type Store,
-} from './store.js';
+export { defaultQueuePolicy, type QueuePolicy, resolveQueuePolicy } from './store/policy.js';
+export type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from './store/store.js';

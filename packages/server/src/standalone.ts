@@ -13,7 +13,9 @@ import { type BottleRouter, createBottleRouter } from './http/router.js';
 import { defaultLogger } from './logger.js';
 import { isPostgresUrl } from './postgres/_url.js';
 import { SqliteStore } from './sqlite/store.js';
-import { defaultQueuePolicy, type QueuePolicy, type Store } from './store.js';
+import type { Clock } from './store/clock.js';
+import { defaultQueuePolicy, type QueuePolicy } from './store/policy.js';
+import type { Store } from './store/store.js';
 
 /** The queue policy of the store the server opens (`requireUpload` follows `gatherDir`). */
 type ServerPolicyOptions = Partial<Omit<QueuePolicy, 'requireUpload'>>;
@@ -36,6 +38,11 @@ export interface BottleServerOptions extends Omit<BottleRouterOptions, 'store'>,
   db?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
   stopGraceMs?: number;
+  /**
+   * The time the store the server opens runs on (leases, backoffs, expiry, waiting claims, the
+   * progress monitor): tests set it. A store you give brings its own clock.
+   */
+  clock?: Clock;
 }
 
 export const serverDefaults = {
@@ -74,7 +81,12 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
   for (const key of Object.keys(options)) {
     if (key === 'drainTimeoutMs')
       throw new TypeError(`startBottleServer: option 'drainTimeoutMs' is now 'stopGraceMs'`);
-    if (!routerOptionKeys.includes(key) && !serverKeys.includes(key) && !policyKeys.includes(key)) {
+    if (
+      !routerOptionKeys.includes(key) &&
+      !serverKeys.includes(key) &&
+      !policyKeys.includes(key) &&
+      key !== 'clock'
+    ) {
       throw new TypeError(`startBottleServer: unknown option '${key}'`);
     }
   }
@@ -88,6 +100,7 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     maxAttempts,
     retryBackoffMs,
     maxRetryBackoffMs,
+    clock,
     ...routerOptions
   } = {
     ...serverDefaults,
@@ -100,24 +113,25 @@ export async function startBottleServer(options: BottleServerOptions = {}): Prom
     throw new TypeError(`startBottleServer: option 'host' must be a string`);
 
   const policy = { leaseMs, maxAttempts, retryBackoffMs, maxRetryBackoffMs };
-  if (givenStore && Object.values(policy).some((v) => v !== undefined)) {
+  if (givenStore && [...Object.values(policy), clock].some((v) => v !== undefined)) {
     throw new TypeError(
-      `startBottleServer: options ${policyKeys.join(', ')} configure the store the server opens; set them on the store you pass`,
+      `startBottleServer: options ${policyKeys.join(', ')} and clock configure the store the server opens; set them on the store you pass`,
     );
   }
+  const storeClock = clock === undefined ? {} : { clock };
   const storePolicy = { ...policy, requireUpload: routerOptions.gatherDir !== undefined };
   let store: Store;
   if (givenStore) store = givenStore;
   else if (isPostgresUrl(db)) {
     const { PostgresStore } = await loadPostgres();
-    const postgres = new PostgresStore({ connectionString: db, policy: storePolicy });
+    const postgres = new PostgresStore({ connectionString: db, policy: storePolicy, ...storeClock });
     // A wrong URL, a refused login or someone else's tables stop the start, not the first request.
     await postgres.ready().catch(async (error: unknown) => {
       await postgres.close();
       throw error;
     });
     store = postgres;
-  } else store = new SqliteStore(db, { policy: storePolicy });
+  } else store = new SqliteStore(db, { policy: storePolicy, ...storeClock });
   const closeOwnStore = () => (givenStore ? Promise.resolve() : store.close());
   let router: BottleRouter;
   try {

@@ -1,18 +1,11 @@
-import { join } from 'node:path';
-import { SqliteStore } from '@bottle/server';
-import { makeTempDir } from '@bottle/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { contractStores } from './stores.js';
 
-const dirs: { remove(): void }[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) dir.remove();
-});
+const stores = await contractStores();
 
-describe('claim with exclude', () => {
+describe.each(stores)('claim with exclude ($name)', ({ openStore }) => {
   it('never hands out the excluded task names, and a release of one charges no attempt', async () => {
-    const dir = makeTempDir('bottle-exclude-');
-    dirs.push(dir);
-    const store = new SqliteStore(join(dir.path, 'bottle.db'));
+    const store = await openStore();
     const tasks = [1, 2, 3].flatMap((n) => [
       { task: 'train', params: { n } },
       { task: 'plot', params: { n } },
@@ -33,10 +26,7 @@ describe('claim with exclude', () => {
     // The released task's second lease is attempt 2, but no attempt was charged against max attempts.
     const again = other.find((t) => t.key === first[0]!.key);
     expect(again?.attempt).toBe(2);
-    const row = store.db.prepare('SELECT charged FROM tasks WHERE key = ?').get(first[0]!.key) as {
-      charged: number;
-    };
-    expect(row.charged).toBe(1);
+    expect((await store.getTask(first[0]!.key)).task.chargedAttempts).toBe(1);
     await store.close();
   });
 });

@@ -1,3 +1,4 @@
+import { ManualClock, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { specs, type TestServer, worker } from './helpers.js';
 import { contractStores } from './stores.js';
@@ -12,14 +13,21 @@ const short = { leaseMs: 400, heartbeatMs: 100, expiryCheckMs: 50 };
 
 const stores = await contractStores();
 
+/** Resolves once the server holds `n` claims waiting for work. */
+const untilWaiting = (server: TestServer, n: number) =>
+  waitFor(() => server.server.router.waitingClaims === n, { what: `${n} waiting claims` });
+
 describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
   it('requeues a task whose lease expired, recording the attempt as lost in its history and its scan', async () => {
-    t = await startServer(short);
+    const clock = new ManualClock();
+    t = await startServer({ ...short, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(1), scan: 's' });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     // The worker vanishes; another worker's waiting claim gets the task once the lease expires.
-    const second = (await t.call('POST', '/v1/claim', { workerId: 'w2', host: 'h2', max: 1, waitMs: 10_000 }))
-      .body.tasks[0];
+    const waiting = t.call('POST', '/v1/claim', { workerId: 'w2', host: 'h2', max: 1, waitMs: 10_000 });
+    await untilWaiting(t, 1);
+    clock.advance(short.leaseMs);
+    const second = (await waiting).body.tasks[0];
     expect(second).toMatchObject({ key: first.key, attempt: 2 });
     const detail = (await t.call('GET', `/v1/tasks/${first.key}`)).body;
     expect(detail.attempts).toEqual([
@@ -35,15 +43,17 @@ describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
       ...worker,
       leases: [{ key: first.key, leaseToken: first.leaseToken }],
     });
-    expect(beat.body).toMatchObject({ extended: [], cancelled: [], lost: [first.key] });
+    expect(beat.body).toMatchObject({ extended: [], cancelled: [], finished: [], lost: [first.key] });
   });
 
   it('expires a stale lease at claim time, without waiting for the timer', async () => {
-    t = await startServer({ leaseMs: 200, heartbeatMs: 50, expiryCheckMs: 3_600_000 });
+    const clock = new ManualClock();
+    t = await startServer({ leaseMs: 200, heartbeatMs: 50, expiryCheckMs: 3_600_000, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    clock.advance(300);
     // The timer will not run for an hour; the lease is already stale, and the task still shows running.
+    expect((await t.call('GET', `/v1/tasks/${first.key}`)).body.task.state).toBe('running');
     const stale = await t.call('POST', `/v1/tasks/${first.key}/complete`, { leaseToken: first.leaseToken });
     expect(stale.status).toBe(409);
     const again = (await t.call('POST', '/v1/claim', { workerId: 'w2', host: 'h2', max: 1, waitMs: 0 })).body
@@ -52,12 +62,13 @@ describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
   });
 
   it('keeps a heartbeating task leased past its first expiry', async () => {
-    t = await startServer({ leaseMs: 1_000, heartbeatMs: 300, expiryCheckMs: 50 });
+    const clock = new ManualClock();
+    t = await startServer({ leaseMs: 1_000, heartbeatMs: 300, expiryCheckMs: 50, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const task = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     const lease = { key: task.key, leaseToken: task.leaseToken };
     for (let i = 0; i < 6; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.advance(300);
       const beat = await t.call('POST', '/v1/heartbeat', { ...worker, leases: [lease] });
       expect(beat.body.extended).toEqual([task.key]);
     }
@@ -67,17 +78,22 @@ describe.each(stores)('lease expiry ($name)', ({ startServer }) => {
   });
 
   it('fails a task whose leases keep expiring once its attempts are used up', async () => {
-    t = await startServer({ ...short, maxAttempts: 2 });
+    const clock = new ManualClock();
+    t = await startServer({ ...short, maxAttempts: 2, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
+    clock.advance(short.leaseMs);
+    // A waiting claim: the sweep the clock set off may hold the row while this claim looks (PostgreSQL
+    // skips locked rows), and then wakes the claim when it has requeued the task.
     const second = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 10_000 })).body.tasks[0];
     expect(second.attempt).toBe(2);
-    let detail = (await t.call('GET', `/v1/tasks/${first.key}`)).body;
-    for (let i = 0; i < 100 && detail.task.state !== 'failed'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      detail = (await t.call('GET', `/v1/tasks/${first.key}`)).body;
-    }
-    expect(detail.task.state).toBe('failed');
+    // The sweep, not a claim, fails it.
+    clock.advance(short.leaseMs);
+    const server = t;
+    const detail = await waitFor(async () => {
+      const body = (await server.call('GET', `/v1/tasks/${first.key}`)).body;
+      return body.task.state === 'failed' && body;
+    });
     expect(detail.task.error).toMatch(/lease expired/);
     expect(detail.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['lost', 'lost']);
     expect((await t.call('GET', '/v1/scans/default')).body.lostAttempts).toBe(2);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BottleError, isBottleError } from '@bottle/protocol';
-import { makeTempDir } from '@bottle/test-utils';
+import { makeTempDir, waitFor } from '@bottle/test-utils';
 import { packOutput } from '@bottle/worker/gather';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { receiveOutput } from '../src/gather/receive.js';
@@ -119,12 +119,12 @@ it('leaves nothing behind when the uploader dies mid-upload, and keeps the previ
 
 /** Waits for the server's receiveOutput of the upload in flight, and returns its error. */
 async function lastUploadSettled(): Promise<unknown> {
-  const start = Date.now();
-  while (!lastUpload) {
-    if (Date.now() - start > 5000) throw new Error('no upload reached the server');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return (lastUpload as Promise<unknown>).then(
+  // Wrapped: waitFor would wait for the promise itself.
+  const { upload } = await waitFor(() => lastUpload && { upload: lastUpload }, {
+    timeoutMs: 5_000,
+    what: 'an upload to reach the server',
+  });
+  return upload.then(
     () => undefined,
     (error: unknown) => error,
   );

@@ -10,6 +10,7 @@ import {
   startBottleServer,
 } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
+import type { Clock } from '../src/store/clock.js';
 
 export interface Reply<T = any> {
   status: number;
@@ -54,8 +55,8 @@ export async function call<T = any>(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Opens a fresh store that takes its queue policy at construction. */
-export type StoreFactory = (policy: Partial<QueuePolicy>) => Promise<Store>;
+/** Opens a fresh store that takes its queue policy (and, when given, its clock) at construction. */
+export type StoreFactory = (policy: Partial<QueuePolicy>, clock?: Clock) => Promise<Store>;
 
 /** A server on port 0 over a fresh SQLite file, or over the store `openStore` makes (closed with it). */
 export async function startTestServer(
@@ -64,15 +65,18 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = makeTempDir('bottle-server-');
   const db = join(dir.path, 'bottle.db');
-  const store = await openStore?.({
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    retryBackoffMs: options.retryBackoffMs,
-    maxRetryBackoffMs: options.maxRetryBackoffMs,
-    requireUpload: options.gatherDir !== undefined,
-  });
-  // A store of one's own carries the policy: the server refuses policy options beside it.
-  const { leaseMs, maxAttempts, retryBackoffMs, maxRetryBackoffMs, ...routerOptions } = options;
+  const store = await openStore?.(
+    {
+      leaseMs: options.leaseMs,
+      maxAttempts: options.maxAttempts,
+      retryBackoffMs: options.retryBackoffMs,
+      maxRetryBackoffMs: options.maxRetryBackoffMs,
+      requireUpload: options.gatherDir !== undefined,
+    },
+    options.clock,
+  );
+  // A store of one's own carries the policy and clock: the server refuses them beside it.
+  const { leaseMs, maxAttempts, retryBackoffMs, maxRetryBackoffMs, clock, ...routerOptions } = options;
   const server = await startBottleServer({
     port: 0,
     db,

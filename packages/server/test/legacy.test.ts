@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { ManualClock } from '@bottle/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './helpers.js';
 import { contractStores } from './stores.js';
@@ -17,8 +18,9 @@ const postForm = (fields: Record<string, string>) =>
 const stores = await contractStores();
 
 describe.each(stores)('legacy routes of the 2013 worker ($name)', ({ startServer }) => {
+  const clock = new ManualClock();
   beforeEach(async () => {
-    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50 });
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 50, clock });
   });
 
   it('takes tasks as a form field and hands them out as {params, class_path}, once', async () => {
@@ -55,7 +57,7 @@ describe.each(stores)('legacy routes of the 2013 worker ($name)', ({ startServer
     ]);
 
     // Past several lease lengths, a delivered task is not handed out again.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    clock.advance(700);
     expect((await t.call('GET', '/task')).body).toEqual({ params: { a: 2 }, class_path: 'sims.Run' });
     expect((await t.call('GET', '/task')).body).toEqual({ params: { b: 3 }, class_path: 'legacy' });
     expect((await t.call('GET', '/task')).body).toEqual([]);

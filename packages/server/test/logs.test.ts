@@ -1,8 +1,8 @@
 /** Log tails per attempt, `GET /v1/tasks/:key/logs`, and key prefixes in the operators' routes. */
 import { LOG_TAIL_MAX } from '@bottle/protocol';
-import type { SqliteStore } from '@bottle/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { specs, startTestServer, type TestServer, worker } from './helpers.js';
+import { specs, type TestServer, worker } from './helpers.js';
+import { contractStores } from './stores.js';
 
 let t: TestServer;
 afterEach(async () => {
@@ -14,9 +14,11 @@ async function claimOne() {
   return body.tasks[0] as { key: string; leaseToken: string };
 }
 
-describe('log tails', () => {
+const stores = await contractStores();
+
+describe.each(stores)('log tails ($name)', ({ startServer }) => {
   it('are kept per attempt and served, the latest by default', async () => {
-    t = await startTestServer({ retryBackoffMs: 1, maxAttempts: 3 });
+    t = await startServer({ retryBackoffMs: 0, maxAttempts: 3 });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = await claimOne();
     const failed = await t.call('POST', '/v1/report', {
@@ -33,7 +35,6 @@ describe('log tails', () => {
       ],
     });
     expect(failed.body.results[0].ok).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await claimOne();
     expect(second.key).toBe(first.key);
     // Still running: the new attempt has no tails yet.
@@ -65,7 +66,7 @@ describe('log tails', () => {
   });
 
   it('are refused past 8192 characters per stream, and the report changes nothing', async () => {
-    t = await startTestServer();
+    t = await startServer();
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const task = await claimOne();
     const big = await t.call('POST', `/v1/tasks/${task.key}/complete`, {
@@ -84,17 +85,22 @@ describe('log tails', () => {
   });
 });
 
-describe('key prefixes', () => {
+describe.each(stores)('key prefixes ($name)', ({ startServer, query }) => {
   it('resolve a unique prefix of 8+ characters, refuse an ambiguous or short one', async () => {
-    t = await startTestServer();
+    t = await startServer();
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
-    const db = (t.server.store as SqliteStore).db;
-    const insert = db.prepare(
-      `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, created_at, updated_at, not_before)
-       VALUES (?, 't', '{}', ?, 'default', 'queued', 3, 0, 0, 0)`,
-    );
-    insert.run(`abcdef01${'0'.repeat(56)}`, '1'.repeat(64));
-    insert.run(`abcdef01${'1'.repeat(56)}`, '2'.repeat(64));
+    // Two keys that share a prefix: no search for parameters whose keys do.
+    for (const [key, hash] of [
+      [`abcdef01${'0'.repeat(56)}`, '1'.repeat(64)],
+      [`abcdef01${'1'.repeat(56)}`, '2'.repeat(64)],
+    ]) {
+      await query(
+        t.server.store,
+        `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, created_at, updated_at, not_before)
+         VALUES (?, 't', '{}', ?, 'default', 'queued', 3, 0, 0, 0)`,
+        [key, hash],
+      );
+    }
     const ambiguous = await t.call('GET', '/v1/tasks/abcdef01');
     expect(ambiguous.status).toBe(409);
     expect(ambiguous.body.error.code).toBe('ERR_AMBIGUOUS_KEY');

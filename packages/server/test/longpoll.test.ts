@@ -1,3 +1,4 @@
+import { ManualClock, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, specs, type TestServer, worker } from './helpers.js';
 import { contractStores } from './stores.js';
@@ -11,6 +12,11 @@ afterEach(async () => {
 const waitingClaim = (server: TestServer, waitMs = 60_000) =>
   server.call('POST', '/v1/claim', { ...worker, max: 5, waitMs });
 
+/** Resolves once the server holds `n` claims waiting for work. */
+const untilWaiting = async (server: TestServer, n: number) => {
+  await waitFor(() => server.server.router.waitingClaims === n, { what: `${n} waiting claims` });
+};
+
 const stores = await contractStores();
 
 describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
@@ -21,8 +27,8 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
     void waiting.then(() => {
       answered = true;
     });
-    // Let the claim reach the server and start waiting on an empty queue.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The claim reached the server and waits on an empty queue, unanswered.
+    await untilWaiting(t, 1);
     expect(answered).toBe(false);
     await t.call('POST', '/v1/tasks', { tasks: specs(2) });
     const reply = await waiting;
@@ -36,14 +42,15 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
     const held = (await t.call('POST', '/v1/claim', { workerId: 'w0', host: 'h', max: 1, waitMs: 0 })).body
       .tasks[0];
     const waiting = waitingClaim(t);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilWaiting(t, 1);
     await t.call('POST', `/v1/tasks/${held.key}/release`, { leaseToken: held.leaseToken });
     const reply = await waiting;
     expect(reply.body.tasks).toEqual([expect.objectContaining({ key: held.key, attempt: 2 })]);
   });
 
   it('wakes a waiting claim when a retry backoff ends', async () => {
-    t = await startServer({ retryBackoffMs: 300 });
+    const clock = new ManualClock();
+    t = await startServer({ retryBackoffMs: 300, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(1) });
     const first = (await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks[0];
     await t.call('POST', `/v1/tasks/${first.key}/fail`, {
@@ -54,19 +61,26 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
     // Right after the failure the task waits out its backoff...
     expect((await t.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 0 })).body.tasks).toEqual([]);
     // ...and a waiting claim gets it when the backoff ends.
-    const reply = await waitingClaim(t);
+    const waiting = waitingClaim(t);
+    await untilWaiting(t, 1);
+    clock.advance(299);
+    expect(t.server.router.waitingClaims).toBe(1);
+    clock.advance(1);
+    const reply = await waiting;
     expect(reply.body.tasks).toEqual([expect.objectContaining({ key: first.key, attempt: 2 })]);
   });
 
   it('wakes a waiting claim when another claim requeues expired leases', async () => {
     // No timer sweep: only claims expire leases here.
-    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 3_600_000 });
+    const clock = new ManualClock();
+    t = await startServer({ leaseMs: 300, heartbeatMs: 100, expiryCheckMs: 3_600_000, clock });
     await t.call('POST', '/v1/tasks', { tasks: specs(2) });
     const held = (await t.call('POST', '/v1/claim', { workerId: 'w0', host: 'h', max: 2, waitMs: 0 })).body
       .tasks;
     expect(held).toHaveLength(2);
     const waiting = t.call('POST', '/v1/claim', { workerId: 'wb', host: 'h', max: 1, waitMs: 15_000 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await untilWaiting(t, 1);
+    clock.advance(400);
     // This claim expires both leases, takes one, and must let the waiting claim take the other.
     const taken = (await t.call('POST', '/v1/claim', { workerId: 'wa', host: 'h', max: 1, waitMs: 0 })).body
       .tasks;
@@ -89,10 +103,11 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
         signal: controller.signal,
       },
     ).catch(() => 'aborted');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilWaiting(server, 1);
     controller.abort();
     expect(await gone).toBe('aborted');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The server saw the hang-up: no claim waits for the submit.
+    await untilWaiting(server, 0);
     await server.call('POST', '/v1/tasks', { tasks: specs(1) });
     const reply = await server.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 5_000 });
     expect(reply.body.tasks).toEqual([expect.objectContaining({ attempt: 1 })]);
@@ -101,15 +116,21 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
   });
 
   it('answers an empty claim when nothing arrives before waitMs', async () => {
-    t = await startServer();
-    const reply = await waitingClaim(t, 200);
-    expect(reply.body.tasks).toEqual([]);
+    const clock = new ManualClock();
+    t = await startServer({ clock });
+    const waiting = waitingClaim(t, 200);
+    await untilWaiting(t, 1);
+    clock.advance(199);
+    expect(t.server.router.waitingClaims).toBe(1);
+    clock.advance(1);
+    expect((await waiting).body.tasks).toEqual([]);
+    expect(t.server.router.waitingClaims).toBe(0);
   });
 
   it('ends a waiting claim with no tasks when the server closes', async () => {
     t = await startServer();
     const waiting = waitingClaim(t, 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilWaiting(t, 1);
     const closed = t.server.close();
     const reply = await waiting;
     expect(reply).toMatchObject({ status: 200, body: { tasks: [] } });
@@ -118,14 +139,6 @@ describe.each(stores)('long-poll claims ($name)', ({ startServer }) => {
 });
 
 describe.each(stores)('many waiting claims ($name)', ({ startServer }) => {
-  /** Resolves once the router holds `n` claims waiting (bounded: fails the test rather than hang). */
-  const untilWaiting = async (server: TestServer, n: number) => {
-    for (let i = 0; i < 2_000 && server.server.router.waitingClaims < n; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(server.server.router.waitingClaims).toBe(n);
-  };
-
   it('hands one submit to hundreds of waiting claims, each its own tasks, each task to one claim', async () => {
     t = await startServer();
     const server = t;

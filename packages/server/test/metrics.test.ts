@@ -1,4 +1,5 @@
 /** `/metrics`: the exposition text parsed by a Prometheus parser, each value checked against the store. */
+import { ManualClock, waitFor } from '@bottle/test-utils';
 // @ts-expect-error: the parser ships no types; its output is checked below.
 import parsePrometheus from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,12 +53,14 @@ describe('GET /metrics', () => {
   });
 
   it('counts tasks by scan and state, claims, completions, failures, workers and requests as the store does', async () => {
+    const clock = new ManualClock();
     t = await startTestServer({
       token: TOKEN,
       leaseMs: 600,
       heartbeatMs: 200,
       expiryCheckMs: 50,
       maxAttempts: 5,
+      clock,
     });
     const call = (method: string, path: string, body?: unknown) =>
       t.call(method, path, body, { token: TOKEN });
@@ -73,9 +76,12 @@ describe('GET /metrics', () => {
           : { outcome: 'failed', key: task.key, leaseToken: task.leaseToken, error: 'x', retryable: i === 2 },
       );
     await call('POST', '/v1/report', { workerId: 'w1', reports });
-    // The fifth lease runs out: one expiry.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await call('GET', '/v1/scans');
+    // The fifth lease runs out: the sweep expires it, and the monitor's next read counts it.
+    clock.advance(600);
+    await waitFor(async () => (await call('GET', '/v1/scans/a')).body.lostAttempts === 1, {
+      what: 'the expiry',
+    });
+    clock.advance(1_000);
 
     const { families: metrics, text } = await scrape();
     const scans = (await call('GET', '/v1/scans')).body.scans as {

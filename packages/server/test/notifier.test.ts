@@ -1,18 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClaimRequest } from '@bottle/protocol';
 import { SqliteStore } from '@bottle/server';
+import { ManualClock, waitFor } from '@bottle/test-utils';
 import { describe, expect, it } from 'vitest';
-import { ClaimNotifier } from '../src/http/notifier.js';
+import { ClaimNotifier } from '../src/queue/notifier.js';
 import { specs } from './helpers.js';
 
-/** A SqliteStore whose claims, once `slow.ms` is set, answer that much later, as across a network. */
-function slowClaims(store: SqliteStore, slow: { ms: number }): SqliteStore {
+/** A SqliteStore whose claims, once `gate.closed` is set, answer only when the test opens the gate. */
+function gatedClaims(store: SqliteStore, gate: { closed?: Promise<void> }): SqliteStore {
   return new Proxy(store, {
     get(target, name, receiver) {
       if (name === 'claim') {
         return async (requests: ClaimRequest[]) => {
           const served = await target.claim(requests);
-          if (slow.ms > 0) await sleep(slow.ms);
+          await gate.closed;
           return served;
         };
       }
@@ -25,18 +25,24 @@ function slowClaims(store: SqliteStore, slow: { ms: number }): SqliteStore {
 describe('ClaimNotifier', () => {
   it('gives back, uncharged, the tasks leased for a claim that stopped waiting meanwhile', async () => {
     const store = new SqliteStore(':memory:');
+    const clock = new ManualClock();
     const errors: unknown[] = [];
-    const slow = { ms: 0 };
-    const notifier = new ClaimNotifier(slowClaims(store, slow), (error) => errors.push(error));
+    const gate: { closed?: Promise<void> } = {};
+    const notifier = new ClaimNotifier(gatedClaims(store, gate), clock, (error) => errors.push(error));
     const request = { workerId: 'gone', host: 'h', max: 2, waitMs: 200 };
     // The claim finds nothing and waits 200 ms...
     const waiting = notifier.claim(request, 200, new AbortController().signal);
-    while (notifier.waiting === 0) await sleep(5);
-    // ...a submit serves it, but the store answers after the claim has given up.
-    slow.ms = 1_000;
+    await waitFor(() => notifier.waiting === 1);
+    // ...a submit serves it, but the store answers only after the claim has given up.
+    let open = () => {};
+    gate.closed = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     await notifier.submit({ tasks: specs(2) });
+    clock.advance(200);
     expect(await waiting).toEqual([]);
-    while ((await store.listTasks({ state: 'queued', limit: 10 })).tasks.length < 2) await sleep(10);
+    open();
+    await waitFor(async () => (await store.listTasks({ state: 'queued', limit: 10 })).tasks.length === 2);
     const [served] = await store.claim([{ workerId: 'w', host: 'h', max: 1, waitMs: 0 }]);
     const task = served?.[0];
     const detail = await store.getTask(task!.key);
@@ -51,12 +57,12 @@ describe('ClaimNotifier', () => {
 
   it('answers every waiting claim empty on close, and later ones at once', async () => {
     const store = new SqliteStore(':memory:');
-    const notifier = new ClaimNotifier(store, () => {});
+    const notifier = new ClaimNotifier(store, new ManualClock(), () => {});
     const signal = new AbortController().signal;
     const waiting = Array.from({ length: 3 }, (_, i) =>
       notifier.claim({ workerId: `w${i}`, host: 'h', max: 1, waitMs: 60_000 }, 60_000, signal),
     );
-    while (notifier.waiting < 3) await sleep(5);
+    await waitFor(() => notifier.waiting === 3);
     notifier.close();
     expect(await Promise.all(waiting)).toEqual([[], [], []]);
     await store.submit({ tasks: specs(1) });

@@ -10,6 +10,7 @@ import {
   postgresReachable,
   postgresSkipReason,
   type TestDatabase,
+  waitFor,
 } from '@bottle/test-utils';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,9 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       'attempt_logs',
       'attempts',
       'bottle_migrations',
+      'scan_counts',
+      'scan_durations',
+      'scan_minutes',
       'scans',
       'tasks',
       'workers',
@@ -144,6 +148,36 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
     expect(rows).toEqual(migrations.map((_, i) => ({ version: i + 1 })));
   });
 
+  it('fills the counts its triggers keep when it upgrades a version-2 schema', async () => {
+    await admin.query('CREATE SCHEMA old; SET search_path = old');
+    await admin.query(migrations[0]!);
+    await admin.query(migrations[1]!);
+    await admin.query(
+      'CREATE TABLE bottle_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    await admin.query('INSERT INTO bottle_migrations (version) VALUES (1), (2)');
+    await admin.query("INSERT INTO scans (name, created_at) VALUES ('x', 0), ('y', 1)");
+    const states = ['queued', 'done', 'done', 'failed', 'running', 'cancelled'];
+    for (let i = 0; i < 60; i++) {
+      const key = i.toString(16).padStart(64, '0');
+      await admin.query(
+        `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, created_at, updated_at,
+           not_before, started_at, finished_at) VALUES ($1, 't', '{}', $1, $2, $3, 3, 0, 0, 0, 0, $4)`,
+        [key, i % 2 ? 'x' : 'y', states[i % states.length], 120_000 + i],
+      );
+    }
+    await admin.query('SET search_path = public');
+    const upgraded = store({ schema: 'old' });
+    const scans = (await upgraded.listScans()).scans;
+    expect(scans.map((scan) => [scan.name, scan.total, scan.counts.done, scan.counts.failed])).toEqual([
+      ['x', 30, 10, 10],
+      ['y', 30, 10, 0],
+    ]);
+    const activity = await upgraded.scanActivity('x');
+    expect(activity.minutes).toEqual([{ minute: 2, done: 10, failed: 10 }]);
+    expect(activity.durations).toEqual([{ bucket: 17, n: 10 }]);
+  });
+
   it('claims with SKIP LOCKED: three stores claiming at once never lease a task twice', async () => {
     const stores = [store({ schema: 'skip' }), store({ schema: 'skip' }), store({ schema: 'skip' })];
     await stores[0]!.submit({ tasks: specs(600) });
@@ -172,10 +206,18 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
     const a = await startTestServer({}, opener);
     const b = await startTestServer({}, opener);
     t.push(a, b);
-    // The listening connection of B opens with its router; give it a moment to LISTEN.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The listening connections open with the routers: wait until both servers LISTEN.
+    await waitFor(
+      async () =>
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "wake.work"'`,
+          )
+        ).rowCount === 2,
+      { what: 'both servers to LISTEN' },
+    );
     const waiting = b.call('POST', '/v1/claim', { ...worker, max: 1, waitMs: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => b.server.router.waitingClaims === 1, { what: 'the claim to wait on B' });
     const submittedAt = performance.now();
     await a.call('POST', '/v1/tasks', { tasks: specs(1) });
     const reply = await waiting;

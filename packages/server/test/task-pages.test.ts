@@ -1,10 +1,11 @@
 /** Task pages by keyset cursor, with every filter, equal to the plain read of the table in seq order. */
-import { SqliteStore } from '@bottle/server';
+import type { Store } from '@bottle/server';
 import { describe, expect, it } from 'vitest';
-import type { ListTasksFilter } from '../src/store.js';
+import type { ListTasksFilter } from '../src/store/store.js';
 import { specs } from './helpers.js';
+import { contractStores, type StoreKind } from './stores.js';
 
-async function allPages(store: SqliteStore, filter: Omit<ListTasksFilter, 'limit' | 'cursor'>) {
+async function allPages(store: Store, filter: Omit<ListTasksFilter, 'limit' | 'cursor'>) {
   const keys: string[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 100; pages++) {
@@ -16,15 +17,17 @@ async function allPages(store: SqliteStore, filter: Omit<ListTasksFilter, 'limit
   throw new Error('too many pages');
 }
 
-function slow(store: SqliteStore, where: string, args: unknown[] = []): string[] {
-  return (
-    store.db.prepare(`SELECT key FROM tasks WHERE ${where} ORDER BY seq`).all(...args) as { key: string }[]
-  ).map((row) => row.key);
-}
+const stores = await contractStores();
 
-describe('task pages', () => {
+describe.each(stores)('task pages ($name)', (kind: StoreKind) => {
+  /** The keys `where` selects, in seq order, read the slow way. */
+  const slow = async (store: Store, where: string, args: unknown[] = []) =>
+    (await kind.query<{ key: string }>(store, `SELECT key FROM tasks WHERE ${where} ORDER BY seq`, args)).map(
+      (row) => row.key,
+    );
+
   it('follow seq order across states and scans, with each filter', async () => {
-    const store = new SqliteStore(':memory:', { policy: { retryBackoffMs: 1, maxAttempts: 1 } });
+    const store = await kind.openStore({ retryBackoffMs: 1, maxAttempts: 1 });
     await store.submit({
       scan: 'a',
       tasks: specs(30).map((t, i) => ({ ...t, params: { i, tag: i % 3 ? 'x' : 'needle' } })),
@@ -49,19 +52,19 @@ describe('task pages', () => {
               },
         ),
     );
-    expect(await allPages(store, { scan: 'a' })).toEqual(slow(store, "scan = 'a'"));
-    expect(await allPages(store, { state: 'done' })).toEqual(slow(store, "state = 'done'"));
-    expect(await allPages(store, { state: 'running' })).toEqual(slow(store, "state = 'running'"));
+    expect(await allPages(store, { scan: 'a' })).toEqual(await slow(store, "scan = 'a'"));
+    expect(await allPages(store, { state: 'done' })).toEqual(await slow(store, "state = 'done'"));
+    expect(await allPages(store, { state: 'running' })).toEqual(await slow(store, "state = 'running'"));
     expect(await allPages(store, { scan: 'a', state: 'failed' })).toEqual(
-      slow(store, "scan = 'a' AND state = 'failed'"),
+      await slow(store, "scan = 'a' AND state = 'failed'"),
     );
-    expect(await allPages(store, { worker: 'w2' })).toEqual(slow(store, "worker_id = 'w2'"));
+    expect(await allPages(store, { worker: 'w2' })).toEqual(await slow(store, "worker_id = 'w2'"));
     expect(await allPages(store, { scan: 'a', q: 'needle' })).toEqual(
-      slow(store, "scan = 'a' AND params LIKE '%needle%'"),
+      await slow(store, "scan = 'a' AND params LIKE '%needle%'"),
     );
-    const someKey = slow(store, "scan = 'b'")[3]!;
+    const someKey = (await slow(store, "scan = 'b'"))[3]!;
     expect(await allPages(store, { key: someKey.slice(0, 6) })).toEqual(
-      slow(store, 'substr(key, 1, 6) = ?', [someKey.slice(0, 6)]),
+      await slow(store, 'substr(key, 1, 6) = ?', [someKey.slice(0, 6)]),
     );
     expect((await allPages(store, {})).length).toBe(47);
     expect((await allPages(store, { scan: 'a', q: 'needle' })).length).toBe(10);

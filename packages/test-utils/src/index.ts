@@ -1,4 +1,5 @@
 export { type ChildHandle, spawnChild } from './child.js';
+export { ManualClock } from './clock.js';
 export { type LoadRecorder, recordLoads } from './loads.js';
 export { freePort, makeTempDir, waitFor } from './misc.js';
 export {

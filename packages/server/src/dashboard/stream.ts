@@ -4,7 +4,7 @@
  * dashboards, and one write per dashboard.
  */
 import type { Response, Router } from 'express';
-import type { ProgressMonitor, ProgressSnapshot } from '../events/monitor.js';
+import type { ProgressMonitor, ProgressSnapshot } from '../queue/monitor.js';
 
 export interface EventStreams {
   readonly open: number;

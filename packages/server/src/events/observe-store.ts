@@ -2,9 +2,14 @@
  * A Store that tells what happened through events, around any backend: workers seen for the first
  * time, submissions, failures and lost leases. The statements of the store stay as they are.
  */
-import type { StoreStats } from '../metrics/metrics.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { ServerEventListener } from './types.js';
+
+/** What the observed store tells the metrics, beside the events. */
+export interface StoreStats {
+  claimed(tasks: readonly { key: string }[]): void;
+  finished(key: string, outcome: 'done' | 'failed' | 'released', retryable: boolean): void;
+}
 
 export function observeStore(store: Store, emit: ServerEventListener, stats?: StoreStats): Store {
   const known = new Set<string>();

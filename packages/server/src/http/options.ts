@@ -5,7 +5,7 @@ import { eventsToLogger } from '../events/describe.js';
 import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
 import { defaultLogger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 
 export interface BottleRouterOptions {
   /**

@@ -5,18 +5,17 @@ import express from 'express';
 import { mountDashboard } from '../dashboard/routes.js';
 import { tokenOrSession } from '../dashboard/session.js';
 import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
-import { ProgressMonitor } from '../events/monitor.js';
-import { observeStore } from '../events/observe-store.js';
+import type { StoreStats } from '../events/observe-store.js';
 import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
 import { mountMetrics } from '../metrics/route.js';
-import type { Store } from '../store.js';
+import { createQueue, type Queue } from '../queue/queue.js';
+import type { Store } from '../store/store.js';
 import { answerOptions } from './allow.js';
 import { emitTokenRefused } from './auth.js';
 import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound, parseWith } from './errors.js';
-import { ClaimNotifier } from './notifier.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
@@ -34,12 +33,11 @@ export interface BottleRouter extends express.Router {
   submit(request: unknown): Promise<SubmitResponse>;
   /** How many claims are waiting for work now (long polls held open). */
   readonly waitingClaims: number;
-  /** Stops the expiry timer and answers waiting claims with no tasks; later requests get 503. */
+  /** The queue the routes are mounted over: waiting claims, the expiry sweep, the progress monitor. */
+  readonly queue: Queue;
+  /** Closes the queue (timers stop, waiting claims are answered with no tasks); later requests get 503. */
   close(): Promise<void>;
 }
-
-/** How often the scans and workers are read for events, dashboards and metrics. */
-const MONITOR_INTERVAL_MS = 1_000;
 
 /** The paths this router answers; anything else falls through to the app's own routes. */
 const OWN_PATHS = ['/v1', '/healthz', '/task', '/tasks', '/alltasks', '/upload', '/metrics'];
@@ -49,25 +47,23 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const { store, logger, onEvent } = resolved;
   let metrics: BottleMetrics | undefined;
   const emit = eventFanOut([onEvent, (event) => metrics?.onEvent(event)]);
-  const monitor = new ProgressMonitor({
+  const stats: StoreStats = {
+    claimed: (tasks) => metrics?.claimed(tasks),
+    finished: (key, outcome, retryable) => metrics?.finished(key, outcome, retryable),
+  };
+  const queue = createQueue({
     store,
-    intervalMs: MONITOR_INTERVAL_MS,
+    expiryCheckMs: resolved.expiryCheckMs,
     staleWorkerMs: resolved.staleWorkerMs,
     emit,
-    onError: (error) => {
-      if (!closing) logger.error(`progress read failed: ${(error as Error)?.message ?? String(error)}`);
-    },
+    stats,
+    onError: (what, error) => logger.error(`${what}: ${(error as Error)?.message ?? String(error)}`),
+    onExpired: (requeued, failed) => logger.info(`leases expired: ${requeued} requeued, ${failed} failed`),
   });
-  if (resolved.metrics) metrics = createMetrics(monitor);
-  // The routes talk to the observed store, so that what they do is also told as events and metrics.
-  resolved.store = observeStore(store, emit, metrics);
+  if (resolved.metrics) metrics = createMetrics(queue.monitor);
+  // The routes talk to the queue's store, so that what they do is also told as events and metrics.
+  resolved.store = queue.store;
   const bodyLimit = parseByteSize(resolved.bodyLimit);
-  const notifier = new ClaimNotifier(resolved.store, (error) => {
-    if (!closing)
-      logger.error(`serving waiting claims failed: ${(error as Error)?.message ?? String(error)}`);
-  });
-  // Work made ready through another server on the same store wakes this server's claims too.
-  const stopListening = store.onWork?.(() => notifier.notify()) ?? (() => {});
   let closing = false;
   const router = express.Router();
 
@@ -83,7 +79,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   }
   if (metrics) mountMetrics(router, OWN_PATHS, metrics);
   router.use(answerOptions(router));
-  const context = { options: resolved, notifier, monitor };
+  const context = { options: resolved, queue };
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -106,7 +102,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
 
   mountV1Routes(router, context);
   const streams: EventStreams | undefined = resolved.dashboard
-    ? mountEventStream(router, monitor)
+    ? mountEventStream(router, queue.monitor)
     : undefined;
   mountLegacyRoutes(router, context);
   if (resolved.dashboard) mountDashboard(router, { token: resolved.token, emit });
@@ -115,43 +111,20 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   router.all(['/healthz', '/task', '/tasks', '/alltasks'], notFound);
   router.use(errorHandler(logger));
 
-  // Leases also expire at claim time; the timer frees them when no one claims, and wakes waiters.
-  let sweeping = false;
-  const timer = setInterval(() => {
-    if (sweeping || closing) return;
-    sweeping = true;
-    store
-      .expireLeases(Date.now())
-      .then(({ requeued, failed }) => {
-        if (requeued + failed > 0) logger.info(`leases expired: ${requeued} requeued, ${failed} failed`);
-        if (requeued > 0) notifier.notify();
-      })
-      .catch((error: unknown) => {
-        if (!closing) logger.error(`lease expiry failed: ${(error as Error)?.message ?? String(error)}`);
-      })
-      .finally(() => {
-        sweeping = false;
-      });
-  }, resolved.expiryCheckMs);
-  timer.unref();
-  monitor.start();
-
-  Object.defineProperty(router, 'waitingClaims', { get: () => notifier.waiting, enumerable: true });
+  Object.defineProperty(router, 'waitingClaims', { get: () => queue.waiting, enumerable: true });
   return Object.assign(router, {
     store,
     settings: resolved,
+    queue,
     async submit(request: unknown) {
       if (closing) throw new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later');
-      return notifier.submit(parseWith(submitRequestSchema, request, 'request'));
+      return queue.submit(parseWith(submitRequestSchema, request, 'request'));
     },
     async close() {
       if (closing) return;
       closing = true;
-      clearInterval(timer);
-      stopListening();
-      monitor.stop();
       streams?.close();
-      notifier.close();
+      await queue.close();
     },
   }) as BottleRouter;
 }

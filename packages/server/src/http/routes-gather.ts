@@ -17,7 +17,7 @@ import type { Request, Response, Router } from 'express';
 import { listGathered, listOutputFiles, openOutputFile } from '../gather/files.js';
 import { receiveOutput } from '../gather/receive.js';
 import { streamOutput } from '../gather/stream.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { parseWith } from './errors.js';
 import type { RouteContext } from './routes-v1.js';
 

@@ -41,7 +41,7 @@ function legacyTasks(body: Record<string, unknown>): { task: unknown; params: un
 }
 
 export function mountLegacyRoutes(router: Router, context: RouteContext): void {
-  const { options, notifier } = context;
+  const { options, queue } = context;
   const { store } = options;
 
   router.get('/task', async (req, res) => {
@@ -70,6 +70,6 @@ export function mountLegacyRoutes(router: Router, context: RouteContext): void {
       },
       'data',
     );
-    res.json(await notifier.submit(request));
+    res.json(await queue.submit(request));
   });
 }

@@ -20,17 +20,15 @@ import {
   taskLogsQuerySchema,
 } from '@bottle/protocol';
 import type { Request, Response, Router } from 'express';
-import type { ProgressMonitor } from '../events/monitor.js';
 import { withWorkerStates } from '../events/worker-state.js';
+import type { Queue } from '../queue/queue.js';
 import { parseWith } from './errors.js';
-import type { ClaimNotifier } from './notifier.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 export interface RouteContext {
+  /** The resolved options; `store` is the queue's (observed) store. */
   options: ResolvedRouterOptions;
-  notifier: ClaimNotifier;
-  /** The shared periodic read of scans and workers. */
-  monitor: ProgressMonitor;
+  queue: Queue;
 }
 
 const keyParam = (req: Request) => parseWith(hashSchema, req.params['key'], 'key') as string;
@@ -46,7 +44,7 @@ function send(res: Response, value: unknown): void {
 }
 
 export function mountV1Routes(router: Router, context: RouteContext): void {
-  const { options, notifier } = context;
+  const { options, queue } = context;
   const { store } = options;
   // The parts of every claim's answer besides its tasks, built once.
   const claimAnswer = {
@@ -56,8 +54,8 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   };
 
   router.post('/v1/tasks', async (req, res) => {
-    const waiting = notifier.waiting;
-    const result = await notifier.submit(parseWith(submitRequestSchema, req.body));
+    const waiting = queue.waiting;
+    const result = await queue.submit(parseWith(submitRequestSchema, req.body));
     if (waiting > 0) {
       // The waiting claims were answered inside the submit; let their answers leave first:
       // this one wakes the submitter, whose CPU would otherwise delay theirs.
@@ -72,7 +70,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const gone = new AbortController();
     const hangUp = () => gone.abort();
     res.once('close', hangUp);
-    const tasks = await notifier.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
+    const tasks = await queue.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
     // An abort builds an error with a stack: not on every answered claim's close.
     res.off('close', hangUp);
     // An empty answer says when a task waiting for a retry backoff is ready, so that a worker which
@@ -88,7 +86,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   router.post('/v1/report', async (req, res) => {
     const body = parseWith(reportRequestSchema, req.body);
     const results = await store.report(body.workerId, body.reports);
-    if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) notifier.notify();
+    if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) queue.notify();
     send(res, { results });
   });
 
@@ -96,7 +94,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const [result] = await store.report(workerId, [report]);
     if (!result) throw new Error('store.report returned no result');
     if (!result.ok) throw new BottleError(result.error.code as ErrorCode, result.error.message);
-    if (report.outcome !== 'done') notifier.notify();
+    if (report.outcome !== 'done') queue.notify();
     send(res, result);
   };
   router.post('/v1/tasks/:key/complete', async (req, res) => {
@@ -123,7 +121,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   });
   router.post('/v1/tasks/:key/rerun', async (req, res) => {
     const task = await store.rerunTask(await operatorKey(req));
-    notifier.notify();
+    queue.notify();
     res.json(task);
   });
   router.post('/v1/scans/:name/cancel', async (req, res) => {
@@ -133,7 +131,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const name = scanParam(req);
     const { only } = parseWith(rerunScanRequestSchema, req.body ?? {});
     const result = await store.rerunScan(name, only);
-    if (result.count > 0) notifier.notify();
+    if (result.count > 0) queue.notify();
     res.json(result);
   });
 
@@ -157,7 +155,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     res.json(await store.scanActivity(scanParam(req)));
   });
   router.get('/v1/workers', async (_req, res) => {
-    res.json(withWorkerStates(await store.listWorkers(), Date.now(), options.staleWorkerMs));
+    res.json(withWorkerStates(await store.listWorkers(), queue.clock.now(), options.staleWorkerMs));
   });
   // Tells a tunnel already open to this server from one open to another (bottle-worker -t).
   const instance = randomUUID();

@@ -4,14 +4,9 @@
  * by; the gauges of tasks and workers are read from the shared progress snapshot at each scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProgressMonitor } from '../events/monitor.js';
+import type { StoreStats } from '../events/observe-store.js';
 import type { ServerEvent } from '../events/types.js';
-
-/** What the observed store tells the metrics, beside the events. */
-export interface StoreStats {
-  claimed(tasks: readonly { key: string }[]): void;
-  finished(key: string, outcome: 'done' | 'failed' | 'released', retryable: boolean): void;
-}
+import type { ProgressMonitor } from '../queue/monitor.js';
 
 export interface BottleMetrics extends StoreStats {
   readonly registry: Registry;

@@ -33,6 +33,12 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** True for a serialization failure or a deadlock: the transaction may simply run again. */
+export function isRetryable(error: unknown): boolean {
+  const code = (typeof error === 'object' && error !== null ? (error as PgishError) : {}).code;
+  return code === '40001' || code === '40P01';
+}
+
 /** Maps an error raised while talking to the database at `shown`; BottleErrors pass through. */
 export function toStoreError(error: unknown, shown: string): unknown {
   if (isBottleError(error)) return error;
@@ -64,7 +70,7 @@ export function toStoreError(error: unknown, shown: string): unknown {
     );
   }
   // Serialization failures and deadlocks between servers: the statement can simply be retried.
-  if (code === '40001' || code === '40P01') {
+  if (isRetryable(error)) {
     return new BottleError('ERR_UNAVAILABLE', `the database ${shown} is busy (${detail}); retry`, {
       cause: error,
     });

@@ -1,44 +1,38 @@
 /**
- * Expired leases, in one statement: the attempts become `lost`, each scan counts them, and the
- * tasks go back to the queue (front, not_before 0) or fail past their attempts. Rows another
- * server is updating are skipped (SKIP LOCKED): every server may sweep at once.
+ * Expired leases through the expiry transition of store/transitions.ts. A cheap read first: the
+ * common sweep finds nothing and costs one statement. Otherwise one transaction locks the expired
+ * rows, skipping those another server is updating (every server may sweep at once), and writes them.
  */
-import type { ExpiryResult } from '../store.js';
+import type { ExpiryResult } from '../store/store.js';
+import { EXPIRING_COLUMNS, type ExpiringRow, expiryTransition } from '../store/transitions.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
+import { writeTransitions } from './_write.js';
 
-const WHY = `'lease expired: worker ' || e.worker_id || ' on ' || e.host || ' stopped heartbeating'`;
+const ANY_EXPIRED = `SELECT 1 FROM tasks WHERE state = 'running' AND lease_expires_at <= $1 LIMIT 1`;
 
-const EXPIRE = `
-WITH expired AS (
-  SELECT seq, worker_id, host, lease_expires_at FROM tasks
-  WHERE state = 'running' AND lease_expires_at <= $1
-  ORDER BY seq FOR UPDATE SKIP LOCKED
-), ended AS (
-  UPDATE tasks t SET
-    state = CASE WHEN t.charged >= t.max_attempts THEN 'failed' ELSE 'queued' END,
-    not_before = CASE WHEN t.charged >= t.max_attempts THEN t.not_before ELSE 0 END,
-    finished_at = CASE WHEN t.charged >= t.max_attempts THEN $1 ELSE t.finished_at END,
-    error = CASE WHEN t.charged >= t.max_attempts
-      THEN ${WHY} || ' (attempt ' || t.charged || ' of ' || t.max_attempts || ')' ELSE t.error END,
-    lease_expires_at = NULL, updated_at = $1
-  FROM expired e WHERE t.seq = e.seq
-  RETURNING t.seq, t.scan, t.state, t.attempt_count, e.lease_expires_at AS expired_at, ${WHY} AS why
-), lost AS (
-  UPDATE attempts a SET outcome = 'lost', ended_at = x.expired_at, error = x.why
-  FROM ended x WHERE a.task_seq = x.seq AND a.attempt = x.attempt_count
-), counted AS (
-  UPDATE scans s SET lost_attempts = s.lost_attempts + c.n
-  FROM (SELECT scan, count(*) AS n FROM ended GROUP BY scan) c WHERE s.name = c.scan
-)
-SELECT count(*) FILTER (WHERE state = 'queued')::int AS requeued,
-       count(*) FILTER (WHERE state = 'failed')::int AS failed
-FROM ended`;
+const LOCK_EXPIRED = `SELECT ${EXPIRING_COLUMNS}
+  FROM tasks WHERE state = 'running' AND lease_expires_at <= $1 ORDER BY seq FOR UPDATE SKIP LOCKED`;
+
+const COUNT_LOST = `UPDATE scans s SET lost_attempts = s.lost_attempts + c.n
+  FROM (SELECT scan, count(*) AS n FROM unnest($1::text[]) AS scan GROUP BY scan ORDER BY scan) c
+  WHERE s.name = c.scan`;
 
 export async function expireLeases(ctx: PgContext): Promise<ExpiryResult> {
-  const [result] = await rows<ExpiryResult>(ctx, EXPIRE, [ctx.now]);
-  const out = result ?? { requeued: 0, failed: 0 };
-  if (out.requeued > 0) await notifyWork(ctx);
-  return out;
+  if ((await rows(ctx, ANY_EXPIRED, [ctx.now])).length === 0) return { requeued: 0, failed: 0 };
+  return ctx.transaction(async (tx) => {
+    const result: ExpiryResult = { requeued: 0, failed: 0 };
+    const expired = await rows<ExpiringRow>(tx, LOCK_EXPIRED, [tx.now]);
+    const transitions = expired.map((row) => {
+      const { task, attempt } = expiryTransition(row, tx.now);
+      if (task.state === 'failed') result.failed++;
+      else result.requeued++;
+      return { seq: row.seq, attempt: row.attempt_count, task, end: attempt };
+    });
+    await writeTransitions(tx, transitions);
+    if (expired.length > 0) await tx.db.query(COUNT_LOST, [expired.map((row) => row.scan)]);
+    if (result.requeued > 0) await notifyWork(tx);
+    return result;
+  });
 }
 
 export async function nextReadyAt(ctx: PgContext): Promise<number | null> {

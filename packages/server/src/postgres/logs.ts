@@ -1,21 +1,21 @@
-/** Log tails per attempt (migration 2), and key prefixes resolved to keys: the SQLite rules, in SQL. */
-import { BottleError, type Report, type ReportResult, type TaskLogsResponse } from '@bottle/protocol';
-import { onlyKey } from '../sqlite/logs.js';
+/** Log tails per attempt (migration 2), and key prefixes resolved to keys. */
+import type { Report, TaskLogsResponse } from '@bottle/protocol';
+import { attemptNotFound, onlyKey, taskNotFound } from '../store/messages.js';
 import { type PgContext, rows } from './_context.js';
 
 type ReadContext = Pick<PgContext, 'db'>;
 
-/** Keeps the tails of the accepted reports that carry some, for the attempt each reported on: one statement. */
+/** Keeps the tails of the applied reports that carry some, for the attempt each reported on: one statement. */
 export async function saveLogs(
   ctx: ReadContext,
   reports: readonly Report[],
-  results: readonly ReportResult[],
+  applied: readonly boolean[],
 ): Promise<void> {
   const keys: string[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
   reports.forEach((item, i) => {
-    if (item.outcome === 'released' || !item.logs || !results[i]?.ok) return;
+    if (item.outcome === 'released' || !item.logs || !applied[i]) return;
     keys.push(item.key);
     stdout.push(item.logs.stdout ?? '');
     stderr.push(item.logs.stderr ?? '');
@@ -40,13 +40,9 @@ export async function getLogs(
     'SELECT seq, attempt_count FROM tasks WHERE key = $1',
     [key],
   );
-  if (!task) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with bottle ls`);
+  if (!task) throw taskNotFound(key);
   const wanted = attempt ?? task.attempt_count;
-  if (wanted < 1 || wanted > task.attempt_count) {
-    const has =
-      task.attempt_count === 0 ? 'it has not started yet' : `its attempts are 1..${task.attempt_count}`;
-    throw new BottleError('ERR_NOT_FOUND', `task ${key} has no attempt ${wanted}: ${has}`);
-  }
+  if (wanted < 1 || wanted > task.attempt_count) throw attemptNotFound(key, wanted, task.attempt_count);
   const [row] = await rows<{ stdout: string; stderr: string }>(
     ctx,
     'SELECT stdout, stderr FROM attempt_logs WHERE task_seq = $1 AND attempt = $2',

@@ -1,7 +1,8 @@
 /** Operators' verbs: cancel and rerun, for one task or a whole scan; one statement per scan verb. */
-import { BottleError, type CountResponse } from '@bottle/protocol';
-import type { TaskRow } from '../sqlite/_rows.js';
-import { FINISHED_STATES } from '../sqlite/submit.js';
+import type { CountResponse } from '@bottle/protocol';
+import { notFinished, nothingToCancel, scanNotFound, taskNotFound } from '../store/messages.js';
+import type { TaskRow } from '../store/rows.js';
+import { cancelSet, requeueSet, rerunStates } from '../store/transitions.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
 
 async function findTask(ctx: PgContext, key: string): Promise<Pick<TaskRow, 'seq' | 'state'>> {
@@ -10,13 +11,13 @@ async function findTask(ctx: PgContext, key: string): Promise<Pick<TaskRow, 'seq
     'SELECT seq, state FROM tasks WHERE key = $1 FOR UPDATE',
     [key],
   );
-  if (!row) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with GET /v1/tasks`);
+  if (!row) throw taskNotFound(key);
   return row;
 }
 
 export async function assertScan(ctx: Pick<PgContext, 'db'>, name: string): Promise<void> {
   if ((await rows(ctx, 'SELECT 1 FROM scans WHERE name = $1', [name])).length === 0) {
-    throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
+    throw scanNotFound(name);
   }
 }
 
@@ -30,7 +31,7 @@ WITH chosen AS (
   UPDATE attempts a SET outcome = 'cancelled', ended_at = $2
   FROM chosen c WHERE c.state = 'running' AND a.task_seq = c.seq AND a.attempt = c.attempt_count
 ), cancelled AS (
-  UPDATE tasks t SET state = 'cancelled', lease_expires_at = NULL, finished_at = $2, updated_at = $2
+  UPDATE tasks t SET ${cancelSet('$2')}
   FROM chosen c WHERE t.seq = c.seq
 )
 SELECT count(*)::int AS n FROM chosen`;
@@ -38,12 +39,7 @@ SELECT count(*)::int AS n FROM chosen`;
 export async function cancelTask(ctx: PgContext, key: string): Promise<void> {
   const row = await findTask(ctx, key);
   if (row.state === 'cancelled') return;
-  if (row.state !== 'queued' && row.state !== 'running') {
-    throw new BottleError(
-      'ERR_CONFLICT',
-      `task ${key} is ${row.state}, so there is nothing to cancel; rerun it to run it again`,
-    );
-  }
+  if (row.state !== 'queued' && row.state !== 'running') throw nothingToCancel(key, row.state);
   await ctx.db.query(cancelWhere('seq = $1'), [row.seq, ctx.now]);
 }
 
@@ -53,17 +49,10 @@ export async function cancelScan(ctx: PgContext, name: string): Promise<CountRes
   return { count: row?.n ?? 0 };
 }
 
-// A rerun starts afresh: a full attempt budget, no result, no error. The attempts stay in history.
-const REQUEUE_SET = `state = 'queued', charged = 0, not_before = $2, updated_at = $2, worker_id = NULL,
-  host = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL, finished_at = NULL,
-  result = NULL, error = NULL`;
-
 export async function rerunTask(ctx: PgContext, key: string): Promise<void> {
   const row = await findTask(ctx, key);
-  if (row.state === 'queued' || row.state === 'running') {
-    throw new BottleError('ERR_CONFLICT', `task ${key} is ${row.state} already; rerun only finished tasks`);
-  }
-  await ctx.db.query(`UPDATE tasks SET ${REQUEUE_SET} WHERE seq = $1`, [row.seq, ctx.now]);
+  if (row.state === 'queued' || row.state === 'running') throw notFinished(key, row.state);
+  await ctx.db.query(`UPDATE tasks SET ${requeueSet('$2')} WHERE seq = $1`, [row.seq, ctx.now]);
   await notifyWork(ctx);
 }
 
@@ -73,9 +62,8 @@ export async function rerunScan(
   only: 'failed' | 'all',
 ): Promise<CountResponse> {
   await assertScan(ctx, name);
-  const states = only === 'all' ? FINISHED_STATES : "('failed', 'cancelled')";
   const result = await ctx.db.query(
-    `UPDATE tasks SET ${REQUEUE_SET} WHERE scan = $1 AND state IN ${states}`,
+    `UPDATE tasks SET ${requeueSet('$2')} WHERE scan = $1 AND state IN ${rerunStates(only)}`,
     [name, ctx.now],
   );
   const count = result.rowCount ?? 0;

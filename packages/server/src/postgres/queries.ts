@@ -1,17 +1,32 @@
 /** The read side: tasks (filtered, paginated), one task's history, scans with counts, workers. */
-import {
-  BottleError,
-  type LegacyTask,
-  type ListScansResponse,
-  type ListTasksResponse,
-  type ListWorkersResponse,
-  type ScanInfo,
-  type StateCounts,
-  type TaskDetailResponse,
+import type {
+  LegacyTask,
+  ListScansResponse,
+  ListTasksResponse,
+  ListWorkersResponse,
+  ScanInfo,
+  TaskDetailResponse,
 } from '@bottle/protocol';
-import { type AttemptRow, type TaskRow, toAttemptInfo, toLegacyTask, toTaskInfo } from '../sqlite/_rows.js';
-import { emptyCounts, type ScanRow, scanInfo } from '../sqlite/queries.js';
-import type { ListTasksFilter } from '../store.js';
+import { scanNotFound, taskNotFound } from '../store/messages.js';
+import {
+  type AttemptRow,
+  cursorSeq,
+  type TaskRow,
+  toAttemptInfo,
+  toLegacyTask,
+  toTaskInfo,
+  toWorkerInfo,
+  type WorkerRow,
+} from '../store/rows.js';
+import {
+  assembleScans,
+  type CountRow,
+  type RecentRow,
+  type RunningRow,
+  recentSince,
+  type ScanRow,
+} from '../store/scans.js';
+import type { ListTasksFilter } from '../store/store.js';
 import { type PgContext, rows } from './_context.js';
 
 type ReadContext = Pick<PgContext, 'db'>;
@@ -19,22 +34,29 @@ type ReadContext = Pick<PgContext, 'db'>;
 export async function listTasks(ctx: ReadContext, filter: ListTasksFilter): Promise<ListTasksResponse> {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (filter.cursor !== undefined) {
-    if (!/^\d{1,16}$/.test(filter.cursor)) {
-      throw new BottleError('ERR_BAD_REQUEST', 'cursor: pass the nextCursor of the previous page unchanged');
-    }
-    args.push(Number(filter.cursor));
-    where.push(`seq > $${args.length}`);
+  const arg = (value: unknown) => {
+    args.push(value);
+    return `$${args.length}`;
+  };
+  if (filter.cursor !== undefined) where.push(`seq > ${arg(cursorSeq(filter.cursor))}`);
+  for (const [name, column] of [
+    ['state', 'state'],
+    ['scan', 'scan'],
+    ['task', 'task'],
+    ['worker', 'worker_id'],
+  ] as const) {
+    const value = filter[name];
+    if (value !== undefined) where.push(`${column} = ${arg(value)}`);
   }
-  for (const column of ['state', 'scan', 'task'] as const) {
-    const value = filter[column];
-    if (value !== undefined) {
-      args.push(value);
-      where.push(`${column} = $${args.length}`);
-    }
+  // A range of the keys' unique index.
+  if (filter.key !== undefined) where.push(`key >= ${arg(filter.key)} AND key < ${arg(`${filter.key}g`)}`);
+  if (filter.q !== undefined) {
+    // As SQLite's json_each: a string value as its text, any other value as its JSON.
+    where.push(
+      `EXISTS (SELECT 1 FROM json_each_text(tasks.params::json) p WHERE strpos(p.value, ${arg(filter.q)}) > 0)`,
+    );
   }
-  args.push(filter.limit);
-  const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`;
+  const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ${arg(filter.limit)}`;
   const found = await rows<TaskRow>(ctx, sql, args);
   const last = found.at(-1);
   return {
@@ -45,7 +67,7 @@ export async function listTasks(ctx: ReadContext, filter: ListTasksFilter): Prom
 
 export async function getTask(ctx: ReadContext, key: string): Promise<TaskDetailResponse> {
   const [row] = await rows<TaskRow>(ctx, 'SELECT * FROM tasks WHERE key = $1', [key]);
-  if (!row) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with GET /v1/tasks`);
+  if (!row) throw taskNotFound(key);
   const attempts = await rows<AttemptRow>(
     ctx,
     `SELECT attempt, worker_id, host, outcome, started_at, ended_at, error
@@ -55,51 +77,39 @@ export async function getTask(ctx: ReadContext, key: string): Promise<TaskDetail
   return { task: toTaskInfo(row), attempts: attempts.map(toAttemptInfo) };
 }
 
-type CountRow = { scan: string; state: keyof StateCounts; n: number };
+// The scans, then what store/scans.ts assembles them from (the counts summed over their shards), in
+// one round trip each: $1 the scan (null for all), $2 the first minute of the rate window.
+const SCANS = `SELECT name, created_at, lost_attempts FROM scans
+  WHERE $1::text IS NULL OR name = $1 ORDER BY created_at, name`;
+const COUNTS = `SELECT scan, state, sum(n)::int AS n FROM scan_counts
+  WHERE $1::text IS NULL OR scan = $1 GROUP BY scan, state`;
+const RECENT = `SELECT scan, sum(done)::int AS done, sum(failed)::int AS failed FROM scan_minutes
+  WHERE minute >= $2 AND ($1::text IS NULL OR scan = $1) GROUP BY scan`;
+const RUNNING = `SELECT DISTINCT ON (scan) scan, key, started_at, worker_id FROM tasks
+  WHERE state = 'running' AND ($1::text IS NULL OR scan = $1) ORDER BY scan, started_at, seq`;
 
-export async function listScans(ctx: ReadContext): Promise<ListScansResponse> {
-  const scans = await rows<ScanRow>(
-    ctx,
-    'SELECT name, created_at, lost_attempts FROM scans ORDER BY created_at, name',
-  );
-  const counts = new Map(scans.map((scan) => [scan.name, emptyCounts()]));
-  const found = await rows<CountRow>(
-    ctx,
-    'SELECT scan, state, count(*)::int AS n FROM tasks GROUP BY scan, state',
-  );
-  for (const row of found) {
-    const scanCounts = counts.get(row.scan);
-    if (scanCounts) scanCounts[row.state] = row.n;
-  }
-  return { scans: scans.map((scan) => scanInfo(scan, counts.get(scan.name)!)) };
+async function readScans(ctx: ReadContext, now: number, name: string | null): Promise<ScanInfo[]> {
+  const [scans, counts, recent, running] = await Promise.all([
+    rows<ScanRow>(ctx, SCANS, [name]),
+    rows<CountRow>(ctx, COUNTS, [name]),
+    rows<RecentRow>(ctx, RECENT, [name, recentSince(now)]),
+    rows<RunningRow>(ctx, RUNNING, [name]),
+  ]);
+  return assembleScans(scans, { counts, recent, running }, now);
 }
 
-export async function getScan(ctx: ReadContext, name: string): Promise<ScanInfo> {
-  const [scan] = await rows<ScanRow>(
-    ctx,
-    'SELECT name, created_at, lost_attempts FROM scans WHERE name = $1',
-    [name],
-  );
-  if (!scan)
-    throw new BottleError('ERR_NOT_FOUND', `no scan is named '${name}'; list scans with GET /v1/scans`);
-  const counts = emptyCounts();
-  const found = await rows<CountRow>(
-    ctx,
-    'SELECT state, count(*)::int AS n FROM tasks WHERE scan = $1 GROUP BY state',
-    [name],
-  );
-  for (const row of found) counts[row.state] = row.n;
-  return scanInfo(scan, counts);
+export async function listScans(ctx: ReadContext, now: number): Promise<ListScansResponse> {
+  return { scans: await readScans(ctx, now, null) };
+}
+
+export async function getScan(ctx: ReadContext, name: string, now: number): Promise<ScanInfo> {
+  const [scan] = await readScans(ctx, now, name);
+  if (!scan) throw scanNotFound(name);
+  return scan;
 }
 
 export async function listWorkers(ctx: ReadContext): Promise<ListWorkersResponse> {
-  const found = await rows<{
-    worker_id: string;
-    host: string;
-    first_seen: number;
-    last_seen: number;
-    running: number;
-  }>(
+  const found = await rows<WorkerRow>(
     ctx,
     `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, coalesce(r.n, 0)::int AS running
      FROM workers w LEFT JOIN (
@@ -107,15 +117,7 @@ export async function listWorkers(ctx: ReadContext): Promise<ListWorkersResponse
      ) r ON r.worker_id = w.worker_id
      ORDER BY w.last_seen DESC`,
   );
-  return {
-    workers: found.map((row) => ({
-      workerId: row.worker_id,
-      host: row.host,
-      firstSeen: row.first_seen,
-      lastSeen: row.last_seen,
-      running: row.running,
-    })),
-  };
+  return { workers: found.map(toWorkerInfo) };
 }
 
 export async function listLegacy(

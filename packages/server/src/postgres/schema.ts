@@ -77,6 +77,106 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (task_seq, attempt)
   );
   `,
+  // 3: what SQLite has. Idempotent claims: the claim id of the claim that granted each attempt.
+  // Resends: what each lease's report said (a digest). Counts kept by statement triggers, as SQLite's
+  // migration 4 keeps them (the same tables, filled from the tasks already there): scan_counts by scan
+  // and state, scan_minutes of tasks finished (done or failed for good) by minute (epoch ms / 60000),
+  // scan_durations of done tasks by bucket b holding durations d (ms) with 2^(b-1) <= d < 2^b (b = 0
+  // below 1 ms). One trigger run per statement whatever its rows. Each count is split in `shard`s (by
+  // server connection), summed when read: concurrent claims and reports on several connections then
+  // add to different rows instead of queueing for one.
+  `
+  ALTER TABLE attempts ADD COLUMN claim_id text;
+  ALTER TABLE attempts ADD COLUMN report_digest text;
+  CREATE INDEX attempts_claim ON attempts (claim_id) WHERE claim_id IS NOT NULL;
+
+  CREATE FUNCTION count_shard() RETURNS smallint LANGUAGE sql STABLE RETURN (pg_backend_pid() % 16)::smallint;
+
+  CREATE TABLE scan_counts (
+    scan text NOT NULL,
+    state text NOT NULL,
+    shard smallint NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (scan, state, shard)
+  );
+  INSERT INTO scan_counts (scan, state, shard, n) SELECT scan, state, 0, count(*) FROM tasks GROUP BY 1, 2;
+
+  CREATE TABLE scan_minutes (
+    scan text NOT NULL,
+    minute bigint NOT NULL,
+    shard smallint NOT NULL,
+    done bigint NOT NULL DEFAULT 0,
+    failed bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (scan, minute, shard)
+  );
+  INSERT INTO scan_minutes (scan, minute, shard, done, failed)
+    SELECT scan, finished_at / 60000, 0, count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed')
+    FROM tasks WHERE state IN ('done', 'failed') AND finished_at IS NOT NULL GROUP BY 1, 2;
+
+  CREATE TABLE scan_durations (
+    scan text NOT NULL,
+    bucket integer NOT NULL,
+    shard smallint NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (scan, bucket, shard)
+  );
+  CREATE FUNCTION duration_bucket(ms bigint) RETURNS integer LANGUAGE sql IMMUTABLE
+    RETURN CASE WHEN ms < 1 THEN 0 ELSE floor(log(2, ms::numeric))::integer + 1 END;
+  INSERT INTO scan_durations (scan, bucket, shard, n)
+    SELECT scan, duration_bucket(finished_at - started_at), 0, count(*) FROM tasks
+    WHERE state = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY 1, 2;
+
+  CREATE FUNCTION count_inserted_tasks() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    INSERT INTO scan_counts AS c (scan, state, shard, n)
+      SELECT scan, state, count_shard(), count(*) FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+  END $$;
+
+  CREATE FUNCTION count_updated_tasks() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    WITH moved AS MATERIALIZED (
+      SELECT o.scan AS old_scan, o.state AS old_state, n.scan, n.state, n.started_at, n.finished_at, n.updated_at
+      FROM old_rows o JOIN new_rows n ON n.seq = o.seq
+      WHERE o.state IS DISTINCT FROM n.state OR o.scan IS DISTINCT FROM n.scan
+    ), delta AS (
+      SELECT scan, state, sum(d) AS n FROM (
+        SELECT old_scan AS scan, old_state AS state, -1 AS d FROM moved
+        UNION ALL SELECT scan, state, 1 FROM moved
+      ) x GROUP BY 1, 2 HAVING sum(d) <> 0
+    ), counted AS (
+      INSERT INTO scan_counts AS c (scan, state, shard, n) SELECT scan, state, count_shard(), n FROM delta ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n
+    ), minutes AS (
+      INSERT INTO scan_minutes AS m (scan, minute, shard, done, failed)
+        SELECT scan, coalesce(finished_at, updated_at) / 60000, count_shard(), count(*) FILTER (WHERE state = 'done'),
+          count(*) FILTER (WHERE state = 'failed')
+        FROM moved WHERE state IN ('done', 'failed') GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (scan, minute, shard) DO UPDATE SET done = m.done + excluded.done, failed = m.failed + excluded.failed
+    )
+    INSERT INTO scan_durations AS d (scan, bucket, shard, n)
+      SELECT scan, duration_bucket(finished_at - started_at), count_shard(), count(*) FROM moved
+      WHERE old_state = 'running' AND state = 'done' AND started_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (scan, bucket, shard) DO UPDATE SET n = d.n + excluded.n;
+    RETURN NULL;
+  END $$;
+
+  CREATE FUNCTION count_deleted_tasks() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    INSERT INTO scan_counts AS c (scan, state, shard, n)
+      SELECT scan, state, count_shard(), -count(*) FROM old_rows GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (scan, state, shard) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+  END $$;
+
+  CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_tasks();
+  CREATE TRIGGER tasks_count_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION count_updated_tasks();
+  CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tasks();
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

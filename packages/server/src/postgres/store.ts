@@ -26,17 +26,12 @@ import {
 } from '@bottle/protocol';
 import createDebug from 'debug';
 import pg from 'pg';
-import { prepareSubmit } from '../sqlite/submit.js';
-import {
-  type ExpiryResult,
-  type LegacyClaimant,
-  type ListTasksFilter,
-  type QueuePolicy,
-  resolveQueuePolicy,
-  type Store,
-} from '../store.js';
-import type { PgContext } from './_context.js';
-import { isConnectionError, toStoreError } from './_errors.js';
+import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
+import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
+import { prepareSubmit } from '../store/submit.js';
+import { type PgContext, touchWorkers } from './_context.js';
+import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
 import { scanActivity } from './activity.js';
 import { claim, claimLegacy } from './claim.js';
@@ -64,13 +59,15 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How long opening a connection may take before the database counts as unreachable. */
   connectTimeoutMs?: number;
+  /** The time leases, backoffs and expiry run on (tests set it); the machine's clock by default. */
+  clock?: Clock;
 }
 
 export const postgresStoreDefaults = {
   schema: 'bottle',
   poolSize: 10,
   connectTimeoutMs: 5_000,
-} as const satisfies Required<Omit<PostgresStoreOptions, 'connectionString' | 'policy'>>;
+} as const satisfies Required<Omit<PostgresStoreOptions, 'connectionString' | 'policy' | 'clock'>>;
 
 // bigint columns (epoch ms, counters) as numbers: every value bottle stores fits in 2^53.
 const types = {
@@ -85,17 +82,20 @@ export class PostgresStore implements Store {
   readonly url: string;
   readonly schema: string;
   readonly policy: Readonly<Required<QueuePolicy>>;
+  readonly clock: Clock;
   private readonly pool: pg.Pool;
   private readonly channel: string;
   private readonly listener: WorkListener;
   private opening: Promise<void> | undefined;
+  /** When each worker claiming through this store was last recorded as heard from. */
+  private readonly heard = new Map<string, number>();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('PostgresStore: options must be an object with connectionString');
     }
-    const known = ['connectionString', 'policy', ...Object.keys(postgresStoreDefaults)];
+    const known = ['connectionString', 'policy', 'clock', ...Object.keys(postgresStoreDefaults)];
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`PostgresStore: unknown option '${key}'`);
     }
@@ -114,6 +114,7 @@ export class PostgresStore implements Store {
       parsed.shown,
     );
     this.policy = Object.freeze(resolveQueuePolicy(options.policy, 'PostgresStore'));
+    this.clock = options.clock === undefined ? systemClock : checkClock(options.clock, 'PostgresStore');
     this.channel = `${this.schema}.work`;
     const config: pg.PoolConfig = {
       connectionString: parsed.connectionString,
@@ -156,34 +157,52 @@ export class PostgresStore implements Store {
     return this.listener.subscribe(listener);
   }
 
-  private async run<T>(fn: (ctx: PgContext) => Promise<T>, now = Date.now()): Promise<T> {
+  private async run<T>(fn: (ctx: PgContext) => Promise<T>, now = this.clock.now()): Promise<T> {
     if (this.closed) throw new BottleError('ERR_UNAVAILABLE', `the store ${this.url} is closed`);
     try {
       await this.ready();
-      return await fn({ db: this.pool, now, policy: this.policy, channel: this.channel });
+      const ctx: PgContext = {
+        db: this.pool,
+        now,
+        policy: this.policy,
+        channel: this.channel,
+        transaction: (inner) => this.inTransaction(ctx, inner),
+      };
+      return await fn(ctx);
     } catch (error) {
       throw toStoreError(error, this.url);
     }
   }
 
   /** Runs `fn` in one transaction on one connection; a broken connection leaves the pool. */
-  private tx<T>(fn: (ctx: PgContext) => Promise<T>, now = Date.now()): Promise<T> {
-    return this.run(async (ctx) => {
+  private tx<T>(fn: (ctx: PgContext) => Promise<T>, now = this.clock.now()): Promise<T> {
+    return this.run((ctx) => this.inTransaction(ctx, fn), now);
+  }
+
+  /**
+   * Runs `fn` in a transaction of its own, or in `ctx`'s when it holds one. A transaction chosen as a
+   * deadlock's victim (two writers meeting on the counts the triggers keep) is run again.
+   */
+  private async inTransaction<T>(ctx: PgContext, fn: (ctx: PgContext) => Promise<T>): Promise<T> {
+    if (ctx.db !== this.pool) return fn(ctx);
+    for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      const inner: PgContext = { ...ctx, db: client, transaction: (next) => next(inner) };
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn({ ...ctx, db: client });
+        const result = await fn(inner);
         await client.query('COMMIT');
         return result;
       } catch (error) {
         if (isConnectionError(error)) broken = error as Error;
         else await client.query('ROLLBACK').catch(() => {});
-        throw error;
+        if (broken || attempt >= 3 || !isRetryable(error)) throw error;
+        debug(`transaction retried after ${(error as Error).message}`);
       } finally {
         client.release(broken);
       }
-    }, now);
+    }
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
@@ -196,14 +215,27 @@ export class PostgresStore implements Store {
   }
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {
-    // Each request is one SKIP LOCKED statement; once one gets less than it asked, the queue is dry.
+    // Each request is one SKIP LOCKED statement; once one gets less than it asked, the queue is dry
+    // and the workers of the rest are only recorded as heard from.
     const answers: ClaimedTask[][] = [];
-    let dry = false;
+    const unserved: ClaimRequest[] = [];
     for (const request of requests) {
-      const tasks = dry ? [] : await this.run((ctx) => claim(ctx, request));
-      if (tasks.length < request.max) dry = true;
+      if (unserved.length > 0) {
+        unserved.push(request);
+        answers.push([]);
+        continue;
+      }
+      const tasks = await this.run((ctx) => claim(ctx, request));
+      if (tasks.length < request.max) unserved.push(request);
       answers.push(tasks);
     }
+    // Waiting claims are drained many at a time: a worker heard from within the second is not written again.
+    const now = this.clock.now();
+    const silent = unserved
+      .slice(1)
+      .filter((request) => now - (this.heard.get(request.workerId) ?? 0) >= 1_000);
+    for (const request of requests) this.heard.set(request.workerId, now);
+    if (silent.length > 0) await this.run((ctx) => touchWorkers(ctx, silent));
     return answers;
   }
 
@@ -213,8 +245,8 @@ export class PostgresStore implements Store {
 
   async report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]> {
     return this.tx(async (ctx) => {
-      const results = await report(ctx, workerId, reports);
-      await saveLogs(ctx, reports, results);
+      const { results, applied } = await report(ctx, workerId, reports);
+      await saveLogs(ctx, reports, applied);
       return results;
     });
   }
@@ -258,15 +290,15 @@ export class PostgresStore implements Store {
   }
 
   async listScans(): Promise<ListScansResponse> {
-    return this.run((ctx) => listScans(ctx));
+    return this.run((ctx) => listScans(ctx, ctx.now));
   }
 
   async getScan(name: string): Promise<ScanInfo> {
-    return this.run((ctx) => getScan(ctx, name));
+    return this.run((ctx) => getScan(ctx, name, ctx.now));
   }
 
   async scanActivity(name: string): Promise<ScanActivity> {
-    return this.run((ctx) => scanActivity(ctx, name, ctx.now));
+    return this.run((ctx) => scanActivity(ctx, name));
   }
 
   async getLogs(key: string, attempt?: number): Promise<TaskLogsResponse> {
@@ -281,11 +313,11 @@ export class PostgresStore implements Store {
     return this.run((ctx) => listWorkers(ctx));
   }
 
-  async expireLeases(now = Date.now()): Promise<ExpiryResult> {
+  async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {
     return this.run((ctx) => expireLeases(ctx), now);
   }
 
-  async nextReadyAt(now = Date.now()): Promise<number | null> {
+  async nextReadyAt(now = this.clock.now()): Promise<number | null> {
     return this.run((ctx) => nextReadyAt(ctx), now);
   }
 

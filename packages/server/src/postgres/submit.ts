@@ -3,7 +3,8 @@
  * statement text stays one), inside one transaction: a submit is all there or not at all.
  */
 import type { SubmitResponse } from '@bottle/protocol';
-import { FINISHED_STATES, type PreparedTask } from '../sqlite/submit.js';
+import type { PreparedTask } from '../store/submit.js';
+import { FINISHED_STATES, requeueSet } from '../store/transitions.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
 
 /** Rows per statement: large enough to amortise the round trip, small enough to keep memory flat. */
@@ -27,10 +28,7 @@ WITH scans_added AS (
 )
 SELECT count(*)::int AS n FROM inserted`;
 
-const REQUEUE = `UPDATE tasks SET state = 'queued', charged = 0, not_before = $2, updated_at = $2,
-  worker_id = NULL, host = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
-  finished_at = NULL, result = NULL, error = NULL
-  WHERE key = ANY($1::text[]) AND state IN ${FINISHED_STATES}`;
+const REQUEUE = `UPDATE tasks SET ${requeueSet('$2')} WHERE key = ANY($1::text[]) AND state IN ${FINISHED_STATES}`;
 
 /** One statement, atomic by itself: such a submit needs no transaction around it. */
 export function isOneStatement(tasks: readonly unknown[], rerun: boolean): boolean {

@@ -1,13 +1,12 @@
 /** Output uploads: the lease is checked before the body is read, and the commit is recorded after. */
-import { judgeLease, type LeaseRow } from '../sqlite/_lease.js';
-import { uploadRefused } from '../sqlite/upload.js';
+import { judgeLease, LEASE_COLUMNS, type LeaseRow } from '../store/lease.js';
+import { uploadRefused } from '../store/messages.js';
 import { type PgContext, rows } from './_context.js';
 
 async function validLease(ctx: PgContext, key: string, leaseToken: string, lock: boolean): Promise<LeaseRow> {
   const [row] = await rows<LeaseRow>(
     ctx,
-    `SELECT seq, state, worker_id, lease_token, lease_expires_at, attempt_count, charged, max_attempts,
-       params_hash, upload_lease FROM tasks WHERE key = $1 ${lock ? 'FOR UPDATE' : ''}`,
+    `SELECT ${LEASE_COLUMNS} FROM tasks WHERE key = $1 ${lock ? 'FOR UPDATE' : ''}`,
     [key],
   );
   const check = judgeLease(row, key, leaseToken, undefined, ctx.now);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { QueuePolicy } from '../store.js';
+import type { QueuePolicy } from '../store/policy.js';
+import type { AttemptEnd } from '../store/transitions.js';
 
 /** What each SQL operation gets: the connection, a statement cache, the clock and the policy. */
 export interface SqlContext {
@@ -53,16 +54,16 @@ export function touchWorker(ctx: OpContext, workerId: string, host: string | und
     .run(workerId, host ?? '', ctx.now, ctx.now);
 }
 
-/** Ends the attempt `attempt` of task `seq` with `outcome`. */
-export function endAttempt(
-  ctx: OpContext,
-  seq: number,
-  attempt: number,
-  outcome: 'done' | 'failed' | 'lost' | 'released' | 'cancelled',
-  endedAt: number,
-  error: string | null = null,
-): void {
+/** Ends the attempt `attempt` of task `seq` as `end` says. */
+export function endAttempt(ctx: OpContext, seq: number, attempt: number, end: AttemptEnd): void {
   ctx
-    .stmt('UPDATE attempts SET outcome = ?, ended_at = ?, error = ? WHERE task_seq = ? AND attempt = ?')
-    .run(outcome, endedAt, error, seq, attempt);
+    .stmt(
+      'UPDATE attempts SET outcome = ?, ended_at = ?, error = ?, report_digest = ? WHERE task_seq = ? AND attempt = ?',
+    )
+    .run(end.outcome, end.ended_at, end.error, end.digest, seq, attempt);
+}
+
+/** Ends a running attempt because an operator cancelled its task. */
+export function cancelAttempt(ctx: OpContext, seq: number, attempt: number): void {
+  endAttempt(ctx, seq, attempt, { outcome: 'cancelled', error: null, ended_at: ctx.now, digest: null });
 }

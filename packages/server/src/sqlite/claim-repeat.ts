@@ -6,8 +6,8 @@
  * new: a lease whose answer was lost is delivered late instead of expiring as a lost attempt.
  */
 import type { ClaimedTask, ClaimRequest } from '@bottle/protocol';
+import { type TaskRow, toClaimedTask } from '../store/rows.js';
 import type { OpContext } from './_context.js';
-import { type TaskRow, toClaimedTask } from './_rows.js';
 
 /** A task row with the attempt and lease that the claim granted. */
 interface GrantedRow

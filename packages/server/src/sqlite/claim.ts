@@ -1,9 +1,9 @@
 /** Claim: lease up to `max` ready tasks, in queue order, each with a fresh random lease token. */
 import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
-import type { LegacyClaimant } from '../store.js';
+import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
+import type { LegacyClaimant } from '../store/store.js';
 import { type OpContext, touchWorker } from './_context.js';
-import { type TaskRow, toClaimedTask, toLegacyTask } from './_rows.js';
 import { repeatClaim } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
 

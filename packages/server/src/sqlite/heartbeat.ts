@@ -1,28 +1,28 @@
-/** Heartbeat: extend the leases a worker still holds; name those cancelled and those lost. */
+/** Heartbeat: extend the leases a worker still holds; name those cancelled, finished and lost. */
 import type { HeartbeatRequest, HeartbeatResponse } from '@bottle/protocol';
+import { heartbeatAnswer, takenBack, validLeaseSql } from '../store/lease.js';
 import { type OpContext, touchWorker } from './_context.js';
-import { checkLease } from './_lease.js';
+import { recordedAttempt } from './_lease.js';
+
+// The lease rule in the WHERE: a valid lease costs one statement; the others a read.
+// Arguments: (expires, key, token, now, worker).
+const EXTEND = `UPDATE tasks SET lease_expires_at = ?
+  WHERE key = ? AND ${validLeaseSql({ token: '?', now: '?', worker: '?' })}`;
 
 export function heartbeat(ctx: OpContext, request: HeartbeatRequest): HeartbeatResponse {
   touchWorker(ctx, request.workerId, request.host);
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
-  // The lease rule of checkLease in the WHERE: a valid lease costs one statement; the others a read.
-  const extend = ctx.stmt(
-    `UPDATE tasks SET lease_expires_at = ? WHERE key = ? AND lease_token = ? AND state = 'running'
-       AND worker_id = ? AND lease_expires_at > ?`,
-  );
-  const response: HeartbeatResponse = { extended: [], cancelled: [], lost: [], leaseExpiresAt };
+  const extend = ctx.stmt(EXTEND);
+  const read = ctx.stmt('SELECT seq, state, lease_token FROM tasks WHERE key = ?');
+  const response = heartbeatAnswer(leaseExpiresAt);
   for (const { key, leaseToken } of request.leases) {
-    if (extend.run(leaseExpiresAt, key, leaseToken, request.workerId, ctx.now).changes > 0) {
+    if (extend.run(leaseExpiresAt, key, leaseToken, ctx.now, request.workerId).changes > 0) {
       response.extended.push(key);
       continue;
     }
-    const check = checkLease(ctx, key, leaseToken, request.workerId);
-    if (!check.valid && check.cancelled) {
-      response.cancelled.push(key);
-    } else {
-      response.lost.push(key);
-    }
+    const row = read.get(key) as { seq: number; state: string; lease_token: string | null } | undefined;
+    const verdict = takenBack(row, leaseToken, row && recordedAttempt(ctx, row.seq, leaseToken)?.outcome);
+    response[verdict].push(key);
   }
   return response;
 }

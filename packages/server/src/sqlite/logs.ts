@@ -1,11 +1,12 @@
 /** Log tails per attempt (schema migration 5), and key prefixes resolved to keys. */
-import { BottleError, type Report, type ReportResult, type TaskLogsResponse } from '@bottle/protocol';
+import type { Report, TaskLogsResponse } from '@bottle/protocol';
+import { attemptNotFound, onlyKey, taskNotFound } from '../store/messages.js';
 import type { SqlContext } from './_context.js';
 
-/** Keeps the tails of the accepted reports that carry some, for the attempt each reported on. */
-export function saveLogs(ctx: SqlContext, reports: readonly Report[], results: ReportResult[]): void {
+/** Keeps the tails of the applied reports that carry some, for the attempt each reported on. */
+export function saveLogs(ctx: SqlContext, reports: readonly Report[], applied: readonly boolean[]): void {
   reports.forEach((item, i) => {
-    if (item.outcome === 'released' || !item.logs || !results[i]?.ok) return;
+    if (item.outcome === 'released' || !item.logs || !applied[i]) return;
     ctx
       .stmt(
         `INSERT OR REPLACE INTO attempt_logs (task_seq, attempt, stdout, stderr)
@@ -19,13 +20,9 @@ export function getLogs(ctx: SqlContext, key: string, attempt: number | undefine
   const task = ctx.stmt('SELECT seq, attempt_count FROM tasks WHERE key = ?').get(key) as
     | { seq: number; attempt_count: number }
     | undefined;
-  if (!task) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with GET /v1/tasks`);
+  if (!task) throw taskNotFound(key);
   const wanted = attempt ?? task.attempt_count;
-  if (wanted < 1 || wanted > task.attempt_count) {
-    const has =
-      task.attempt_count === 0 ? 'it has not started yet' : `its attempts are 1..${task.attempt_count}`;
-    throw new BottleError('ERR_NOT_FOUND', `task ${key} has no attempt ${wanted}: ${has}`);
-  }
+  if (wanted < 1 || wanted > task.attempt_count) throw attemptNotFound(key, wanted, task.attempt_count);
   const row = ctx
     .stmt('SELECT stdout, stderr FROM attempt_logs WHERE task_seq = ? AND attempt = ?')
     .get(task.seq, wanted) as { stdout: string; stderr: string } | undefined;
@@ -39,18 +36,4 @@ export function resolveKey(ctx: SqlContext, prefix: string): string {
     .stmt('SELECT key FROM tasks WHERE key >= ? AND key < ? ORDER BY key LIMIT 2')
     .all(prefix, `${prefix}g`) as { key: string }[];
   return onlyKey(prefix, rows);
-}
-
-/** The rule of every store: a prefix names one key, or it is an error that says what to do. */
-export function onlyKey(prefix: string, rows: readonly { key: string }[]): string {
-  if (rows.length === 0) {
-    throw new BottleError('ERR_NOT_FOUND', `no task key starts with ${prefix}; list tasks with bottle ls`);
-  }
-  if (rows.length > 1) {
-    throw new BottleError(
-      'ERR_AMBIGUOUS_KEY',
-      `several task keys start with ${prefix} (${rows.map((r) => r.key.slice(0, prefix.length + 4)).join(', ')}...): give more of the key`,
-    );
-  }
-  return rows[0]!.key;
 }

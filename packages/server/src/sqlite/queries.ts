@@ -1,27 +1,31 @@
 /** The read side: tasks (filtered, paginated), one task's history, workers (scans: scans.ts). */
 import {
-  BottleError,
   type LegacyTask,
   type ListTasksResponse,
   type ListWorkersResponse,
-  type ScanInfo,
-  type StateCounts,
   type TaskDetailResponse,
   taskStates,
 } from '@bottle/protocol';
-import type { ListTasksFilter } from '../store.js';
+import { taskNotFound } from '../store/messages.js';
+import {
+  type AttemptRow,
+  cursorSeq,
+  type TaskRow,
+  toAttemptInfo,
+  toLegacyTask,
+  toTaskInfo,
+  toWorkerInfo,
+  type WorkerRow,
+} from '../store/rows.js';
+import type { ListTasksFilter } from '../store/store.js';
 import type { SqlContext } from './_context.js';
-import { type AttemptRow, type TaskRow, toAttemptInfo, toLegacyTask, toTaskInfo } from './_rows.js';
 
 export function listTasks(ctx: SqlContext, filter: ListTasksFilter): ListTasksResponse {
   const where: string[] = [];
   const args: Record<string, string | number> = { limit: filter.limit };
   if (filter.cursor !== undefined) {
-    if (!/^\d{1,16}$/.test(filter.cursor)) {
-      throw new BottleError('ERR_BAD_REQUEST', 'cursor: pass the nextCursor of the previous page unchanged');
-    }
     where.push('seq > @cursor');
-    args['cursor'] = Number(filter.cursor);
+    args['cursor'] = cursorSeq(filter.cursor);
   }
   for (const [name, column] of [
     ['task', 'task'],
@@ -90,7 +94,7 @@ function indexBranches(ctx: SqlContext, filter: ListTasksFilter): [string, strin
 
 export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
   const row = ctx.stmt('SELECT * FROM tasks WHERE key = ?').get(key) as TaskRow | undefined;
-  if (!row) throw new BottleError('ERR_NOT_FOUND', `no task has key ${key}; list tasks with GET /v1/tasks`);
+  if (!row) throw taskNotFound(key);
   const attempts = ctx
     .stmt(
       `SELECT attempt, worker_id, host, outcome, started_at, ended_at, error
@@ -98,21 +102,6 @@ export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
     )
     .all(row.seq) as AttemptRow[];
   return { task: toTaskInfo(row), attempts: attempts.map(toAttemptInfo) };
-}
-
-export interface ScanRow {
-  name: string;
-  created_at: number;
-  lost_attempts: number;
-}
-
-export function emptyCounts(): StateCounts {
-  return Object.fromEntries(taskStates.map((state) => [state, 0])) as StateCounts;
-}
-
-export function scanInfo(row: ScanRow, counts: StateCounts): ScanInfo {
-  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-  return { name: row.name, createdAt: row.created_at, total, counts, lostAttempts: row.lost_attempts };
 }
 
 // Through the running tasks' own index: the planner would otherwise walk every task to group them.
@@ -125,16 +114,8 @@ export function listWorkers(ctx: SqlContext): ListWorkersResponse {
        ) r ON r.worker_id = w.worker_id
        ORDER BY w.last_seen DESC`,
     )
-    .all() as { worker_id: string; host: string; first_seen: number; last_seen: number; running: number }[];
-  return {
-    workers: rows.map((row) => ({
-      workerId: row.worker_id,
-      host: row.host,
-      firstSeen: row.first_seen,
-      lastSeen: row.last_seen,
-      running: row.running,
-    })),
-  };
+    .all() as WorkerRow[];
+  return { workers: rows.map(toWorkerInfo) };
 }
 
 export function listLegacy(ctx: SqlContext, which: 'queued' | 'all', limit: number): LegacyTask[] {

@@ -4,16 +4,16 @@
  * start and end, the row keeps the run's length, on the server's clock (the worker's clock may be
  * set differently, so only the difference of its two readings is used).
  */
-import type { Report, ReportResult } from '@bottle/protocol';
+import type { Report } from '@bottle/protocol';
 import type { OpContext } from './_context.js';
 
 export function recordRunTimes(
   ctx: OpContext,
   reports: readonly Report[],
-  results: ReportResult[],
-): ReportResult[] {
+  applied: readonly boolean[],
+): void {
   reports.forEach((item, i) => {
-    if (!results[i]?.ok || item.outcome === 'released') return;
+    if (!applied[i] || item.outcome === 'released') return;
     const { startedAt, endedAt } = item;
     if (startedAt === undefined || endedAt === undefined || endedAt < startedAt) return;
     // Never before the claim: a run cannot have started before its task was handed out.
@@ -29,5 +29,4 @@ export function recordRunTimes(
       )
       .run(started, item.key, item.key);
   });
-  return results;
 }

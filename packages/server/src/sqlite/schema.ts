@@ -154,6 +154,10 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (task_seq, attempt)
   ) WITHOUT ROWID;
   `,
+  // 6: what each lease's report said (a digest), so that a resend is told from another report on that lease.
+  `
+  ALTER TABLE attempts ADD COLUMN report_digest TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

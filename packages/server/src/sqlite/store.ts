@@ -24,14 +24,9 @@ import {
   type TaskLogsResponse,
 } from '@bottle/protocol';
 import type Database from 'better-sqlite3';
-import {
-  type ExpiryResult,
-  type LegacyClaimant,
-  type ListTasksFilter,
-  type QueuePolicy,
-  resolveQueuePolicy,
-  type Store,
-} from '../store.js';
+import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
+import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
 import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
@@ -58,12 +53,15 @@ export interface SqliteStoreOptions {
   durability?: 'normal' | 'full';
   /** How long a write waits for another connection's lock before failing. */
   busyTimeoutMs?: number;
+  /** The time leases, backoffs and expiry run on (tests set it); the machine's clock by default. */
+  clock?: Clock;
 }
 
 const sqliteStoreDefaults = {
   policy: {},
   durability: 'normal',
   busyTimeoutMs: 5_000,
+  clock: systemClock,
 } as const satisfies Required<SqliteStoreOptions>;
 
 export class SqliteStore implements Store {
@@ -72,6 +70,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly ctx: SqlContext;
   readonly policy: Readonly<Required<QueuePolicy>>;
+  readonly clock: Clock;
   /** One wrapper for every write: better-sqlite3 makes creating one per call costly. */
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private closed = false;
@@ -88,6 +87,7 @@ export class SqliteStore implements Store {
       throw new TypeError(`SqliteStore: durability must be 'normal' or 'full'`);
     }
     this.path = path;
+    this.clock = checkClock(merged.clock, 'SqliteStore');
     this.policy = Object.freeze(resolveQueuePolicy(merged.policy, 'SqliteStore'));
     this.db = openQueueFile(path);
     try {
@@ -106,7 +106,7 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `fn` in one IMMEDIATE transaction with the clock read once. */
-  private write<T>(fn: (ctx: OpContext) => T, now = Date.now()): T {
+  private write<T>(fn: (ctx: OpContext) => T, now = this.clock.now()): T {
     this.assertOpen();
     const ctx: OpContext = { ...this.ctx, now, policy: this.policy };
     return this.transaction.immediate(() => fn(ctx)) as T;
@@ -135,8 +135,9 @@ export class SqliteStore implements Store {
 
   async report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]> {
     return this.write((ctx) => {
-      const results = recordRunTimes(ctx, reports, report(ctx, workerId, reports));
-      saveLogs(ctx, reports, results);
+      const { results, applied } = report(ctx, workerId, reports);
+      recordRunTimes(ctx, reports, applied);
+      saveLogs(ctx, reports, applied);
       return results;
     });
   }
@@ -189,11 +190,11 @@ export class SqliteStore implements Store {
   }
 
   async listScans(): Promise<ListScansResponse> {
-    return this.read((ctx) => listScans(ctx, Date.now()));
+    return this.read((ctx) => listScans(ctx, this.clock.now()));
   }
 
   async getScan(name: string): Promise<ScanInfo> {
-    return this.read((ctx) => getScan(ctx, name, Date.now()));
+    return this.read((ctx) => getScan(ctx, name, this.clock.now()));
   }
 
   async scanActivity(name: string): Promise<ScanActivity> {
@@ -204,11 +205,11 @@ export class SqliteStore implements Store {
     return this.read((ctx) => listWorkers(ctx));
   }
 
-  async expireLeases(now = Date.now()): Promise<ExpiryResult> {
+  async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {
     return this.write((ctx) => expireLeases(ctx), now);
   }
 
-  async nextReadyAt(now = Date.now()): Promise<number | null> {
+  async nextReadyAt(now = this.clock.now()): Promise<number | null> {
     this.assertOpen();
     return nextReadyAt({ ...this.ctx, now, policy: this.policy });
   }

@@ -1,5 +1,5 @@
 /** Output uploads: the lease is checked before the body is read, and the commit is recorded after. */
-import { BottleError } from '@bottle/protocol';
+import { uploadRefused } from '../store/messages.js';
 import type { OpContext } from './_context.js';
 import { checkLease } from './_lease.js';
 
@@ -17,12 +17,4 @@ export function recordUpload(ctx: OpContext, key: string, leaseToken: string, by
   ctx
     .stmt('UPDATE attempts SET uploaded_at = ?, upload_bytes = ? WHERE task_seq = ? AND attempt = ?')
     .run(ctx.now, bytes, seq, attempt);
-}
-
-export function uploadRefused(error: BottleError): BottleError {
-  // checkLease words its message for reports; say what happened to the upload instead.
-  return new BottleError(
-    error.code,
-    error.message.replace('the report was not recorded', 'the upload is refused'),
-  );
 }

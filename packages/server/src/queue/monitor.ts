@@ -5,9 +5,10 @@
  * leases expired, a worker went stale or left.
  */
 import type { ScanInfo, WorkerInfo } from '@bottle/protocol';
-import type { Store } from '../store.js';
-import type { ServerEventListener } from './types.js';
-import { withWorkerStates } from './worker-state.js';
+import type { ServerEventListener } from '../events/types.js';
+import { withWorkerStates } from '../events/worker-state.js';
+import { type Clock, every } from '../store/clock.js';
+import type { Store } from '../store/store.js';
 
 export interface ProgressSnapshot {
   at: number;
@@ -17,6 +18,7 @@ export interface ProgressSnapshot {
 
 export interface ProgressMonitorOptions {
   store: Store;
+  clock: Clock;
   intervalMs: number;
   staleWorkerMs: number;
   emit: ServerEventListener;
@@ -26,7 +28,7 @@ export interface ProgressMonitorOptions {
 
 export class ProgressMonitor {
   #options: ProgressMonitorOptions;
-  #timer: NodeJS.Timeout | undefined;
+  #stopTimer: (() => void) | undefined;
   #latest: ProgressSnapshot | undefined;
   #reading: Promise<ProgressSnapshot> | undefined;
   #listeners = new Set<(snapshot: ProgressSnapshot) => void>();
@@ -39,17 +41,15 @@ export class ProgressMonitor {
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      this.refresh().catch(() => {});
-    }, this.#options.intervalMs);
-    this.#timer.unref();
+    if (this.#stopTimer) return;
+    const { clock, intervalMs } = this.#options;
+    this.#stopTimer = every(clock, intervalMs, () => this.refresh().catch(() => {}));
     this.refresh().catch(() => {});
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stopTimer?.();
+    this.#stopTimer = undefined;
     this.#listeners.clear();
   }
 
@@ -81,7 +81,7 @@ export class ProgressMonitor {
     let snapshot: ProgressSnapshot;
     try {
       const [{ scans }, workers] = await Promise.all([store.listScans(), store.listWorkers()]);
-      const at = Date.now();
+      const at = this.#options.clock.now();
       snapshot = { at, scans, workers: withWorkerStates(workers, at, this.#options.staleWorkerMs).workers };
     } catch (error) {
       this.#options.onError(error);

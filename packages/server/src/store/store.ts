@@ -27,55 +27,8 @@ import type {
   TaskLogsResponse,
   TaskState,
 } from '@bottle/protocol';
-
-/** The decisions a store makes on every claim, report and expiry: fixed when the store is opened. */
-export interface QueuePolicy {
-  /** Lease length granted by a claim and by each heartbeat. */
-  leaseMs: number;
-  /** Attempts before a task is `failed`, for tasks submitted without their own `maxAttempts`. */
-  maxAttempts: number;
-  /** Backoff after the n-th retryable failure: `retryBackoffMs * 2^(n-1)`, at most `maxRetryBackoffMs`. */
-  retryBackoffMs: number;
-  maxRetryBackoffMs: number;
-  /** Outputs are gathered: a `done` report needs a committed upload from the same lease. */
-  requireUpload?: boolean;
-}
-
-export const defaultQueuePolicy = {
-  leaseMs: 30_000,
-  maxAttempts: 3,
-  retryBackoffMs: 1_000,
-  maxRetryBackoffMs: 300_000,
-  requireUpload: false,
-} as const satisfies Required<QueuePolicy>;
-
-/**
- * Merges `policy` over the defaults and checks it: a bad value is a TypeError naming the option.
- * Every Store resolves its policy here, so that the defaults and the rules exist once.
- */
-export function resolveQueuePolicy(policy: Partial<QueuePolicy> = {}, who = 'Store'): Required<QueuePolicy> {
-  if (typeof policy !== 'object' || policy === null) throw new TypeError(`${who}: policy must be an object`);
-  for (const key of Object.keys(policy)) {
-    if (!(key in defaultQueuePolicy)) throw new TypeError(`${who}: unknown policy option '${key}'`);
-  }
-  const merged = {
-    ...defaultQueuePolicy,
-    ...Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)),
-  } as Required<QueuePolicy>;
-  for (const key of ['leaseMs', 'maxAttempts', 'retryBackoffMs', 'maxRetryBackoffMs'] as const) {
-    const value = merged[key];
-    // A retry may follow at once (no backoff); every other figure must be positive.
-    const least = key === 'retryBackoffMs' ? 0 : 1;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) {
-      const what = least === 0 ? 'an integer >= 0' : 'a positive integer';
-      throw new TypeError(`${who}: option '${key}' must be ${what}, got ${String(value)}`);
-    }
-  }
-  if (typeof merged.requireUpload !== 'boolean') {
-    throw new TypeError(`${who}: option 'requireUpload' must be a boolean`);
-  }
-  return merged;
-}
+import type { Clock } from './clock.js';
+import type { QueuePolicy } from './policy.js';
 
 /** Parsed filters of `GET /v1/tasks`. */
 export interface ListTasksFilter {
@@ -109,6 +62,8 @@ export interface LegacyClaimant {
 export interface Store {
   /** The policy the store was opened with (defaults filled in); the router reads lease lengths here. */
   readonly policy: Readonly<Required<QueuePolicy>>;
+  /** The time the store runs on (leases, backoffs, expiry); the router's queue runs on the same. */
+  readonly clock?: Clock;
   /**
    * Adds tasks, idempotent by task key; `rerun` requeues finished ones. Committed before it resolves.
    * The request is trusted (already validated): servers and embedders submit through the router's or
@@ -121,9 +76,17 @@ export interface Store {
    * an empty list for a request the queue could not serve. Never waits.
    */
   claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]>;
-  /** Extends the leases the worker still holds; names the cancelled and lost ones. */
+  /**
+   * Extends the leases the worker still holds; names the cancelled ones, the finished ones (their own
+   * report ended them: the report and the heartbeat crossed) and the lost ones (taken by another
+   * worker, an expiry or a rerun).
+   */
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
-  /** Applies a batch of outcomes in one transaction, with one result per item in order. */
+  /**
+   * Applies a batch of outcomes in one transaction, with one result per item in order. A report
+   * resent unchanged on a lease that already reported is the same success again; another report on
+   * that lease is refused with ERR_ALREADY_REPORTED.
+   */
   report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
   /**
    * Checks that `leaseToken` is the task's valid lease, before an output upload is read; returns the

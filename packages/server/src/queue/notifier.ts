@@ -5,7 +5,8 @@
  * 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims cost a timer each.
  */
 import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
-import type { Store } from '../store.js';
+import type { Clock } from '../store/clock.js';
+import type { Store } from '../store/store.js';
 
 /** Most tasks one transaction hands to waiting claims, so that a huge backlog does not stall the loop. */
 const TASKS_PER_DRAIN = 10_000;
@@ -24,11 +25,12 @@ export class ClaimNotifier {
   private readonly waiters = new Set<Waiter>();
   private draining = false;
   private drainAgain = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelWake: (() => void) | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
+    private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -57,7 +59,7 @@ export class ClaimNotifier {
    * serve it. Resolves empty on timeout, on abort (a client that hung up) and on close.
    */
   async claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]> {
-    const deadline = Date.now() + waitMs;
+    const deadline = this.clock.now() + waitMs;
     for (;;) {
       if (this.closed || signal.aborted) return [];
       const generation = this.generation;
@@ -68,35 +70,34 @@ export class ClaimNotifier {
       }
       // A full batch may have left work that waiting claims did not see (leases expired at claim time).
       if (tasks.length === request.max && this.waiters.size > 0) this.notify();
-      if (tasks.length > 0 || Date.now() >= deadline) return tasks;
+      if (tasks.length > 0 || this.clock.now() >= deadline) return tasks;
       await this.scheduleBackoffWake();
       // Something arrived while we claimed: try again before waiting.
       if (this.generation !== generation) continue;
-      return this.wait(request, deadline - Date.now(), signal);
+      return this.wait(request, deadline - this.clock.now(), signal);
     }
   }
 
   /** Notifies at `at` (epoch ms), when a backed-off task becomes ready; keeps only the earliest. */
   wakeAt(at: number): void {
     if (this.closed || at >= this.timerAt) return;
-    clearTimeout(this.timer);
+    this.cancelWake?.();
     this.timerAt = at;
-    this.timer = setTimeout(
+    this.cancelWake = this.clock.setTimeout(
       () => {
-        this.timer = undefined;
+        this.cancelWake = undefined;
         this.timerAt = Number.POSITIVE_INFINITY;
         this.notify();
       },
-      Math.max(0, at - Date.now()),
+      Math.max(0, at - this.clock.now()),
     );
-    this.timer.unref();
   }
 
   /** Answers every waiting claim now, empty, and any later one at once. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelWake?.();
+    this.cancelWake = undefined;
     for (const waiter of [...this.waiters]) waiter.finish([]);
   }
 
@@ -107,13 +108,13 @@ export class ClaimNotifier {
         request,
         finish: (tasks) => {
           if (!this.waiters.delete(waiter)) return;
-          clearTimeout(timer);
+          cancelTimer();
           signal.removeEventListener('abort', stop);
           resolve(tasks);
         },
       };
       const stop = () => waiter.finish([]);
-      const timer = setTimeout(stop, ms);
+      const cancelTimer = this.clock.setTimeout(stop, ms);
       signal.addEventListener('abort', stop, { once: true });
       this.waiters.add(waiter);
     });

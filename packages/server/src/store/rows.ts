@@ -1,4 +1,4 @@
-/** Rows as SQLite returns them, and their wire forms. */
+/** Rows as both stores read them (the same columns in both schemas), and their wire forms. */
 import type {
   AttemptInfo,
   AttemptOutcome,
@@ -7,7 +7,9 @@ import type {
   LegacyTask,
   TaskInfo,
   TaskState,
+  WorkerInfo,
 } from '@bottle/protocol';
+import { badCursor } from './messages.js';
 
 export interface TaskRow {
   seq: number;
@@ -110,4 +112,28 @@ export function toClaimedTask(
     claimed.attemptsLeft = Math.max(Number(row.max_attempts) - Number(row.charged), 0);
   if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
   return claimed;
+}
+
+export interface WorkerRow {
+  worker_id: string;
+  host: string;
+  first_seen: number;
+  last_seen: number;
+  running: number;
+}
+
+export function toWorkerInfo(row: WorkerRow): WorkerInfo {
+  return {
+    workerId: row.worker_id,
+    host: row.host,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    running: row.running,
+  };
+}
+
+/** A page cursor is the last task's seq, as the previous page gave it. */
+export function cursorSeq(cursor: string): number {
+  if (!/^\d{1,16}$/.test(cursor)) throw badCursor();
+  return Number(cursor);
 }

@@ -1,0 +1,107 @@
+/**
+ * The queue: a store with what makes it a live queue around it, on one clock. It owns the claims
+ * waiting for work (notifier.ts), the sweep of expired leases, the progress monitor (monitor.ts) and
+ * the store the routes talk to (observed, so that what it does is told as events and metrics). The
+ * router only mounts routes over it; an embedder without HTTP can drive it alone.
+ */
+import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import { observeStore, type StoreStats } from '../events/observe-store.js';
+import type { ServerEventListener } from '../events/types.js';
+import { type Clock, every, systemClock } from '../store/clock.js';
+import type { Store } from '../store/store.js';
+import { ProgressMonitor } from './monitor.js';
+import { ClaimNotifier } from './notifier.js';
+
+export interface QueueOptions {
+  store: Store;
+  /** The time of leases, waits, sweeps and the monitor; default the store's own, else the machine's. */
+  clock?: Clock | undefined;
+  /** How often expired leases are swept back into the queue (claims also sweep). */
+  expiryCheckMs: number;
+  /** How often the monitor reads scans and workers. */
+  monitorIntervalMs?: number;
+  /** A worker not heard from for this long is stale (see ProgressMonitor). */
+  staleWorkerMs: number;
+  /** Told of what happens: workers, submits, failures, lost and expired leases, finished scans. */
+  emit: ServerEventListener;
+  /** Told of each claim and each finished report, for metrics. */
+  stats?: StoreStats | undefined;
+  /** Told of what the queue's own timers and wake-ups could not do (a failed sweep, a failed read). */
+  onError: (what: string, error: unknown) => void;
+  /** Told of each sweep that expired leases. */
+  onExpired?: (requeued: number, failed: number) => void;
+}
+
+export interface Queue {
+  /** The store as the routes use it: every call also becomes events and metrics. */
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly monitor: ProgressMonitor;
+  /** How many claims are waiting for work now. */
+  readonly waiting: number;
+  /** Commits an already validated submit and answers the claims waiting for it. */
+  submit(request: SubmitRequest): Promise<SubmitResponse>;
+  /** Leases up to `request.max` tasks, waiting up to `waitMs` for some; empty on timeout, abort or close. */
+  claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]>;
+  /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
+  notify(): void;
+  /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** How often the monitor reads the scans and workers, unless told otherwise. */
+export const MONITOR_INTERVAL_MS = 1_000;
+
+export function createQueue(options: QueueOptions): Queue {
+  const { store: backend, emit, stats, onError } = options;
+  const clock = options.clock ?? backend.clock ?? systemClock;
+  let closed = false;
+  const report = (what: string) => (error: unknown) => {
+    if (!closed) onError(what, error);
+  };
+  const store = observeStore(backend, emit, stats);
+  const notifier = new ClaimNotifier(store, clock, report('serving waiting claims failed'));
+  const monitor = new ProgressMonitor({
+    store: backend,
+    clock,
+    intervalMs: options.monitorIntervalMs ?? MONITOR_INTERVAL_MS,
+    staleWorkerMs: options.staleWorkerMs,
+    emit,
+    onError: report('progress read failed'),
+  });
+  // Work made ready through another server on the same store wakes this server's claims too.
+  const stopListening = backend.onWork?.(() => notifier.notify()) ?? (() => {});
+  // Leases also expire at claim time; the sweep frees them when no one claims, and wakes waiters.
+  const stopSweeping = every(clock, options.expiryCheckMs, () =>
+    backend.expireLeases(clock.now()).then(({ requeued, failed }) => {
+      if (requeued + failed > 0) options.onExpired?.(requeued, failed);
+      if (requeued > 0) notifier.notify();
+    }, report('lease expiry failed')),
+  );
+  monitor.start();
+
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    stopSweeping();
+    stopListening();
+    monitor.stop();
+    notifier.close();
+  };
+  return {
+    store,
+    clock,
+    monitor,
+    get waiting() {
+      return notifier.waiting;
+    },
+    submit: (request) => notifier.submit(request),
+    claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
+    notify: () => {
+      notifier.notify();
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
