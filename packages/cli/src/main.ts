@@ -14,6 +14,7 @@ import { rerunCommand } from './commands/rerun.js';
 import { resultsCommand } from './commands/results.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { waitCommand } from './commands/wait.js';
 import { workersCommand } from './commands/workers.js';
 
 export type ProgramName = 'bottle' | 'bottle-server' | 'bottle-worker';
@@ -86,6 +87,7 @@ const BOTTLE_COMMANDS: ReadonlyArray<
 > = [
   [postCommand, async () => (await import('./run/post.js')).runPost],
   [statusCommand, async () => (await import('./run/status.js')).runStatus],
+  [waitCommand, async () => (await import('./run/wait.js')).runWait],
   [lsCommand, async () => (await import('./run/ls.js')).runLs],
   [showCommand, async () => (await import('./run/show.js')).runShow],
   [logsCommand, async () => (await import('./run/logs.js')).runLogs],

@@ -395,6 +395,22 @@ export const scanInfoSchema = z.object({
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
 
+/**
+ * Whether a scan has ended: none of its tasks is queued or running (each is done, failed for good,
+ * cancelled or delivered). A rerun or a new submit starts it again.
+ */
+export function scanEnded(scan: Pick<ScanInfo, 'counts'>): boolean {
+  return scan.counts.queued === 0 && scan.counts.running === 0;
+}
+
+/** `GET /v1/scans/:name/wait?waitMs=N`: long-poll until the scan has ended, at most `waitMs`. */
+export const scanWaitQuerySchema = z.strictObject({
+  waitMs: z.coerce.number().int().min(0).max(120_000).default(0),
+});
+/** The scan as it is when it ended or when the wait ran out; `ended` says which. */
+export const scanWaitResponseSchema = z.object({ scan: scanInfoSchema, ended: z.boolean() });
+export type ScanWaitResponse = z.infer<typeof scanWaitResponseSchema>;
+
 /** `GET /v1/scans/:name/activity`: finishes per minute and task durations, for charts. */
 export const scanActivitySchema = z.object({
   name: scanNameSchema,

@@ -16,6 +16,7 @@ import {
   reportRequestSchema,
   rerunScanRequestSchema,
   scanNameSchema,
+  scanWaitQuerySchema,
   submitRequestSchema,
   taskLogsQuerySchema,
 } from '@bottle/protocol';
@@ -150,6 +151,16 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   });
   router.get('/v1/scans/:name', async (req, res) => {
     res.json(await store.getScan(scanParam(req)));
+  });
+  router.get('/v1/scans/:name/wait', async (req, res) => {
+    const name = scanParam(req);
+    const { waitMs } = parseWith(scanWaitQuerySchema, { ...req.query }, 'query');
+    const gone = new AbortController();
+    const hangUp = () => gone.abort();
+    res.once('close', hangUp);
+    const answer = await queue.waitForScan(name, Math.min(waitMs, options.maxClaimWaitMs), gone.signal);
+    res.off('close', hangUp);
+    res.json(answer);
   });
   router.get('/v1/scans/:name/activity', async (req, res) => {
     res.json(await store.scanActivity(scanParam(req)));

@@ -4,13 +4,20 @@
  * the store the routes talk to (observed, so that what it does is told as events and metrics). The
  * router only mounts routes over it; an embedder without HTTP can drive it alone.
  */
-import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  ScanWaitResponse,
+  SubmitRequest,
+  SubmitResponse,
+} from '@bottle/protocol';
 import { observeStore, type StoreStats } from '../events/observe-store.js';
 import type { ServerEventListener } from '../events/types.js';
 import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
 import { ProgressMonitor } from './monitor.js';
 import { ClaimNotifier } from './notifier.js';
+import { waitForScanEnd } from './scan-wait.js';
 
 export interface QueueOptions {
   store: Store;
@@ -45,7 +52,12 @@ export interface Queue {
   claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]>;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
-  /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
+  /**
+   * The scan once it has ended (nothing queued or running), or as it is after `waitMs`, on abort or
+   * on close; `ended` says which. ERR_NOT_FOUND at once for an unknown scan.
+   */
+  waitForScan(name: string, waitMs: number, signal: AbortSignal): Promise<ScanWaitResponse>;
+  /** Stops the timers and answers every waiting claim (and scan wait) at once; the store stays open (its owner closes it). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -80,10 +92,12 @@ export function createQueue(options: QueueOptions): Queue {
     }, report('lease expiry failed')),
   );
   monitor.start();
+  const closing = new AbortController();
 
   const close = async () => {
     if (closed) return;
     closed = true;
+    closing.abort();
     stopSweeping();
     stopListening();
     monitor.stop();
@@ -101,6 +115,13 @@ export function createQueue(options: QueueOptions): Queue {
     notify: () => {
       notifier.notify();
     },
+    waitForScan: (name, waitMs, signal) =>
+      waitForScanEnd(
+        { store: backend, monitor, clock },
+        name,
+        waitMs,
+        AbortSignal.any([signal, closing.signal]),
+      ),
     close,
     [Symbol.asyncDispose]: close,
   };

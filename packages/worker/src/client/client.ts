@@ -37,10 +37,12 @@ import {
   redactUrl,
   reportResponseSchema,
   type ScanInfo,
+  type ScanWaitResponse,
   type SubmitAllOptions,
   type SubmitAllResult,
   type SubmitResponse,
   scanInfoSchema,
+  scanWaitResponseSchema,
   submitInChunks,
   submitResponseSchema,
   type TaskDetailResponse,
@@ -88,6 +90,9 @@ export const clientDefaults = {
   retryDelayMs: 200,
   maxRetryDelayMs: 5_000,
 } satisfies Partial<BottleClientOptions>;
+
+/** The longest one long poll of {@link BottleClient.waitForScan} asks for (below the server's cap). */
+const SCAN_WAIT_POLL_MS = 30_000;
 
 interface RequestOptions<T> {
   schema: Schema<T>;
@@ -250,6 +255,28 @@ export class BottleClient {
 
   getScan(name: string): Promise<ScanInfo> {
     return this.#request('GET', `v1/scans/${encodeURIComponent(name)}`, { schema: scanInfoSchema });
+  }
+
+  /**
+   * Resolves once the scan has ended (none of its tasks queued or running), through long polls of
+   * `GET /v1/scans/:name/wait`; with `timeoutMs`, resolves by then with `ended: false`. Rejects with
+   * ERR_NOT_FOUND for an unknown scan; `signal` aborts the wait.
+   */
+  async waitForScan(
+    name: string,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ScanWaitResponse> {
+    const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    for (;;) {
+      const waitMs = Math.max(0, Math.min(SCAN_WAIT_POLL_MS, deadline - Date.now()));
+      const answer = await this.#request('GET', `v1/scans/${encodeURIComponent(name)}/wait`, {
+        schema: scanWaitResponseSchema,
+        searchParams: { waitMs },
+        signal: options.signal,
+        extraTimeoutMs: waitMs,
+      });
+      if (answer.ended || Date.now() >= deadline) return answer;
+    }
   }
 
   listWorkers(): Promise<ListWorkersResponse> {
