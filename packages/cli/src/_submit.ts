@@ -27,6 +27,8 @@ export interface SubmitOptions {
   /** Sends one chunk: the client's submit, or the server's own. */
   submit: SubmitChunk;
   rerun?: boolean;
+  /** Priority of the submitted tasks (higher first). */
+  priority?: number | undefined;
   dryRun?: boolean;
   context: CliContext;
 }
@@ -60,6 +62,7 @@ export async function submitScan(
     {
       scan: scan.name,
       ...(options.rerun ? { rerun: true } : {}),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
       onProgress: ({ submitted }) =>
         progress.update(`submitting '${scan.name}': ${submitted}${sizeText} tasks`),
     },

@@ -10,6 +10,7 @@ import { launchCommand } from './commands/launch.js';
 import { logsCommand } from './commands/logs.js';
 import { lsCommand } from './commands/ls.js';
 import { postCommand } from './commands/post.js';
+import { priorityCommand } from './commands/priority.js';
 import { rerunCommand } from './commands/rerun.js';
 import { resultsCommand } from './commands/results.js';
 import { showCommand } from './commands/show.js';
@@ -93,6 +94,7 @@ const BOTTLE_COMMANDS: ReadonlyArray<
   [logsCommand, async () => (await import('./run/logs.js')).runLogs],
   [cancelCommand, async () => (await import('./run/cancel.js')).runCancel],
   [rerunCommand, async () => (await import('./run/rerun.js')).runRerun],
+  [priorityCommand, async () => (await import('./run/priority.js')).runPriority],
   [workersCommand, async () => (await import('./run/workers.js')).runWorkers],
   [launchCommand, async () => (await import('./run/launch.js')).runLaunch],
   [gatherCommand, async () => (await import('./run/gather.js')).runGather],

@@ -83,6 +83,8 @@ export const taskSpecSchema = z.strictObject({
   maxAttempts: z.int().min(1).max(1000).optional(),
   /** Run time after which the worker kills the task. */
   timeoutMs: z.int().min(1).optional(),
+  /** Higher is handed out first; first in, first out among equals (default: the request's, else 0). */
+  priority: z.int().min(-1_000_000).max(1_000_000).optional(),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
@@ -95,6 +97,8 @@ export const submitRequestSchema = z.strictObject({
   scan: scanNameSchema.optional(),
   /** Put finished (done, failed, cancelled) tasks back in the queue. */
   rerun: z.boolean().optional(),
+  /** Priority of tasks that give none (default 0). A task already known keeps its own. */
+  priority: z.int().min(-1_000_000).max(1_000_000).optional(),
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 
@@ -289,6 +293,12 @@ export const rerunScanRequestSchema = z.strictObject({
 });
 export type RerunScanRequest = z.input<typeof rerunScanRequestSchema>;
 
+/** `POST /v1/scans/:name/priority`: the new priority of every unfinished task of the scan. */
+export const scanPriorityRequestSchema = z.strictObject({
+  priority: z.int().min(-1_000_000).max(1_000_000),
+});
+export type ScanPriorityRequest = z.infer<typeof scanPriorityRequestSchema>;
+
 export const countResponseSchema = z.object({ count: z.int().min(0) });
 export type CountResponse = z.infer<typeof countResponseSchema>;
 
@@ -318,6 +328,8 @@ export const taskInfoSchema = z.object({
   finishedAt: z.int().nullable(),
   result: jsonValueSchema.nullable(),
   error: z.string().nullable(),
+  /** Higher is handed out first. Absent from servers older than priorities. */
+  priority: z.int().optional(),
 });
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 

@@ -14,6 +14,8 @@ export interface SubmitAllOptions {
   scan?: string;
   /** Put finished tasks back in the queue. */
   rerun?: boolean;
+  /** Priority of tasks that give none (higher is handed out first; default 0). */
+  priority?: number;
   /** Tasks per request (default 5,000; at most `MAX_SUBMIT_TASKS`, 50,000). */
   chunkSize?: number;
   /** Called after each chunk with the running totals. */
@@ -29,7 +31,7 @@ export interface SubmitAllResult extends SubmitResponse {
 /** Sends one chunk: `BottleClient.submit`, or a server's own `submit`. */
 export type SubmitChunk = (
   tasks: TaskSpec[],
-  options: { scan?: string; rerun?: boolean },
+  options: { scan?: string; rerun?: boolean; priority?: number },
 ) => Promise<SubmitResponse>;
 
 export async function submitInChunks(
@@ -41,6 +43,7 @@ export async function submitInChunks(
   const flags = {
     ...(options.scan === undefined ? {} : { scan: options.scan }),
     ...(options.rerun === undefined ? {} : { rerun: options.rerun }),
+    ...(options.priority === undefined ? {} : { priority: options.priority }),
   };
   const totals: SubmitAllResult = { submitted: 0, created: 0, existing: 0, requeued: 0 };
   let chunk: TaskSpec[] = [];

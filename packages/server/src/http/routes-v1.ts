@@ -16,6 +16,7 @@ import {
   reportRequestSchema,
   rerunScanRequestSchema,
   scanNameSchema,
+  scanPriorityRequestSchema,
   scanWaitQuerySchema,
   submitRequestSchema,
   taskLogsQuerySchema,
@@ -134,6 +135,12 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     const result = await store.rerunScan(name, only);
     if (result.count > 0) queue.notify();
     res.json(result);
+  });
+
+  router.post('/v1/scans/:name/priority', async (req, res) => {
+    const name = scanParam(req);
+    const { priority } = parseWith(scanPriorityRequestSchema, req.body ?? {});
+    res.json(await store.setScanPriority(name, priority));
   });
 
   router.get('/v1/tasks', async (req, res) => {

@@ -39,7 +39,7 @@ import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
-import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
@@ -279,6 +279,10 @@ export class PostgresStore implements Store {
 
   async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
     return this.run((ctx) => rerunScan(ctx, name, only));
+  }
+
+  async setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.run((ctx) => setScanPriority(ctx, name, priority));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

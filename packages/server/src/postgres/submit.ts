@@ -18,10 +18,11 @@ WITH scans_added AS (
   ON CONFLICT DO NOTHING
 ), inserted AS (
   INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
-                     created_at, updated_at, not_before)
-  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
-    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, ord)
+                     created_at, updated_at, not_before, priority)
+  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8, priority
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+              $10::int[])
+    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, priority, ord)
   ORDER BY ord
   ON CONFLICT (key) DO NOTHING
   RETURNING 1
@@ -55,6 +56,7 @@ export async function submitPrepared(
       chunk.map((t) => t.timeoutMs),
       now,
       [...new Set(chunk.map((t) => t.scan))],
+      chunk.map((t) => t.priority),
     ]);
     created += inserted?.n ?? 0;
     if (rerun) {

@@ -158,6 +158,12 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE attempts ADD COLUMN report_digest TEXT;
   `,
+  // 7: priorities. Claims read tasks_queue in the queue's order (store/queue-order.ts); tasks_ready
+  // stays for the earliest backoff's end (nextReadyAt).
+  `
+  ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued';
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

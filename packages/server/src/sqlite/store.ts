@@ -33,7 +33,7 @@ import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { openQueueFile } from './open.js';
-import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { recordRunTimes } from './run-times.js';
@@ -171,6 +171,10 @@ export class SqliteStore implements Store {
 
   async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
     return this.write((ctx) => rerunScan(ctx, name, only));
+  }
+
+  async setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.write((ctx) => setScanPriority(ctx, name, priority));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

@@ -106,6 +106,11 @@ export interface Store {
   rerunTask(key: string): Promise<TaskInfo>;
   /** Requeues a scan's failed (and cancelled) tasks, or with `all` every finished one. */
   rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse>;
+  /**
+   * Sets the priority of every unfinished (queued or running) task of a scan: higher is handed out
+   * first. Answers how many tasks it set; `ERR_NOT_FOUND` if the scan is unknown.
+   */
+  setScanPriority(name: string, priority: number): Promise<CountResponse>;
   listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
   /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
   getTask(key: string): Promise<TaskDetailResponse>;

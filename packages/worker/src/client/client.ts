@@ -163,7 +163,10 @@ export class BottleClient {
   }
 
   /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
-  async submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean } = {}): Promise<SubmitResponse> {
+  async submit(
+    tasks: TaskSpec[],
+    options: { scan?: string; rerun?: boolean; priority?: number } = {},
+  ): Promise<SubmitResponse> {
     // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
     for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);
     return this.#request('POST', 'v1/tasks', { schema: submitResponseSchema, json: { tasks, ...options } });
@@ -296,6 +299,17 @@ export class BottleClient {
     return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/cancel`, {
       schema: countResponseSchema,
       json: {},
+    });
+  }
+
+  /**
+   * Sets the priority of every unfinished task of a scan (higher is handed out first), also while it
+   * runs; answers how many tasks it set.
+   */
+  setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/priority`, {
+      schema: countResponseSchema,
+      json: { priority },
     });
   }
 
