@@ -99,6 +99,11 @@ export const submitRequestSchema = z.strictObject({
   rerun: z.boolean().optional(),
   /** Priority of tasks that give none (default 0). A task already known keeps its own. */
   priority: z.int().min(-1_000_000).max(1_000_000).optional(),
+  /**
+   * The reduce task of the request's scan (e.g. `module.reduce`): queued once, in the scan
+   * `<scan>.reduce`, each time every task of the scan has ended. Replaces the scan's former one.
+   */
+  reduce: taskNameSchema.optional(),
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 

@@ -183,6 +183,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN priority integer NOT NULL DEFAULT 0;
   CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued';
   `,
+  // 5: the reduce task of a scan (store/reduce.ts), queued each time the scan ends, as SQLite's 8.
+  `
+  ALTER TABLE scans ADD COLUMN reduce_task text;
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

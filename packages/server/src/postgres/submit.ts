@@ -40,6 +40,7 @@ export async function submitPrepared(
   ctx: PgContext,
   tasks: PreparedTask[],
   rerun: boolean,
+  reduce?: { scan: string; task: string },
 ): Promise<SubmitResponse> {
   const { now } = ctx;
   let created = 0;
@@ -63,6 +64,13 @@ export async function submitPrepared(
       const result = await ctx.db.query(REQUEUE, [chunk.map((t) => t.key), now]);
       requeued += result.rowCount ?? 0;
     }
+  }
+  if (reduce) {
+    await ctx.db.query(
+      `INSERT INTO scans (name, created_at, reduce_task) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET reduce_task = excluded.reduce_task`,
+      [reduce.scan, now, reduce.task],
+    );
   }
   if (created + requeued > 0) await notifyWork(ctx);
   return { created, existing: tasks.length - created, requeued };

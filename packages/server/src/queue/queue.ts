@@ -17,6 +17,7 @@ import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
 import { ProgressMonitor } from './monitor.js';
 import { ClaimNotifier } from './notifier.js';
+import { queueReducesOnEnd } from './reduce.js';
 import { waitForScanEnd } from './scan-wait.js';
 
 export interface QueueOptions {
@@ -91,6 +92,13 @@ export function createQueue(options: QueueOptions): Queue {
       if (requeued > 0) notifier.notify();
     }, report('lease expiry failed')),
   );
+  // A reduce task queued at a scan's end is work like any other: waiting claims get it at once.
+  const stopReducing = queueReducesOnEnd(
+    monitor,
+    backend,
+    () => notifier.notify(),
+    report('queueing a reduce task failed'),
+  );
   monitor.start();
   const closing = new AbortController();
 
@@ -100,6 +108,7 @@ export function createQueue(options: QueueOptions): Queue {
     closing.abort();
     stopSweeping();
     stopListening();
+    stopReducing();
     monitor.stop();
     notifier.close();
   };

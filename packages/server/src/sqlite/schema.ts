@@ -164,6 +164,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued';
   `,
+  // 8: the reduce task of a scan (store/reduce.ts), queued each time the scan ends.
+  `
+  ALTER TABLE scans ADD COLUMN reduce_task TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

@@ -52,5 +52,9 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
     existing++;
     if (rerun && requeue.run({ now, key: task.key }).changes > 0) requeued++;
   });
+  if (request.reduce !== undefined) {
+    insertScan.run(defaultScan, now);
+    ctx.stmt('UPDATE scans SET reduce_task = ? WHERE name = ?').run(request.reduce, defaultScan);
+  }
   return { created, existing, requeued };
 }
