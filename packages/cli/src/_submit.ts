@@ -29,6 +29,8 @@ export interface SubmitOptions {
   rerun?: boolean;
   /** Priority of the submitted tasks (higher first). */
   priority?: number | undefined;
+  /** The scan's reduce task (module.export or a command task). */
+  reduce?: string | undefined;
   dryRun?: boolean;
   context: CliContext;
 }
@@ -63,6 +65,7 @@ export async function submitScan(
       scan: scan.name,
       ...(options.rerun ? { rerun: true } : {}),
       ...(options.priority === undefined ? {} : { priority: options.priority }),
+      ...(options.reduce === undefined ? {} : { reduce: options.reduce }),
       onProgress: ({ submitted }) =>
         progress.update(`submitting '${scan.name}': ${submitted}${sizeText} tasks`),
     },

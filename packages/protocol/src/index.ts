@@ -104,6 +104,7 @@ export {
   type ReportResponse,
   type ReportResult,
   type RerunScanRequest,
+  reduceScanOf,
   releaseBodySchema,
   releaseSchema,
   reportRequestSchema,

@@ -420,6 +420,14 @@ export function scanEnded(scan: Pick<ScanInfo, 'counts'>): boolean {
   return scan.counts.queued === 0 && scan.counts.running === 0;
 }
 
+/**
+ * The scan a scan's reduce tasks go to (`SubmitRequest.reduce`): beside it, so that they never hold
+ * up its own end nor count in it.
+ */
+export function reduceScanOf(scan: string): string {
+  return `${scan}.reduce`;
+}
+
 /** `GET /v1/scans/:name/wait?waitMs=N`: long-poll until the scan has ended, at most `waitMs`. */
 export const scanWaitQuerySchema = z.strictObject({
   waitMs: z.coerce.number().int().min(0).max(120_000).default(0),

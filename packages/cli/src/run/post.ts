@@ -14,6 +14,7 @@ export async function runPost(argv: PostArgs, context: CliContext): Promise<numb
     submit: (tasks, flags) => client.submit(tasks, flags),
     rerun: argv.rerun,
     priority: priorityValue(argv.priority),
+    reduce: argv.reduce,
     dryRun: argv['dry-run'],
     context,
   };

@@ -6,12 +6,7 @@
  * once. A rerun that ends again adds attempts: a new state, a new reduce task.
  */
 import { hash } from 'node:crypto';
-import type { SubmitRequest, TaskState } from '@bottle/protocol';
-
-/** The scan a scan's reduce tasks go to: beside it, so that they never hold up its own end. */
-export function reduceScanOf(scan: string): string {
-  return `${scan}.reduce`;
-}
+import { reduceScanOf, type SubmitRequest, type TaskState } from '@bottle/protocol';
 
 /** One state of a scan's tasks, with their count and the attempts they started. */
 export interface CompletionRow {

@@ -165,7 +165,7 @@ export class BottleClient {
   /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
   async submit(
     tasks: TaskSpec[],
-    options: { scan?: string; rerun?: boolean; priority?: number } = {},
+    options: { scan?: string; rerun?: boolean; priority?: number; reduce?: string } = {},
   ): Promise<SubmitResponse> {
     // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
     for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);
