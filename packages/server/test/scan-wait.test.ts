@@ -11,9 +11,21 @@ afterEach(async () => {
 
 const stores = await contractStores();
 
+/** The monitor's subscribers besides scan waits (the server's own, e.g. the reduce watch), per server. */
+const baseline = new WeakMap<TestServer, number>();
+
+/** Starts a server and remembers how many monitor subscribers it has before any scan wait. */
+const started = (server: TestServer) => {
+  baseline.set(server, server.server.router.queue.monitor.subscribers);
+  return server;
+};
+
 /** Resolves once `n` scan waits are held open on the server's progress monitor. */
 const untilWaiting = async (server: TestServer, n: number) => {
-  await waitFor(() => server.server.router.queue.monitor.subscribers === n, { what: `${n} scan waits` });
+  const base = baseline.get(server) ?? 0;
+  await waitFor(() => server.server.router.queue.monitor.subscribers === base + n, {
+    what: `${n} scan waits`,
+  });
 };
 
 const claimAll = async (server: TestServer, max: number) =>
@@ -24,7 +36,7 @@ const claimAll = async (server: TestServer, max: number) =>
 
 describe.each(stores)('GET /v1/scans/:name/wait ($name)', ({ startServer }) => {
   it('answers 404 for an unknown scan, and at once without waitMs', async () => {
-    t = await startServer();
+    t = started(await startServer());
     const unknown = await t.call('GET', '/v1/scans/nope/wait?waitMs=60000');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('ERR_NOT_FOUND');
@@ -38,7 +50,7 @@ describe.each(stores)('GET /v1/scans/:name/wait ($name)', ({ startServer }) => {
 
   it('holds the request until the last task ends, then answers the final counts', async () => {
     const clock = new ManualClock();
-    t = await startServer({ clock, maxAttempts: 1 });
+    t = started(await startServer({ clock, maxAttempts: 1 }));
     await t.call('POST', '/v1/tasks', { scan: 's', tasks: specs(2) });
     const [a, b] = await claimAll(t, 2);
     const waiting = t.call('GET', '/v1/scans/s/wait?waitMs=60000');
@@ -66,7 +78,7 @@ describe.each(stores)('GET /v1/scans/:name/wait ($name)', ({ startServer }) => {
 
   it('answers ended: false when waitMs runs out first', async () => {
     const clock = new ManualClock();
-    t = await startServer({ clock });
+    t = started(await startServer({ clock }));
     await t.call('POST', '/v1/tasks', { scan: 's', tasks: specs(1) });
     const waiting = t.call('GET', '/v1/scans/s/wait?waitMs=5000');
     await untilWaiting(t, 1);
@@ -78,7 +90,7 @@ describe.each(stores)('GET /v1/scans/:name/wait ($name)', ({ startServer }) => {
 
   it('answers an ended scan at once, and a rerun starts the wait again', async () => {
     const clock = new ManualClock();
-    t = await startServer({ clock, maxAttempts: 1 });
+    t = started(await startServer({ clock, maxAttempts: 1 }));
     await t.call('POST', '/v1/tasks', { scan: 's', tasks: specs(1) });
     const [a] = await claimAll(t, 1);
     await t.call('POST', `/v1/tasks/${a?.key}/fail`, {
