@@ -15,7 +15,7 @@ describe('reduce, with real processes', () => {
       'post',
       'sweep.small',
       '--reduce',
-      'sweep.Reduce',
+      'sweep.reduce',
       '--json',
       '--server',
       server.url,
@@ -26,32 +26,36 @@ describe('reduce, with real processes', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/has no reduce task yet/);
 
-    // The reduce task reads the scan's results from the server its worker was given.
-    const env = { BOTTLE_SERVER: server.url };
-    expect(await scene.worker(server.url, ['-x', '2'], env).exited).toBe(0);
-    expect((await scene.bottle(['wait', scan, '--server', server.url])).code).toBe(0);
-    // Queued within a read of the server's progress monitor after the scan's last task ended.
-    await waitFor(
-      async () => (await server.client.listTasks({ scan: `${scan}.reduce` })).tasks.length === 1,
-      {
-        what: 'the reduce task',
-      },
-    );
-    expect(await scene.worker(server.url, ['-x', '1'], env).exited).toBe(0);
-    expect((await scene.bottle(['wait', `${scan}.reduce`, '--server', server.url])).code).toBe(0);
+    // A second scan whose reduce is a task class.
+    const grid = ['post', 'sweep.Task', '--grid', 'n=1..4', '--scan', 'grid', '--reduce', 'sweep.Reduce'];
+    expect((await scene.bottle([...grid, '--server', server.url])).code).toBe(0);
+    expect(await scene.worker(server.url, ['-x', '2']).exited).toBe(0);
+    expect((await scene.bottle(['wait', scan, 'grid', '--server', server.url])).code).toBe(0);
+    // Queued within a read of the server's progress monitor after the scans' last tasks ended.
+    const reduces = async () =>
+      (await server.client.listTasks({ scan: `${scan}.reduce` })).tasks.length +
+      (await server.client.listTasks({ scan: 'grid.reduce' })).tasks.length;
+    await waitFor(async () => (await reduces()) === 2, { what: 'the reduce tasks' });
+    expect(await scene.worker(server.url, ['-x', '1']).exited).toBe(0);
+    const waited = await scene.bottle(['wait', `${scan}.reduce`, 'grid.reduce', '--server', server.url]);
+    expect(waited.code).toBe(0);
 
-    const shown = await scene.bottle([
-      'results',
-      '--scan',
-      scan,
-      '--reduce',
-      '--format',
-      'json',
-      '--server',
-      server.url,
-    ]);
-    expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ scan, state: 'done', result: { tasks: 5, sum: 10 } });
+    const reduced = async (name: string) => {
+      const shown = await scene.bottle([
+        'results',
+        '--scan',
+        name,
+        '--reduce',
+        '--format',
+        'json',
+        '--server',
+        server.url,
+      ]);
+      expect(shown.code).toBe(0);
+      return JSON.parse(shown.stdout);
+    };
+    expect(await reduced(scan)).toMatchObject({ scan, state: 'done', result: { tasks: 5, sum: 10 } });
+    expect(await reduced('grid')).toMatchObject({ result: { form: 'class', tasks: 4, sum: 10 } });
     // The scan's own table is the five tasks, without the reduce.
     const table = await scene.bottle(['results', '--scan', scan, '--format', 'json', '--server', server.url]);
     expect(JSON.parse(table.stdout)).toHaveLength(5);

@@ -428,6 +428,26 @@ export function reduceScanOf(scan: string): string {
   return `${scan}.reduce`;
 }
 
+/**
+ * Whether a task is a scan's reduce task, as the server queues it: in `<scan>.reduce`, with the
+ * parameters `{ scan, completion }`. A worker runs it with the scan's results (docs/reduce.md).
+ */
+export function isReduceTask(task: { scan: string; params: Record<string, unknown> }): boolean {
+  const { scan, completion } = task.params;
+  return typeof scan === 'string' && typeof completion === 'string' && task.scan === reduceScanOf(scan);
+}
+
+/** One row of the results table a reduce task gets: one task of the scan it reduces. */
+export interface ReduceInputRow {
+  key: string;
+  params: Params;
+  /** The name of the task's output folder. */
+  paramsHash: string;
+  state: TaskState;
+  result: JsonValue | null;
+  error: string | null;
+}
+
 /** `GET /v1/scans/:name/wait?waitMs=N`: long-poll until the scan has ended, at most `waitMs`. */
 export const scanWaitQuerySchema = z.strictObject({
   waitMs: z.coerce.number().int().min(0).max(120_000).default(0),

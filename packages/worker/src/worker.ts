@@ -10,6 +10,10 @@ import {
   BottleError,
   type ClaimedTask,
   type ClaimRequest,
+  isBottleError,
+  isReduceTask,
+  type Params,
+  type ReduceInputRow,
   type Report,
   type ReportResult,
 } from '@bottle/protocol';
@@ -321,11 +325,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const id = this.#nextId++;
     held.run = { runner, id };
     this.emit('task.started', task);
+    const input = isReduceTask(task) ? await this.#reduceInput(task) : { params: task.params };
+    if ('end' in input) {
+      held.run = undefined;
+      this.#finish(held, input.end, started);
+      return;
+    }
     let end = await runner.run({
       id,
       task: task.task,
       key: task.key,
-      params: task.params,
+      params: input.params,
       paramsHash: task.paramsHash,
       attempt: task.attempt,
       timeoutMs: task.timeoutMs ?? this.#commands?.tasks.get(task.task)?.timeoutMs ?? this.options.timeoutMs,
@@ -334,6 +344,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (end.kind === 'done' && held.upload && end.outputDir !== undefined)
       end = await this.#upload(held, end);
     this.#finish(held, end, started);
+  }
+
+  /**
+   * A reduce task runs with the results table of the scan it reduces, read from the server now: its
+   * parameters plus `results`. A failed read fails the attempt, to be retried.
+   */
+  async #reduceInput(task: ClaimedTask): Promise<{ params: Params } | { end: RunEnd }> {
+    const scan = String(task.params['scan']);
+    try {
+      const results: ReduceInputRow[] = [];
+      for await (const row of this.client.iterateTasks({ scan, limit: 1000 })) {
+        const { key, params, paramsHash, state, result, error } = row;
+        results.push({ key, params, paramsHash, state, result, error });
+      }
+      return { params: { ...task.params, results } as unknown as Params };
+    } catch (error) {
+      const message = `reading the results of scan '${scan}' for its reduce: ${(error as Error)?.message ?? String(error)}`;
+      const code = isBottleError(error) ? error.code : 'ERR_HTTP';
+      return { end: { kind: 'failed', code, message, retryable: true, outputDir: undefined } };
+    }
   }
 
   /**

@@ -72,6 +72,15 @@ export function prepareTask(
       kill: () => abort.abort(),
     };
   }
+  if (typeof value === 'function' && Array.isArray(params['results'])) {
+    // A reduce export, `reduce(results, ctx)`: the worker put the scan's results in its parameters.
+    const results = params['results'];
+    return {
+      outRoot: toAbsolute(defaultOutDir(context.root)),
+      run: async () => (value as (rows: unknown, ctx: TaskContext) => unknown)(results, context),
+      kill: () => abort.abort(),
+    };
+  }
   throw new BottleError(
     'ERR_BAD_TASK_MODULE',
     `${context.task} is a ${typeof value}, not a task: export a class with a run() method ` +
