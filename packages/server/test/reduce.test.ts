@@ -1,5 +1,5 @@
 import type { ClaimedTask } from '@bottle/protocol';
-import type { Store } from '@bottle/server';
+import type { ServerEvent, Store } from '@bottle/server';
 import { ManualClock, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { specs, type TestServer, worker } from './helpers.js';
@@ -87,7 +87,8 @@ describe.each(stores)('reduce ($name)', ({ name, openStore, reopen, startServer 
 
   it('the server queues the reduce task when the scan ends, and a waiting claim gets it', async () => {
     const clock = new ManualClock();
-    t = await startServer({ clock, maxAttempts: 1 });
+    const events: ServerEvent[] = [];
+    t = await startServer({ clock, maxAttempts: 1, onEvent: (event) => events.push(event) });
     await t.call('POST', '/v1/tasks', { scan: 'live', reduce: REDUCE, tasks: specs(2) });
     await t.server.router.queue.monitor.refresh();
     const leased = (await t.call('POST', '/v1/claim', { ...worker, max: 2, waitMs: 0 })).body.tasks;
@@ -103,6 +104,9 @@ describe.each(stores)('reduce ($name)', ({ name, openStore, reopen, startServer 
         scan: 'live.reduce',
         params: expect.objectContaining({ scan: 'live' }),
       }),
+    ]);
+    expect(events.filter((event) => event.type === 'reduce.queued')).toEqual([
+      { type: 'reduce.queued', scan: 'live', key: reply.body.tasks[0].key },
     ]);
   });
 });

@@ -27,6 +27,11 @@ export function describeEvent(event: ServerEvent): { level: 'info' | 'warn'; mes
         message: `scan ${event.scan} finished: ${done} done, ${failed} failed, ${cancelled} cancelled of ${event.total}`,
       };
     }
+    case 'reduce.queued':
+      return {
+        level: 'info',
+        message: `scan ${event.scan} ended: its reduce task ${short(event.key)} is queued in ${event.scan}.reduce`,
+      };
     case 'worker.joined':
       return {
         level: 'info',

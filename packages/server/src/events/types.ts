@@ -6,6 +6,8 @@ export type ServerEvent =
   | { type: 'server.stopped' }
   | { type: 'scan.submitted'; scans: string[]; created: number; existing: number; requeued: number }
   | { type: 'scan.finished'; scan: string; total: number; counts: StateCounts }
+  /** The scan's reduce task of its completion state was queued (in `<scan>.reduce`). */
+  | { type: 'reduce.queued'; scan: string; key: string }
   | { type: 'worker.joined'; workerId: string; host: string }
   /** Not heard from for `staleWorkerMs` while it holds leases: its tasks will be handed out again. */
   | { type: 'worker.stale'; workerId: string; host: string; lastSeen: number; running: number }

@@ -96,7 +96,10 @@ export function createQueue(options: QueueOptions): Queue {
   const stopReducing = queueReducesOnEnd(
     monitor,
     backend,
-    () => notifier.notify(),
+    (scan, key) => {
+      emit({ type: 'reduce.queued', scan, key });
+      notifier.notify();
+    },
     report('queueing a reduce task failed'),
   );
   monitor.start();

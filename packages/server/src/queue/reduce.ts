@@ -10,7 +10,7 @@ import type { ProgressMonitor } from './monitor.js';
 export function queueReducesOnEnd(
   monitor: ProgressMonitor,
   store: Store,
-  onQueued: (scan: string) => void,
+  onQueued: (scan: string, key: string) => void,
   onError: (error: unknown) => void,
 ): () => void {
   const ended = new Map<string, boolean>();
@@ -21,7 +21,7 @@ export function queueReducesOnEnd(
       ended.set(scan.name, now);
       if (!now || was === true) continue;
       store.queueReduce(scan.name).then((queued) => {
-        if (queued?.created) onQueued(scan.name);
+        if (queued?.created) onQueued(scan.name, queued.key);
       }, onError);
     }
   });
