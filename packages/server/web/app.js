@@ -257,6 +257,7 @@ async function showTask(key, attempt) {
   $('d-state').textContent = task.state;
   $('d-scan').textContent = task.scan;
   $('d-task').textContent = task.task;
+  $('d-priority').textContent = String(task.priority ?? 0);
   $('d-params').textContent = JSON.stringify(task.params, null, 2);
   $('d-result').textContent = task.result === null ? '' : JSON.stringify(task.result, null, 2);
   $('d-error').textContent = task.error ?? '';
