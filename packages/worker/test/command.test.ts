@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashParams, isBottleError, type TaskSpec } from '@bottle/protocol';
-import { startBottleServer } from '@bottle/server';
+import { type ServerEvent, startBottleServer } from '@bottle/server';
 import { makeTempDir, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTaskFile, taskEntryKeys } from '../src/command/task-file.js';
@@ -53,9 +53,13 @@ tasks:
     command: [definitely-not-a-program-here]
   missing-param:
     command: [${node}, "{root}/echo-argv.mjs", "{nope}"]
+  'true':
+    command: ['true', '{n}']
 `;
 
-async function setup(options: { leaseMs?: number } = {}) {
+async function setup(
+  options: { leaseMs?: number; heartbeatMs?: number; onEvent?: (e: ServerEvent) => void } = {},
+) {
   const temp = makeTempDir('bottle-command-');
   cleanups.push(() => temp.remove());
   for (const [name, text] of Object.entries(programs)) writeFileSync(join(temp.path, name), text);
@@ -222,6 +226,33 @@ describe('command tasks', () => {
       expect(outcomes.at(-1)).toBe('done');
       expect(outcomes.slice(0, -1).every((o) => o === 'released')).toBe(true);
     }
+  });
+});
+
+describe('heartbeats of a healthy command-task run', () => {
+  it('call no lease lost while reports and heartbeats cross', async () => {
+    const events: ServerEvent[] = [];
+    // Heartbeats every 10 ms against a 30-s lease: nothing can expire, and most reports cross a heartbeat
+    // that still names their lease (it was in flight, or sent while the report was).
+    const { client, server, newWorker } = await setup({ heartbeatMs: 10, onEvent: (e) => events.push(e) });
+    const n = 300;
+    await client.submit(Array.from({ length: n }, (_, i) => ({ task: 'true', params: { n: i } })));
+    let crossed = 0;
+    class Counting extends BottleClient {
+      override async heartbeat(request: Parameters<BottleClient['heartbeat']>[0]) {
+        const answer = await super.heartbeat(request);
+        crossed += answer.finished?.length ?? 0;
+        return answer;
+      }
+    }
+    const counting = new Counting({ server: server.url, retries: 0 });
+    cleanups.push(() => counting.close());
+    const summary = await newWorker({ slots: 4, client: counting }).run();
+    // The race was run: heartbeats named leases whose report had landed, and were told `finished`.
+    expect(crossed).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ done: n, failed: 0, lost: 0, cancelled: 0, unreported: 0 });
+    expect(events.filter((e) => e.type === 'lease.lost')).toEqual([]);
+    expect(await client.getScan('default')).toMatchObject({ counts: { done: n }, lostAttempts: 0 });
   });
 });
 
