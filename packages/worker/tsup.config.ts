@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 import { baseConfig } from '../../tsup.base';
 
-// host-entry is the script each task process or thread runs; the runner finds it beside dist/index.js.
+// host-entry is the script each task process or thread runs; launcher-entry the command launcher's
+// (it starts command tasks); the worker finds both beside dist/index.js.
 // task is the light entry `@bottle/worker/task` for task modules and scan loaders; ssh and gather are
 // `@bottle/worker/ssh` and `@bottle/worker/gather`, for what only the CLI and scripts use.
 // Splitting keeps one copy of the code several entries share.
@@ -13,6 +14,7 @@ export default defineConfig({
     ssh: 'src/ssh/index.ts',
     gather: 'src/gather/index.ts',
     'host-entry': 'src/runner/host-entry.ts',
+    'launcher-entry': 'src/command/launcher-entry.ts',
   },
   splitting: true,
 });

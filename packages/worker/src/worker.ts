@@ -176,6 +176,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           host: this.options.host,
           workerId: this.options.workerId,
           stopGraceMs: this.options.stopGraceMs,
+          slots: this.options.slots,
         });
       }
       await this.#claimLoop();
