@@ -55,6 +55,8 @@ tasks:
     command: [${node}, "{root}/echo-argv.mjs", "{nope}"]
   'true':
     command: ['true', '{n}']
+  waits:
+    command: [${node}, "{root}/forks.mjs", "{root}/pid-{n}"]
 `;
 
 async function setup(
@@ -226,6 +228,49 @@ describe('command tasks', () => {
       expect(outcomes.at(-1)).toBe('done');
       expect(outcomes.slice(0, -1).every((o) => o === 'released')).toBe(true);
     }
+  });
+});
+
+/** Running or sleeping: a zombie waiting for init to reap it is dead. */
+function running(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** The parent of a process, from /proc. */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+}
+
+describe('command launchers', () => {
+  it('a launcher killed -9 mid-task: the task fails as crashed (retryable), its group dies, the retry runs through a new launcher', async () => {
+    const { root, client, newWorker } = await setup({ leaseMs: 900 });
+    await client.submit([{ task: 'waits', params: { n: 5 } }]);
+    const pidFile = join(root, 'pid-5');
+    const worker = newWorker({ slots: 1 });
+    const failures: string[] = [];
+    worker.on('task.failed', (_task, error) => failures.push(`${error.code}: ${error.message}`));
+    const programs: number[] = [];
+    worker.on('task.started', (task) => {
+      void waitFor(() => {
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+        return pid > 0 && !programs.includes(pid) ? pid : undefined;
+      }).then((pid) => {
+        programs.push(pid);
+        // The first run's launcher dies; the retry is cancelled once it runs.
+        if (programs.length === 1) process.kill(parentOf(pid), 'SIGKILL');
+        else void client.cancelTask(task.key);
+      });
+    });
+    expect(await worker.run()).toMatchObject({ failed: 1, cancelled: 1 });
+    expect(failures).toEqual([
+      expect.stringMatching(/^ERR_TASK_CRASHED: the command launcher stopped \(SIGKILL\)/),
+    ]);
+    expect(programs).toHaveLength(2);
+    await waitFor(() => programs.every((pid) => !running(pid)) || undefined);
   });
 });
 

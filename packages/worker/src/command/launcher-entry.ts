@@ -45,6 +45,7 @@ function start(message: StartMessage): void {
     if (err !== undefined) closeSync(err);
   }
   running.set(message.id, child);
+  if (child.pid !== undefined) send({ type: 'started', id: message.id, pid: child.pid });
   let settled = false;
   const settle = (fields: Omit<ExitMessage, 'type' | 'id' | 'pid'>) => {
     if (settled) return;

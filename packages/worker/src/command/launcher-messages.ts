@@ -39,4 +39,11 @@ export interface ExitMessage {
   refused?: string;
 }
 
-export type FromLauncher = ExitMessage;
+/** A program started: its pid (the worker kills its group itself if the launcher dies first). */
+export interface StartedMessage {
+  type: 'started';
+  id: number;
+  pid: number;
+}
+
+export type FromLauncher = StartedMessage | ExitMessage;

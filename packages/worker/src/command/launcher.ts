@@ -23,6 +23,8 @@ export interface Launched {
 class Launcher {
   readonly #child: ChildProcess;
   readonly #waiting = new Map<number, (exit: LaunchExit) => void>();
+  /** The pids of the programs started and not yet ended, by start id. */
+  readonly #pids = new Map<number, number>();
   #nextId = 1;
   #exited = false;
   readonly #closed: Promise<void>;
@@ -36,6 +38,10 @@ class Launcher {
       detached: true,
     });
     this.#child.on('message', (message: FromLauncher) => {
+      if (message.type === 'started') {
+        this.#pids.set(message.id, message.pid);
+        return;
+      }
       const { type: _, id, ...exit } = message;
       this.#settle(id, exit);
     });
@@ -44,8 +50,13 @@ class Launcher {
         this.#exited = true;
         const why = signal === null ? `exit code ${code}` : signal;
         for (const id of [...this.#waiting.keys()]) {
+          // Its programs outlive a launcher killed -9: their groups end here.
+          const pid = this.#pids.get(id);
+          try {
+            if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+          } catch {} // ESRCH: the group is already empty.
           this.#settle(id, {
-            pid: 0,
+            pid: pid ?? 0,
             code: null,
             signal: null,
             error: { code: 'ELAUNCHER', message: `the command launcher stopped (${why})` },
@@ -91,6 +102,7 @@ class Launcher {
     const resolve = this.#waiting.get(id);
     if (resolve === undefined) return;
     this.#waiting.delete(id);
+    this.#pids.delete(id);
     resolve(exit);
     this.#idle();
   }
