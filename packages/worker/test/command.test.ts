@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashParams, isBottleError, type TaskSpec } from '@bottle/protocol';
 import { type ServerEvent, startBottleServer } from '@bottle/server';
-import { makeTempDir, waitFor } from '@bottle/test-utils';
+import { makeTempDir, spawnChild, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTaskFile, taskEntryKeys } from '../src/command/task-file.js';
 import { BottleClient, Worker } from '../src/index.js';
@@ -14,6 +15,11 @@ afterEach(async () => {
 });
 
 const node = JSON.stringify(process.execPath);
+const jitiRegister = join(
+  dirname(createRequire(import.meta.url).resolve('jiti/package.json')),
+  'lib',
+  'jiti-register.mjs',
+);
 
 /** Programs the task file runs; each is plain Node, so the test needs no other interpreter. */
 const programs: Record<string, string> = {
@@ -271,6 +277,25 @@ describe('command launchers', () => {
     ]);
     expect(programs).toHaveLength(2);
     await waitFor(() => programs.every((pid) => !running(pid)) || undefined);
+  });
+
+  it('kill -9 of the worker: its launcher ends the programs still running, groups and all', async () => {
+    const { root, client, server } = await setup();
+    await client.submit([{ task: 'waits', params: { n: 6 } }]);
+    const script = fileURLToPath(new URL('./_worker-process.ts', import.meta.url));
+    const doomed = spawnChild(process.execPath, ['--import', jitiRegister, script, server.url, root, '1']);
+    try {
+      await doomed.waitForOutput(/started/);
+      const pidFile = join(root, 'pid-6');
+      const program = await waitFor(() =>
+        existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+      );
+      expect(running(program)).toBe(true);
+      await doomed.kill9();
+      await waitFor(() => !running(program) || undefined, { what: 'the program to end with its worker' });
+    } finally {
+      await doomed.kill9();
+    }
   });
 });
 
