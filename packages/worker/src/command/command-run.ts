@@ -49,7 +49,7 @@ export function runCommand(command: CommandTask, input: CommandInput, launchers:
     try {
       mkdirSync(outputDir, { recursive: true });
       prepared = prepare(command, input, outputDir);
-      mkdirSync(prepared.cwd, { recursive: true });
+      if (prepared.cwd !== outputDir) mkdirSync(prepared.cwd, { recursive: true });
     } catch (error) {
       return failedEnd(error, outputDir, false);
     }
