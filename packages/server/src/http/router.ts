@@ -5,7 +5,7 @@ import express from 'express';
 import { mountDashboard } from '../dashboard/routes.js';
 import { tokenOrSession } from '../dashboard/session.js';
 import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
-import type { StoreStats } from '../events/observe-store.js';
+import type { StoreStats } from '../events/store-events.js';
 import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
@@ -61,8 +61,6 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     onExpired: (requeued, failed) => logger.info(`leases expired: ${requeued} requeued, ${failed} failed`),
   });
   if (resolved.metrics) metrics = createMetrics(queue.monitor);
-  // The routes talk to the queue's store, so that what they do is also told as events and metrics.
-  resolved.store = queue.store;
   const bodyLimit = parseByteSize(resolved.bodyLimit);
   let closing = false;
   const router = express.Router();

@@ -26,7 +26,7 @@ import { parseWith } from './errors.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 export interface RouteContext {
-  /** The resolved options; `store` is the queue's (observed) store. */
+  /** The resolved options; workers' verbs go through `queue`, which tells them as events. */
   options: ResolvedRouterOptions;
   queue: Queue;
 }
@@ -80,21 +80,18 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   });
 
   router.post('/v1/heartbeat', async (req, res) => {
-    send(res, await store.heartbeat(parseWith(heartbeatRequestSchema, req.body)));
+    send(res, await queue.heartbeat(parseWith(heartbeatRequestSchema, req.body)));
   });
 
   router.post('/v1/report', async (req, res) => {
     const body = parseWith(reportRequestSchema, req.body);
-    const results = await store.report(body.workerId, body.reports);
-    if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) queue.notify();
-    send(res, { results });
+    send(res, { results: await queue.report(body.workerId, body.reports) });
   });
 
   const single = async (res: Response, report: Report, workerId: string | undefined) => {
-    const [result] = await store.report(workerId, [report]);
+    const [result] = await queue.report(workerId, [report]);
     if (!result) throw new Error('store.report returned no result');
     if (!result.ok) throw new BottleError(result.error.code as ErrorCode, result.error.message);
-    if (report.outcome !== 'done') queue.notify();
     send(res, result);
   };
   router.post('/v1/tasks/:key/complete', async (req, res) => {
