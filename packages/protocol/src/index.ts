@@ -140,6 +140,7 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
+export { isClaimRequest, isClaimResponse, isReportRequest } from './quick-checks.js';
 export { parseByteSize } from './sizes.js';
 export {
   type SubmitAllOptions,

@@ -9,6 +9,8 @@ import {
   failBodySchema,
   hashSchema,
   heartbeatRequestSchema,
+  isClaimRequest,
+  isReportRequest,
   keyPrefixSchema,
   listTasksQuerySchema,
   type Report,
@@ -22,7 +24,7 @@ import {
 import type { Request, Response, Router } from 'express';
 import { withWorkerStates } from '../events/worker-state.js';
 import type { Queue } from '../queue/queue.js';
-import { parseWith } from './errors.js';
+import { parseQuick, parseWith } from './errors.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 export interface RouteContext {
@@ -65,7 +67,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   });
 
   router.post('/v1/claim', async (req, res) => {
-    const body = parseWith(claimRequestSchema, req.body);
+    const body = parseQuick(isClaimRequest, claimRequestSchema, req.body);
     // A client that hangs up stops the wait: it must not be handed leases it will never see.
     const gone = new AbortController();
     const hangUp = () => gone.abort();
@@ -84,7 +86,7 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
   });
 
   router.post('/v1/report', async (req, res) => {
-    const body = parseWith(reportRequestSchema, req.body);
+    const body = parseQuick(isReportRequest, reportRequestSchema, req.body);
     send(res, { results: await queue.report(body.workerId, body.reports) });
   });
 
