@@ -44,6 +44,7 @@ export {
   pset,
   zip,
 } from './pset.js';
+export { isClaimRequest, isClaimResponse, isReportRequest } from './quick-checks.js';
 export {
   type AttemptInfo,
   type AttemptOutcome,
@@ -140,7 +141,6 @@ export {
   type WorkerInfo,
   workerInfoSchema,
 } from './schemas.js';
-export { isClaimRequest, isClaimResponse, isReportRequest } from './quick-checks.js';
 export { parseByteSize } from './sizes.js';
 export {
   type SubmitAllOptions,
