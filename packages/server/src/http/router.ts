@@ -16,10 +16,11 @@ import { answerOptions } from './allow.js';
 import { emitTokenRefused } from './auth.js';
 import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound, parseWith } from './errors.js';
+import { hotPath } from './hot-path.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
-import { mountV1Routes } from './routes-v1.js';
+import { hotRoutes, mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
 export interface BottleRouter extends express.Router {
@@ -76,8 +77,11 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     router.use(OWN_PATHS, tokenOrSession(resolved.token, emitTokenRefused(emit)));
   }
   if (metrics) mountMetrics(router, OWN_PATHS, metrics);
-  router.use(answerOptions(router));
   const context = { options: resolved, queue };
+  const parseJson = bodyParser(bodyLimit, ['json']);
+  const hot = hotRoutes(context);
+  router.use(hotPath(hot, parseJson));
+  router.use(answerOptions(router));
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -95,10 +99,10 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   });
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
-  router.use('/v1', bodyParser(bodyLimit, ['json']));
+  router.use('/v1', parseJson);
   router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
-  mountV1Routes(router, context);
+  mountV1Routes(router, context, hot);
   const streams: EventStreams | undefined = resolved.dashboard
     ? mountEventStream(router, queue.monitor)
     : undefined;
