@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isClaimRequest, isClaimResponse, isReportRequest } from './quick-checks.js';
-import { claimRequestSchema, claimResponseSchema, reportRequestSchema } from './schemas.js';
+import { isClaimRequest, isClaimResponse, isReportRequest, isReportResponse } from './quick-checks.js';
+import {
+  claimRequestSchema,
+  claimResponseSchema,
+  reportRequestSchema,
+  reportResponseSchema,
+} from './schemas.js';
 
 const key = 'a'.repeat(64);
 const lone = '\ud800';
@@ -56,6 +61,12 @@ const EDGES: unknown[] = [
   { stdout: 'o', other: 1 },
   { maxBytes: 1 },
   { maxBytes: 0 },
+  'ERR_STALE_LEASE',
+  'ERR_stale',
+  { code: 'ERR_X', message: 'm' },
+  { code: 'ERR_x', message: 'm' },
+  { code: 'ERR_X' },
+  false,
 ];
 
 const claim = { workerId: 'w', host: 'h', max: 10, waitMs: 500, claimId: 'c', exclude: ['m.T'] };
@@ -82,6 +93,7 @@ const claimed = {
   timeoutMs: 5,
   attemptsLeft: 0,
 };
+const refused = { key, ok: false, error: { code: 'ERR_STALE_LEASE', message: 'm' } };
 const answer = { tasks: [claimed], leaseMs: 1000, heartbeatMs: 300, upload: { maxBytes: 9 }, retryAt: 5 };
 
 /** `base` with `field` set to `value` (or removed, for undefined), as JSON.parse makes it: own keys. */
@@ -132,6 +144,16 @@ const cases: Case[] = [
     bodies: [
       ...variants(answer),
       ...variants(claimed).map((task) => ({ ...answer, tasks: [claimed, task] })),
+    ],
+  },
+  {
+    name: 'report answer',
+    check: isReportResponse,
+    schema: reportResponseSchema,
+    bodies: [
+      ...variants({ results: [] }),
+      ...variants({ key, ok: true }).map((r) => ({ results: [r] })),
+      ...variants(refused).map((r) => ({ results: [{ key, ok: true }, r] })),
     ],
   },
 ];

@@ -1,12 +1,20 @@
 /**
- * Quick checks of the hot messages (a claim, a report batch, a claim's answer): plain loops that
+ * Quick checks of the hot messages (a claim, a report batch and their answers): plain loops that
  * accept only what the zod schemas accept, so that a valid message is not walked by zod field by
  * field. They say yes or no, never why: on no, parse with the schema, whose issues name the field
  * (the same errors and codes as before). Tested against the schemas in quick-checks.test.ts.
  */
 import { isWellFormed } from './_well-formed.js';
+import { ERROR_CODE_FORM } from './errors.js';
 import { jsonValueIssue, SHA256_HEX } from './hash.js';
-import type { ClaimedTask, ClaimRequest, ClaimResponse, Report, ReportRequest } from './schemas.js';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  ClaimResponse,
+  Report,
+  ReportRequest,
+  ReportResponse,
+} from './schemas.js';
 import { LOG_TAIL_MAX } from './schemas.js';
 
 type Fields = Record<string, unknown>;
@@ -141,5 +149,26 @@ export function isClaimResponse(value: unknown): value is ClaimResponse {
   if (!optional(retryAt, (t) => int(t, Number.MIN_SAFE_INTEGER))) return false;
   if (upload !== undefined && !(isObject(upload) && int(upload['maxBytes'], 1))) return false;
   for (let i = 0; i < tasks.length; i++) if (!isClaimedTask(tasks[i])) return false;
+  return true;
+}
+
+function isReportResult(value: unknown): boolean {
+  if (!isObject(value) || !hash(value['key'])) return false;
+  if (value['ok'] === true) return true;
+  const error = value['error'];
+  return (
+    value['ok'] === false &&
+    isObject(error) &&
+    typeof error['code'] === 'string' &&
+    ERROR_CODE_FORM.test(error['code']) &&
+    typeof error['message'] === 'string'
+  );
+}
+
+/** True when `value` is a valid answer to a report batch (as `reportResponseSchema` would accept it). */
+export function isReportResponse(value: unknown): value is ReportResponse {
+  if (!isObject(value) || !Array.isArray(value['results'])) return false;
+  const results: unknown[] = value['results'];
+  for (let i = 0; i < results.length; i++) if (!isReportResult(results[i])) return false;
   return true;
 }

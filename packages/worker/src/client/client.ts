@@ -20,6 +20,7 @@ import {
   healthResponseSchema,
   heartbeatResponseSchema,
   isClaimResponse,
+  isReportResponse,
   type JsonValue,
   type ListOutputsResponse,
   type ListScansResponse,
@@ -147,6 +148,8 @@ export class BottleClient {
       agent: this.#agents,
       responseType: 'text',
       throwHttpErrors: true,
+      // The server answers uncompressed JSON: no Accept-Encoding, no decompressing stream per answer.
+      decompress: false,
       retry: {
         limit: o.retries,
         methods: ['GET', 'POST', 'PUT', 'DELETE'],
@@ -190,7 +193,7 @@ export class BottleClient {
 
   /** Completes, fails or releases many leased tasks in one request; one result per report. */
   report(workerId: string, reports: Report[]): Promise<ReportResponse> {
-    return this.#request('POST', 'v1/report', { schema: reportResponseSchema, json: { workerId, reports } });
+    return this.#request('POST', 'v1/report', { schema: quickReportResponse, json: { workerId, reports } });
   }
 
   /** Completes one leased task with its result. */
@@ -411,6 +414,11 @@ export class BottleClient {
 const quickClaimResponse: Schema<ClaimResponse> = {
   safeParse: (value) =>
     isClaimResponse(value) ? { success: true, data: value } : claimResponseSchema.safeParse(value),
+};
+
+const quickReportResponse: Schema<ReportResponse> = {
+  safeParse: (value) =>
+    isReportResponse(value) ? { success: true, data: value } : reportResponseSchema.safeParse(value),
 };
 
 const anySchema = {
