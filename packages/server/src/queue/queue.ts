@@ -1,11 +1,20 @@
 /**
  * The queue: a store with what makes it a live queue around it, on one clock. It owns the claims
  * waiting for work (notifier.ts), the sweep of expired leases, the progress monitor (monitor.ts) and
- * the store the routes talk to (observed, so that what it does is told as events and metrics). The
- * router only mounts routes over it; an embedder without HTTP can drive it alone.
+ * the workers' verbs that are told as events and metrics (store-events.ts). The router only mounts
+ * routes over it; an embedder without HTTP can drive it alone.
  */
-import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
-import { observeStore, type StoreStats } from '../events/observe-store.js';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  Report,
+  ReportResult,
+  SubmitRequest,
+  SubmitResponse,
+} from '@bottle/protocol';
+import { StoreEvents, type StoreStats } from '../events/store-events.js';
 import type { ServerEventListener } from '../events/types.js';
 import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
@@ -33,7 +42,10 @@ export interface QueueOptions {
 }
 
 export interface Queue {
-  /** The store as the routes use it: every call also becomes events and metrics. */
+  /**
+   * The store itself. Submits, claims, heartbeats and reports go through the queue's own methods,
+   * which also tell them as events and metrics; everything else may call the store directly.
+   */
   readonly store: Store;
   readonly clock: Clock;
   readonly monitor: ProgressMonitor;
@@ -43,6 +55,13 @@ export interface Queue {
   submit(request: SubmitRequest): Promise<SubmitResponse>;
   /** Leases up to `request.max` tasks, waiting up to `waitMs` for some; empty on timeout, abort or close. */
   claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]>;
+  /** Extends a worker's leases; a lost lease is told as an event. */
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  /**
+   * Applies a batch of validated reports (one result per report, in order); a release or a retryable
+   * failure makes work ready, so the waiting claims are served.
+   */
+  report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
@@ -60,8 +79,8 @@ export function createQueue(options: QueueOptions): Queue {
   const report = (what: string) => (error: unknown) => {
     if (!closed) onError(what, error);
   };
-  const store = observeStore(backend, emit, stats);
-  const notifier = new ClaimNotifier(store, clock, report('serving waiting claims failed'));
+  const events = new StoreEvents(emit, stats);
+  const notifier = new ClaimNotifier(backend, clock, report('serving waiting claims failed'), events);
   const monitor = new ProgressMonitor({
     store: backend,
     clock,
@@ -90,7 +109,7 @@ export function createQueue(options: QueueOptions): Queue {
     notifier.close();
   };
   return {
-    store,
+    store: backend,
     clock,
     monitor,
     get waiting() {
@@ -98,6 +117,21 @@ export function createQueue(options: QueueOptions): Queue {
     },
     submit: (request) => notifier.submit(request),
     claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
+    async heartbeat(request) {
+      const response = await backend.heartbeat(request);
+      events.heartbeat(request, response);
+      return response;
+    },
+    async report(workerId, reports) {
+      const results = await backend.report(workerId, reports);
+      let ready = false;
+      for (let i = 0; i < results.length; i++) {
+        if (results[i]!.ok && reports[i]!.outcome !== 'done') ready = true;
+      }
+      if (ready) notifier.notify();
+      events.reported(workerId, reports, results);
+      return results;
+    },
     notify: () => {
       notifier.notify();
     },
