@@ -12,6 +12,7 @@ export default defineConfig({
     task: 'src/task/index.ts',
     ssh: 'src/ssh/index.ts',
     gather: 'src/gather/index.ts',
+    search: 'src/search/index.ts',
     'host-entry': 'src/runner/host-entry.ts',
   },
   splitting: true,

@@ -19,6 +19,7 @@ import { errorHandler, notFound, parseWith } from './errors.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
+import { mountScanEvents } from './routes-scan-events.js';
 import { mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -101,6 +102,9 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context);
+  const scanEvents = mountScanEvents(router, queue, (error) =>
+    logger.error(`scan events: ${(error as Error)?.message ?? String(error)}`),
+  );
   const streams: EventStreams | undefined = resolved.dashboard
     ? mountEventStream(router, queue.monitor)
     : undefined;
@@ -124,6 +128,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       streams?.close();
+      scanEvents.close();
       await queue.close();
     },
   }) as BottleRouter;

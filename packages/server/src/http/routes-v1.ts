@@ -85,16 +85,13 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
 
   router.post('/v1/report', async (req, res) => {
     const body = parseWith(reportRequestSchema, req.body);
-    const results = await store.report(body.workerId, body.reports);
-    if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) queue.notify();
-    send(res, { results });
+    send(res, { results: await queue.report(body.workerId, body.reports) });
   });
 
   const single = async (res: Response, report: Report, workerId: string | undefined) => {
-    const [result] = await store.report(workerId, [report]);
+    const [result] = await queue.report(workerId, [report]);
     if (!result) throw new Error('store.report returned no result');
     if (!result.ok) throw new BottleError(result.error.code as ErrorCode, result.error.message);
-    if (report.outcome !== 'done') queue.notify();
     send(res, result);
   };
   router.post('/v1/tasks/:key/complete', async (req, res) => {

@@ -4,7 +4,14 @@
  * the store the routes talk to (observed, so that what it does is told as events and metrics). The
  * router only mounts routes over it; an embedder without HTTP can drive it alone.
  */
-import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  Report,
+  ReportResult,
+  SubmitRequest,
+  SubmitResponse,
+} from '@bottle/protocol';
 import { observeStore, type StoreStats } from '../events/observe-store.js';
 import type { ServerEventListener } from '../events/types.js';
 import { type Clock, every, systemClock } from '../store/clock.js';
@@ -43,12 +50,26 @@ export interface Queue {
   submit(request: SubmitRequest): Promise<SubmitResponse>;
   /** Leases up to `request.max` tasks, waiting up to `waitMs` for some; empty on timeout, abort or close. */
   claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]>;
+  /**
+   * Applies a batch of reports (as `Store.report`), wakes the waiting claims when a task went back to
+   * the queue, and tells the finish listeners which tasks a done or failed report ended.
+   */
+  report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
+  /**
+   * Calls `listener` with the keys of the tasks each accepted done or failed report was about (a
+   * retryable failure may have put its task back in the queue: read the task to know). Returns the
+   * function that stops listening. With no listener a report costs nothing more.
+   */
+  onFinished(listener: FinishListener): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** Told the keys of the tasks that done or failed reports were about; must not throw. */
+export type FinishListener = (keys: readonly string[]) => void;
 
 /** How often the monitor reads the scans and workers, unless told otherwise. */
 export const MONITOR_INTERVAL_MS = 1_000;
@@ -57,18 +78,18 @@ export function createQueue(options: QueueOptions): Queue {
   const { store: backend, emit, stats, onError } = options;
   const clock = options.clock ?? backend.clock ?? systemClock;
   let closed = false;
-  const report = (what: string) => (error: unknown) => {
+  const failed = (what: string) => (error: unknown) => {
     if (!closed) onError(what, error);
   };
   const store = observeStore(backend, emit, stats);
-  const notifier = new ClaimNotifier(store, clock, report('serving waiting claims failed'));
+  const notifier = new ClaimNotifier(store, clock, failed('serving waiting claims failed'));
   const monitor = new ProgressMonitor({
     store: backend,
     clock,
     intervalMs: options.monitorIntervalMs ?? MONITOR_INTERVAL_MS,
     staleWorkerMs: options.staleWorkerMs,
     emit,
-    onError: report('progress read failed'),
+    onError: failed('progress read failed'),
   });
   // Work made ready through another server on the same store wakes this server's claims too.
   const stopListening = backend.onWork?.(() => notifier.notify()) ?? (() => {});
@@ -77,13 +98,29 @@ export function createQueue(options: QueueOptions): Queue {
     backend.expireLeases(clock.now()).then(({ requeued, failed }) => {
       if (requeued + failed > 0) options.onExpired?.(requeued, failed);
       if (requeued > 0) notifier.notify();
-    }, report('lease expiry failed')),
+    }, failed('lease expiry failed')),
   );
   monitor.start();
+  const finishListeners = new Set<FinishListener>();
+  const report = async (workerId: string | undefined, reports: readonly Report[]) => {
+    const results = await store.report(workerId, reports);
+    let requeued = false;
+    const finished: string[] = [];
+    results.forEach((result, i) => {
+      const outcome = reports[i]?.outcome;
+      if (!result.ok) return;
+      if (outcome !== 'done') requeued = true;
+      if (outcome !== 'released' && finishListeners.size > 0) finished.push(result.key);
+    });
+    if (requeued) notifier.notify();
+    if (finished.length > 0) for (const listener of finishListeners) listener(finished);
+    return results;
+  };
 
   const close = async () => {
     if (closed) return;
     closed = true;
+    finishListeners.clear();
     stopSweeping();
     stopListening();
     monitor.stop();
@@ -98,6 +135,13 @@ export function createQueue(options: QueueOptions): Queue {
     },
     submit: (request) => notifier.submit(request),
     claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
+    report,
+    onFinished(listener) {
+      finishListeners.add(listener);
+      return () => {
+        finishListeners.delete(listener);
+      };
+    },
     notify: () => {
       notifier.notify();
     },
