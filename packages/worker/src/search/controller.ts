@@ -59,6 +59,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     state: task.state,
     result: task.result,
     error: task.error,
+    objective: search.objective,
     key: task.key,
     paramsHash: task.paramsHash,
   });

@@ -26,4 +26,10 @@ export {
   type Told,
 } from './search.js';
 export type { Range, Space } from './space.js';
+export { type GridRefinementOptions, gridRefinement } from './strategies/grid-refinement.js';
 export { type RandomSearchOptions, randomSearch } from './strategies/random.js';
+export {
+  halvingRungs,
+  type SuccessiveHalvingOptions,
+  successiveHalving,
+} from './strategies/successive-halving.js';

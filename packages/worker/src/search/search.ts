@@ -28,6 +28,8 @@ export interface Told {
   state: 'done' | 'failed' | 'cancelled';
   result: JsonValue | null;
   error: string | null;
+  /** The search's objective, so that a strategy knows which way is better (see isBetter). */
+  objective: Objective;
   /** The task's queue key and its parameters' hash (its output folder is `<outRoot>/<paramsHash>`). */
   key: string;
   paramsHash: string;
