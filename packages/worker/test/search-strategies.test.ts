@@ -93,7 +93,7 @@ describe('gridRefinement', () => {
     const first = await round(strategy, loss);
     expect(first).toHaveLength(5 * 5 * 2);
     const lrs = [...new Set(first.map((p) => p['lr'] as number))].sort((a, b) => a - b);
-    lrs.forEach((lr, i) => expect(Math.log10(lr)).toBeCloseTo(-4 + i, 10));
+    for (const [i, lr] of lrs.entries()) expect(Math.log10(lr)).toBeCloseTo(-4 + i, 10);
     expect([...new Set(first.map((p) => p['n']))].sort((a, b) => Number(a) - Number(b))).toEqual([
       1, 3, 6, 8, 10,
     ]);
