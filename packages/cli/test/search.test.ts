@@ -42,6 +42,35 @@ describe('bottle search', () => {
     const tasks = await allTasks(server.client, 'quadratic.search');
     expect(tasks.length).toBe(outcome.told);
     for (const worker of workers) await worker.kill9();
+
+    // The best three, best first; the first is the search's best.
+    const results = await scene.bottle([
+      ...['results', '--scan', 'quadratic.search', '--best', '3', '--minimize', 'loss'],
+      ...['--format', 'json', '--server', server.url],
+    ]);
+    expect(results.code, results.stderr).toBe(0);
+    const rows = JSON.parse(results.stdout) as Array<{ loss: number; paramsHash: string }>;
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ loss: outcome.best.value, paramsHash: outcome.best.paramsHash });
+    const losses = tasks.map((task) => (task.result as { loss: number }).loss).sort((a, b) => a - b);
+    expect(rows.map((row) => row.loss)).toEqual(losses.slice(0, 3));
+    const status = await scene.bottle([
+      'status',
+      'quadratic.search',
+      '--minimize',
+      'loss',
+      '--server',
+      server.url,
+    ]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      `best loss ${outcome.best.value} at ${JSON.stringify(outcome.best.params)}`,
+    );
+    const usage = await scene.bottle(['results', '--best', '3', '--server', server.url]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(
+      /--best K ranks by a result field: add --minimize FIELD or --maximize FIELD/,
+    );
   });
 
   it('survives kill -9 of the controller and of the server: replays, resumes, runs each set once', async () => {

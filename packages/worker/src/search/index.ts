@@ -3,6 +3,7 @@
  * A search module exports `search()` returning a {@link Search}; `bottle search module.search`
  * runs it against a server (runSearch with httpDriver). See docs/search.md.
  */
+export { bestTasks, type RankedTask } from './best.js';
 export {
   type BestTask,
   type RunSearchOptions,
