@@ -267,7 +267,7 @@ export class BottleClient {
    */
   async *scanEvents(name: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<ScanEvent> {
     const path = `v1/scans/${encodeURIComponent(name)}/events`;
-    const url = `${this.url}/${path}`;
+    const url = redactUrl(`${this.#base}/${path}`);
     const body = await openStream(this.#got, path, url, this.#timeoutMs, {
       idleMs: EVENT_STREAM_IDLE_MS,
       signal: options.signal,
