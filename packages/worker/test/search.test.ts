@@ -113,6 +113,30 @@ describe('runSearch', () => {
   });
 });
 
+describe('a search of a dozen lines (docs/search.md)', () => {
+  it('finds the minimum of (x - 0.7)² within 0.02, in at most 60 tasks', async () => {
+    function search() {
+      let best = { x: 0, loss: Number.POSITIVE_INFINITY };
+      let step = 1;
+      return {
+        task: 'task',
+        objective: { minimize: 'loss' },
+        budget: { maxTasks: 60, maxParallel: 2 },
+        ask: (n: number) => [{ x: best.x - step }, { x: best.x + step }].slice(0, n),
+        tell(params: Params, told: Told) {
+          if (told.value !== undefined && told.value < best.loss)
+            best = { x: params['x'] as number, loss: told.value };
+          else step /= 2;
+        },
+      };
+    }
+    const driver = localDriver((_task, params) => ({ loss: ((params['x'] as number) - 0.7) ** 2 }));
+    const outcome = await runSearch(resolveSearch(search(), 'local', 'm'), { driver });
+    expect(driver.ran.length).toBeLessThanOrEqual(60);
+    expect(Math.abs((outcome.best?.params['x'] as number) - 0.7)).toBeLessThan(0.02);
+  });
+});
+
 describe('bad searches', () => {
   const base = {
     task: 't.task',
