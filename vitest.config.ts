@@ -8,6 +8,7 @@ const subpaths = {
   'worker/task': 'worker/src/task/index.ts',
   'worker/ssh': 'worker/src/ssh/index.ts',
   'worker/gather': 'worker/src/gather/index.ts',
+  'worker/search': 'worker/src/search/index.ts',
 };
 
 export default defineConfig({

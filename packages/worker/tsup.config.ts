@@ -13,6 +13,7 @@ export default defineConfig({
     task: 'src/task/index.ts',
     ssh: 'src/ssh/index.ts',
     gather: 'src/gather/index.ts',
+    search: 'src/search/index.ts',
     'host-entry': 'src/runner/host-entry.ts',
     'launcher-entry': 'src/command/launcher-entry.ts',
   },

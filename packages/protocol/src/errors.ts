@@ -74,6 +74,10 @@ export const errorCatalog = {
     hint: 'Fix the command-task file (bottle.yaml) as the message says; see docs/tasks.md.',
   },
   ERR_BAD_TASK_MODULE: { status: undefined, hint: 'The export is not a task or scan of a supported form.' },
+  ERR_BAD_SEARCH: {
+    status: undefined,
+    hint: 'Fix the search as the message says: task, objective, budget, ask and tell; see docs/search.md.',
+  },
   ERR_TASK_FAILED: { status: undefined, hint: 'The task threw or exited non-zero; see its stderr.log.' },
   ERR_TASK_TIMEOUT: {
     status: undefined,

@@ -20,6 +20,7 @@ import { hotPath } from './hot-path.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
+import { mountScanEvents } from './routes-scan-events.js';
 import { hotRoutes, mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
@@ -103,6 +104,9 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
   mountV1Routes(router, context, hot);
+  const scanEvents = mountScanEvents(router, queue, (error) =>
+    logger.error(`scan events: ${(error as Error)?.message ?? String(error)}`),
+  );
   const streams: EventStreams | undefined = resolved.dashboard
     ? mountEventStream(router, queue.monitor)
     : undefined;
@@ -126,6 +130,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       streams?.close();
+      scanEvents.close();
       await queue.close();
     },
   }) as BottleRouter;

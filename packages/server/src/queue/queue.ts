@@ -59,15 +59,25 @@ export interface Queue {
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
   /**
    * Applies a batch of validated reports (one result per report, in order); a release or a retryable
-   * failure makes work ready, so the waiting claims are served.
+   * failure makes work ready, so the waiting claims are served, and the finish listeners are told
+   * which tasks a done or failed report ended.
    */
   report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
+  /**
+   * Calls `listener` with the keys of the tasks each accepted done or failed report was about (a
+   * retryable failure may have put its task back in the queue: read the task to know). Returns the
+   * function that stops listening. With no listener a report costs nothing more.
+   */
+  onFinished(listener: FinishListener): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** Told the keys of the tasks that done or failed reports were about; must not throw. */
+export type FinishListener = (keys: readonly string[]) => void;
 
 /** How often the monitor reads the scans and workers, unless told otherwise. */
 export const MONITOR_INTERVAL_MS = 1_000;
@@ -76,18 +86,18 @@ export function createQueue(options: QueueOptions): Queue {
   const { store: backend, emit, stats, onError } = options;
   const clock = options.clock ?? backend.clock ?? systemClock;
   let closed = false;
-  const report = (what: string) => (error: unknown) => {
+  const failed = (what: string) => (error: unknown) => {
     if (!closed) onError(what, error);
   };
   const events = new StoreEvents(emit, stats);
-  const notifier = new ClaimNotifier(backend, clock, report('serving waiting claims failed'), events);
+  const notifier = new ClaimNotifier(backend, clock, failed('serving waiting claims failed'), events);
   const monitor = new ProgressMonitor({
     store: backend,
     clock,
     intervalMs: options.monitorIntervalMs ?? MONITOR_INTERVAL_MS,
     staleWorkerMs: options.staleWorkerMs,
     emit,
-    onError: report('progress read failed'),
+    onError: failed('progress read failed'),
   });
   // Work made ready through another server on the same store wakes this server's claims too.
   const stopListening = backend.onWork?.(() => notifier.notify()) ?? (() => {});
@@ -96,13 +106,31 @@ export function createQueue(options: QueueOptions): Queue {
     backend.expireLeases(clock.now()).then(({ requeued, failed }) => {
       if (requeued + failed > 0) options.onExpired?.(requeued, failed);
       if (requeued > 0) notifier.notify();
-    }, report('lease expiry failed')),
+    }, failed('lease expiry failed')),
   );
   monitor.start();
+  const finishListeners = new Set<FinishListener>();
+  const report = async (workerId: string | undefined, reports: readonly Report[]) => {
+    const results = await backend.report(workerId, reports);
+    let requeued = false;
+    const finished: string[] = [];
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      if (!result.ok) continue;
+      const outcome = reports[i]!.outcome;
+      if (outcome !== 'done') requeued = true;
+      if (outcome !== 'released' && finishListeners.size > 0) finished.push(result.key);
+    }
+    if (requeued) notifier.notify();
+    events.reported(workerId, reports, results);
+    if (finished.length > 0) for (const listener of finishListeners) listener(finished);
+    return results;
+  };
 
   const close = async () => {
     if (closed) return;
     closed = true;
+    finishListeners.clear();
     stopSweeping();
     stopListening();
     monitor.stop();
@@ -122,15 +150,12 @@ export function createQueue(options: QueueOptions): Queue {
       events.heartbeat(request, response);
       return response;
     },
-    async report(workerId, reports) {
-      const results = await backend.report(workerId, reports);
-      let ready = false;
-      for (let i = 0; i < results.length; i++) {
-        if (results[i]!.ok && reports[i]!.outcome !== 'done') ready = true;
-      }
-      if (ready) notifier.notify();
-      events.reported(workerId, reports, results);
-      return results;
+    report,
+    onFinished(listener) {
+      finishListeners.add(listener);
+      return () => {
+        finishListeners.delete(listener);
+      };
     },
     notify: () => {
       notifier.notify();

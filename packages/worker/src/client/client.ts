@@ -19,6 +19,7 @@ import {
   type HeartbeatResponse,
   healthResponseSchema,
   heartbeatResponseSchema,
+  isBottleError,
   isClaimResponse,
   isReportResponse,
   type JsonValue,
@@ -58,6 +59,13 @@ import {
 import got, { type Got, type Method } from 'got';
 import { toBottleError } from './_http-errors.js';
 import { encodePath, openStream, streamToFile } from './_output-requests.js';
+import { readSse } from './_sse.js';
+
+/** What `GET /v1/scans/:name/events` tells: the stream follows now, or a task of the scan finished. */
+export type ScanEvent = { type: 'ready' } | { type: 'finish'; task: TaskInfo };
+
+/** The server writes a comment every 25 s on an idle event stream; silence this long is a dead link. */
+const EVENT_STREAM_IDLE_MS = 60_000;
 
 /** The part of a zod schema the client uses (keeps zod out of this package's dependencies). */
 interface Schema<T> {
@@ -254,6 +262,39 @@ export class BottleClient {
 
   getScan(name: string): Promise<ScanInfo> {
     return this.#request('GET', `v1/scans/${encodeURIComponent(name)}`, { schema: scanInfoSchema });
+  }
+
+  /**
+   * Follows a scan's finished tasks (`GET /v1/scans/:name/events`): yields `ready` once the server
+   * follows (no finish after it is missed), then each task that a report ended as done or failed.
+   * Ends when the server closes the stream; throws when the link breaks. Abort with `signal` to stop.
+   */
+  async *scanEvents(name: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<ScanEvent> {
+    const path = `v1/scans/${encodeURIComponent(name)}/events`;
+    const url = redactUrl(`${this.#base}/${path}`);
+    const body = await openStream(this.#got, path, url, this.#timeoutMs, {
+      idleMs: EVENT_STREAM_IDLE_MS,
+      signal: options.signal,
+    });
+    try {
+      for await (const message of readSse(body)) {
+        if (message.event === 'ready') yield { type: 'ready' };
+        else if (message.event === 'finish') {
+          const parsed = taskInfoSchema.safeParse(JSON.parse(message.data));
+          if (!parsed.success)
+            throw new BottleError(
+              'ERR_HTTP',
+              `GET ${url} sent a finish event that does not match the protocol`,
+            );
+          yield { type: 'finish', task: parsed.data };
+        }
+      }
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw isBottleError(error) ? error : toBottleError(error, 'GET', url, EVENT_STREAM_IDLE_MS);
+    } finally {
+      body.destroy();
+    }
   }
 
   listWorkers(): Promise<ListWorkersResponse> {
