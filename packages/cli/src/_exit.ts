@@ -9,6 +9,8 @@ export const exitCodes = {
   tasksFailed: 1,
   /** Bad command line: unknown option, missing argument, invalid value. */
   usage: 2,
+  /** `bottle wait --timeout`: time ran out before the scans ended (as timeout(1) exits). */
+  timedOut: 124,
   /** A bug in bottle: please report it with the stack trace printed. */
   internal: 70,
   /** Stopped by SIGINT. */

@@ -101,6 +101,15 @@ export function positiveSeconds(name: string, value: number | undefined): number
   return value;
 }
 
+/** A priority (`--priority`, `bottle priority`): a whole number, higher is handed out first. */
+export function priorityValue(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || Math.abs(value) > 1_000_000) {
+    throw new UsageError('a priority is a whole number from -1000000 to 1000000 (higher goes first)');
+  }
+  return value;
+}
+
 /**
  * Options renamed so that one idea has one word in every command. The former spellings still work,
  * so that scripts keep running, but --help shows only the new one; docs/cli.md lists them.

@@ -27,6 +27,10 @@ export interface SubmitOptions {
   /** Sends one chunk: the client's submit, or the server's own. */
   submit: SubmitChunk;
   rerun?: boolean;
+  /** Priority of the submitted tasks (higher first). */
+  priority?: number | undefined;
+  /** The scan's reduce task (module.export or a command task). */
+  reduce?: string | undefined;
   dryRun?: boolean;
   context: CliContext;
 }
@@ -60,6 +64,8 @@ export async function submitScan(
     {
       scan: scan.name,
       ...(options.rerun ? { rerun: true } : {}),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
+      ...(options.reduce === undefined ? {} : { reduce: options.reduce }),
       onProgress: ({ submitted }) =>
         progress.update(`submitting '${scan.name}': ${submitted}${sizeText} tasks`),
     },

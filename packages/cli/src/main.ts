@@ -10,11 +10,13 @@ import { launchCommand } from './commands/launch.js';
 import { logsCommand } from './commands/logs.js';
 import { lsCommand } from './commands/ls.js';
 import { postCommand } from './commands/post.js';
+import { priorityCommand } from './commands/priority.js';
 import { rerunCommand } from './commands/rerun.js';
 import { resultsCommand } from './commands/results.js';
 import { searchCommand } from './commands/search.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { waitCommand } from './commands/wait.js';
 import { workersCommand } from './commands/workers.js';
 
 export type ProgramName = 'bottle' | 'bottle-server' | 'bottle-worker';
@@ -87,11 +89,13 @@ const BOTTLE_COMMANDS: ReadonlyArray<
 > = [
   [postCommand, async () => (await import('./run/post.js')).runPost],
   [statusCommand, async () => (await import('./run/status.js')).runStatus],
+  [waitCommand, async () => (await import('./run/wait.js')).runWait],
   [lsCommand, async () => (await import('./run/ls.js')).runLs],
   [showCommand, async () => (await import('./run/show.js')).runShow],
   [logsCommand, async () => (await import('./run/logs.js')).runLogs],
   [cancelCommand, async () => (await import('./run/cancel.js')).runCancel],
   [rerunCommand, async () => (await import('./run/rerun.js')).runRerun],
+  [priorityCommand, async () => (await import('./run/priority.js')).runPriority],
   [workersCommand, async () => (await import('./run/workers.js')).runWorkers],
   [launchCommand, async () => (await import('./run/launch.js')).runLaunch],
   [gatherCommand, async () => (await import('./run/gather.js')).runGather],

@@ -17,8 +17,10 @@ describe('schemas', () => {
   it('accept a submit request and refuse one with an extra key', () => {
     const ok = { tasks: [{ task: 'examples/dummy.scan', params: { a: 1 } }], scan: 'demo' };
     expect(submitRequestSchema.safeParse(ok).success).toBe(true);
-    expect(submitRequestSchema.safeParse({ ...ok, priority: 1 }).success).toBe(false);
+    expect(submitRequestSchema.safeParse({ ...ok, urgency: 1 }).success).toBe(false);
     expect(submitRequestSchema.safeParse({ tasks: [{ ...ok.tasks[0], extra: true }] }).success).toBe(false);
+    expect(submitRequestSchema.safeParse({ ...ok, priority: 1, reduce: 'm.reduce' }).success).toBe(true);
+    expect(submitRequestSchema.safeParse({ ...ok, priority: 0.5 }).success).toBe(false);
     expect(submitRequestSchema.safeParse({ tasks: [] }).success).toBe(false);
   });
 

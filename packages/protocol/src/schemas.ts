@@ -83,6 +83,8 @@ export const taskSpecSchema = z.strictObject({
   maxAttempts: z.int().min(1).max(1000).optional(),
   /** Run time after which the worker kills the task. */
   timeoutMs: z.int().min(1).optional(),
+  /** Higher is handed out first; first in, first out among equals (default: the request's, else 0). */
+  priority: z.int().min(-1_000_000).max(1_000_000).optional(),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
@@ -95,6 +97,13 @@ export const submitRequestSchema = z.strictObject({
   scan: scanNameSchema.optional(),
   /** Put finished (done, failed, cancelled) tasks back in the queue. */
   rerun: z.boolean().optional(),
+  /** Priority of tasks that give none (default 0). A task already known keeps its own. */
+  priority: z.int().min(-1_000_000).max(1_000_000).optional(),
+  /**
+   * The reduce task of the request's scan (e.g. `module.reduce`): queued once, in the scan
+   * `<scan>.reduce`, each time every task of the scan has ended. Replaces the scan's former one.
+   */
+  reduce: taskNameSchema.optional(),
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 
@@ -289,6 +298,12 @@ export const rerunScanRequestSchema = z.strictObject({
 });
 export type RerunScanRequest = z.input<typeof rerunScanRequestSchema>;
 
+/** `POST /v1/scans/:name/priority`: the new priority of every unfinished task of the scan. */
+export const scanPriorityRequestSchema = z.strictObject({
+  priority: z.int().min(-1_000_000).max(1_000_000),
+});
+export type ScanPriorityRequest = z.infer<typeof scanPriorityRequestSchema>;
+
 export const countResponseSchema = z.object({ count: z.int().min(0) });
 export type CountResponse = z.infer<typeof countResponseSchema>;
 
@@ -318,6 +333,8 @@ export const taskInfoSchema = z.object({
   finishedAt: z.int().nullable(),
   result: jsonValueSchema.nullable(),
   error: z.string().nullable(),
+  /** Higher is handed out first. Absent from servers older than priorities. */
+  priority: z.int().optional(),
 });
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 
@@ -394,6 +411,30 @@ export const scanInfoSchema = z.object({
     .optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
+
+/**
+ * Whether a scan has ended: none of its tasks is queued or running (each is done, failed for good,
+ * cancelled or delivered). A rerun or a new submit starts it again.
+ */
+export function scanEnded(scan: Pick<ScanInfo, 'counts'>): boolean {
+  return scan.counts.queued === 0 && scan.counts.running === 0;
+}
+
+/**
+ * The scan a scan's reduce tasks go to (`SubmitRequest.reduce`): beside it, so that they never hold
+ * up its own end nor count in it.
+ */
+export function reduceScanOf(scan: string): string {
+  return `${scan}.reduce`;
+}
+
+/** `GET /v1/scans/:name/wait?waitMs=N`: long-poll until the scan has ended, at most `waitMs`. */
+export const scanWaitQuerySchema = z.strictObject({
+  waitMs: z.coerce.number().int().min(0).max(120_000).default(0),
+});
+/** The scan as it is when it ended or when the wait ran out; `ended` says which. */
+export const scanWaitResponseSchema = z.object({ scan: scanInfoSchema, ended: z.boolean() });
+export type ScanWaitResponse = z.infer<typeof scanWaitResponseSchema>;
 
 /** `GET /v1/scans/:name/activity`: finishes per minute and task durations, for charts. */
 export const scanActivitySchema = z.object({

@@ -12,6 +12,8 @@ export {
 export type { ServerEvent, ServerEventListener, ServerEventType } from './events/types.js';
 export { type BottleRouterOptions, routerDefaults } from './http/options.js';
 export { type BottleRouter, createBottleRouter } from './http/router.js';
+export type { NotifyEvent } from './notify/payload.js';
+export type { NotifyOptions } from './notify/webhooks.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export {
   type BottleServer,

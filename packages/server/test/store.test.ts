@@ -59,13 +59,13 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore(path)).toThrow(/schema version 99/);
   });
 
-  it('claims through the ready index, without scanning or sorting the queue', async () => {
+  it('claims through the queue index (priority, then readiness, then submission), without scanning or sorting the queue', async () => {
     const store = new SqliteStore(':memory:');
     const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${SELECT_READY}`).all(Date.now(), 10) as {
       detail: string;
     }[];
     const details = plan.map((row) => row.detail).join('\n');
-    expect(details).toMatch(/USING (COVERING )?INDEX tasks_ready/);
+    expect(details).toMatch(/USING (COVERING )?INDEX tasks_queue/);
     expect(details).not.toMatch(/TEMP B-TREE/);
     await store.close();
   });

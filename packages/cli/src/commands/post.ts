@@ -35,6 +35,16 @@ export const postCommand = {
         description: 'Folder the module or files are resolved in (default: cwd)',
       })
       .option('rerun', { type: 'boolean', default: false, description: 'Rerun tasks that already finished' })
+      .option('reduce', {
+        type: 'string',
+        description:
+          'Task to run once each time every task of the scan has ended (module.export or a command task), in scan <scan>.reduce',
+      })
+      .option('priority', {
+        type: 'number',
+        description:
+          'Priority of the new tasks: higher is handed out first, first in first out among equals (default 0)',
+      })
       .option('dry-run', {
         type: 'boolean',
         default: false,

@@ -14,6 +14,11 @@ export const resultsCommand = {
         default: 'table' as ResultFormat,
         description: 'table (fits the terminal), csv, json or jsonl',
       })
+      .option('reduce', {
+        type: 'boolean',
+        default: false,
+        description: "With --scan: the scan's latest reduce task, its state and result",
+      })
       .option('from', {
         type: 'string',
         description: 'Read a local folder of outputs (e.g. from bottle gather) instead of the server',

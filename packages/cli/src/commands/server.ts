@@ -56,6 +56,22 @@ export function serverOptions<T>(yargs: Argv<T>) {
       default: 'info' as const,
       description: 'Lowest level of the event log',
     })
+    .option('notify', {
+      type: 'string',
+      array: true,
+      description:
+        'POST a JSON event to this URL when a scan ends (repeatable; retried, never holds up the queue)',
+    })
+    .option('notify-secret', {
+      type: 'string',
+      description:
+        'Sign each --notify body with HMAC-SHA256 of this secret, in X-Bottle-Signature-256 (default: $BOTTLE_NOTIFY_SECRET)',
+    })
+    .option('notify-failures', {
+      type: 'boolean',
+      default: false,
+      description: 'With --notify: also POST an event for each task that fails for good',
+    })
     .option('rerun', {
       type: 'boolean',
       default: false,

@@ -1,6 +1,7 @@
 import { clientFor } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
+import { priorityValue } from '../_options.js';
 import { dryRunText, type SubmitOptions, submitScan, submitScanSpec } from '../_submit.js';
 import { gridScan, jsonLinesScan } from '../_sweep.js';
 import type { PostArgs } from '../commands/post.js';
@@ -12,6 +13,8 @@ export async function runPost(argv: PostArgs, context: CliContext): Promise<numb
     root,
     submit: (tasks, flags) => client.submit(tasks, flags),
     rerun: argv.rerun,
+    priority: priorityValue(argv.priority),
+    reduce: argv.reduce,
     dryRun: argv['dry-run'],
     context,
   };

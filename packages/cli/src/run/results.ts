@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { TaskInfo } from '@bottle/protocol';
+import { reduceScanOf, type TaskInfo } from '@bottle/protocol';
 import type { BottleClient } from '@bottle/worker';
 import {
   formatRows,
@@ -12,12 +12,13 @@ import {
 import { bestTasks } from '@bottle/worker/search';
 import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
-import { UsageError } from '../_exit.js';
+import { exitCodes, UsageError } from '../_exit.js';
 import { objectiveOf, positiveInt } from '../_options.js';
 import type { ResultsArgs } from '../commands/results.js';
 
 export async function runResults(argv: ResultsArgs, context: CliContext): Promise<number> {
   const format = argv.format as ResultFormat;
+  if (argv.reduce) return printReduce(argv, format, context);
   let rows: ResultRow[];
   const best = positiveInt('best', argv.best);
   const objective = objectiveOf(argv);
@@ -93,3 +94,40 @@ async function keyedRows(
 }
 
 const named = (row: ResultRow, name: string) => (name in row ? `task.${name}` : name);
+
+/**
+ * `--reduce`: the latest reduce task of the scan (in its scan `<scan>.reduce`), one row: its state,
+ * its completion state and its result. Exit 1 when none was queued yet.
+ */
+async function printReduce(argv: ResultsArgs, format: ResultFormat, context: CliContext): Promise<number> {
+  if (argv.scan === undefined)
+    throw new UsageError('--reduce shows the reduce of one scan: give --scan NAME');
+  if (argv.from !== undefined)
+    throw new UsageError('--reduce reads from the server; it cannot go with --from');
+  await using client = clientFor(argv, context);
+  await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
+  let latest: TaskInfo | undefined;
+  for await (const task of client.iterateTasks({ scan: reduceScanOf(argv.scan) })) {
+    if (!latest || task.createdAt >= latest.createdAt) latest = task;
+  }
+  if (!latest) {
+    context.stderr(
+      `bottle: scan '${argv.scan}' has no reduce task yet: it is queued when every task of the scan has ended, if the scan was posted with --reduce\n`,
+    );
+    return exitCodes.failure;
+  }
+  const row: ResultRow = {
+    scan: argv.scan,
+    state: latest.state,
+    completion: (latest.params as { completion?: string }).completion ?? null,
+    key: latest.key,
+    result: latest.result,
+    error: latest.error,
+  };
+  if (format === 'json') context.stdout(`${JSON.stringify(row)}\n`);
+  else
+    context.stdout(
+      formatRows([row], format, Number.isFinite(context.columns) ? { width: context.columns } : {}),
+    );
+  return latest.state === 'done' ? exitCodes.ok : exitCodes.failure;
+}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseByteSize, redactUrl } from '@bottle/protocol';
-import { createEventLog, startBottleServer } from '@bottle/server';
+import { createEventLog, type NotifyOptions, startBottleServer } from '@bottle/server';
 import { reachableUrls } from '../_addresses.js';
 import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
@@ -37,6 +37,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
   if (argv['max-upload'] !== undefined && maxUploadBytes === undefined) {
     throw new UsageError(`--max-upload: '${argv['max-upload']}' is not a size; write e.g. 500MB or 2GiB`);
   }
+  const notify = notifyOptions(argv, context.env);
   const server = await startBottleServer({
     port,
     host: argv.host,
@@ -49,6 +50,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     ...(argv.gather !== undefined ? { gatherDir: resolve(context.cwd, argv.gather) } : {}),
     ...(argv['gather-shared'] ? { gatherShared: true } : {}),
     ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
+    ...(notify ? { notify } : {}),
     ...log,
   });
   let removeHandlers = () => {};
@@ -93,4 +95,17 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     await server.close();
   }
   return 0;
+}
+
+/** `--notify URL…` with its secret (flag, else $BOTTLE_NOTIFY_SECRET); the server checks the URLs. */
+function notifyOptions(argv: ServerArgs, env: NodeJS.ProcessEnv): NotifyOptions | undefined {
+  const urls = (argv.notify ?? []).map(String);
+  if (urls.length === 0) {
+    if (argv['notify-secret'] !== undefined) throw new UsageError('--notify-secret needs --notify URL');
+    if (argv['notify-failures']) throw new UsageError('--notify-failures needs --notify URL');
+    return undefined;
+  }
+  const secret = argv['notify-secret'] ?? env.BOTTLE_NOTIFY_SECRET;
+  if (secret === '') throw new UsageError('--notify-secret must not be empty');
+  return { urls, ...(secret ? { secret } : {}), taskFailures: argv['notify-failures'] };
 }

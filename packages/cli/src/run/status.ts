@@ -1,4 +1,4 @@
-import type { ScanInfo } from '@bottle/protocol';
+import { type ScanInfo, scanEnded } from '@bottle/protocol';
 import type { BottleClient } from '@bottle/worker';
 import { bestTasks, type Objective } from '@bottle/worker/search';
 import { clientFor, orNotFound } from '../_client.js';
@@ -7,7 +7,7 @@ import { exitCodes } from '../_exit.js';
 import { objectiveOf } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
 import type { StatusArgs } from '../commands/status.js';
-import { isFinished, renderScan } from '../status/render.js';
+import { renderScan } from '../status/render.js';
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
@@ -47,7 +47,7 @@ export async function runStatus(argv: StatusArgs, context: CliContext): Promise<
       const scans = await read();
       if (argv.json) context.stdout(`${JSON.stringify({ scans })}\n`);
       else view.write(scans);
-      if (scans.every(isFinished)) {
+      if (scans.every(scanEnded)) {
         return scans.some((scan) => scan.counts.failed > 0) ? exitCodes.failure : exitCodes.ok;
       }
       await new Promise<void>((resolve) => {

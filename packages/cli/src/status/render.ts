@@ -1,5 +1,5 @@
 /** One scan's progress as text: a bar by state, counts, rate, ETA and the oldest running task. */
-import type { ScanInfo } from '@bottle/protocol';
+import { type ScanInfo, scanEnded } from '@bottle/protocol';
 
 /** What each state means, for `bottle status --help` (docs/glossary.md says the same). */
 export const stateHelp = [
@@ -41,11 +41,6 @@ export function scanRate(scan: ScanInfo): number | null {
   return (scan.recent.done + scan.recent.failed) / (window / 1000);
 }
 
-/** A scan is finished when nothing of it is queued or running. */
-export function isFinished(scan: ScanInfo): boolean {
-  return scan.counts.queued === 0 && scan.counts.running === 0;
-}
-
 function bar(scan: ScanInfo, color: boolean): string {
   const { counts, total } = scan;
   if (total === 0) return '.'.repeat(BAR);
@@ -83,7 +78,7 @@ export function renderScan(scan: ScanInfo, options: RenderOptions): string {
   if (counts.delivered > 0) fields.push(`delivered ${counts.delivered}`);
   if (scan.lostAttempts > 0) fields.push(`lost ${scan.lostAttempts}`);
   const rate = scanRate(scan);
-  if (isFinished(scan)) fields.push('finished');
+  if (scanEnded(scan)) fields.push('finished');
   else if (rate !== null) {
     fields.push(rate >= 10 ? `${rate.toFixed(0)}/s` : `${(rate * 60).toFixed(1)}/min`);
     fields.push(

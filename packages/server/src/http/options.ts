@@ -5,6 +5,7 @@ import { eventsToLogger } from '../events/describe.js';
 import { eventFanOut, type ServerEventListener } from '../events/types.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../gather/receive.js';
 import { defaultLogger } from '../logger.js';
+import { type NotifyOptions, resolveNotifyOptions } from '../notify/webhooks.js';
 import type { Store } from '../store/store.js';
 
 export interface BottleRouterOptions {
@@ -60,6 +61,11 @@ export interface BottleRouterOptions {
    * the page asks for it once and keeps an HttpOnly, SameSite=Strict session cookie.
    */
   dashboard?: boolean;
+  /**
+   * Webhooks: POST a JSON event to each URL when a scan ends (and, with `taskFailures`, when a task
+   * fails for good), signed with `secret`, retried, never holding up the queue. See docs/notify.md.
+   */
+  notify?: NotifyOptions | undefined;
 }
 
 export const routerDefaults = {
@@ -78,10 +84,12 @@ export const routerDefaults = {
   staleWorkerMs: undefined,
   metrics: true,
   dashboard: true,
+  notify: undefined,
 } satisfies Omit<
   Required<BottleRouterOptions>,
-  'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs'
+  'store' | 'token' | 'heartbeatMs' | 'gatherDir' | 'onEvent' | 'staleWorkerMs' | 'notify'
 > & {
+  notify: undefined;
   token: undefined;
   heartbeatMs: undefined;
   gatherDir: undefined;
@@ -107,6 +115,7 @@ export interface ResolvedRouterOptions {
   staleWorkerMs: number;
   metrics: boolean;
   dashboard: boolean;
+  notify: Required<NotifyOptions> | undefined;
 }
 
 export const routerOptionKeys: readonly string[] = ['store', ...Object.keys(routerDefaults)];
@@ -210,5 +219,6 @@ export function resolveRouterOptions(
     staleWorkerMs: positive('staleWorkerMs', merged.staleWorkerMs ?? maxClaimWaitMs + 2 * heartbeatMs),
     metrics: metrics as boolean,
     dashboard: dashboard as boolean,
+    notify: merged.notify === undefined ? undefined : resolveNotifyOptions(merged.notify, who),
   };
 }

@@ -10,6 +10,7 @@ import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
 import { mountMetrics } from '../metrics/route.js';
+import { createWebhooks, type Webhooks } from '../notify/webhooks.js';
 import { createQueue, type Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
 import { answerOptions } from './allow.js';
@@ -48,7 +49,12 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   const resolved = resolveRouterOptions(options);
   const { store, logger, onEvent } = resolved;
   let metrics: BottleMetrics | undefined;
-  const emit = eventFanOut([onEvent, (event) => metrics?.onEvent(event)]);
+  let webhooks: Webhooks | undefined;
+  const emit = eventFanOut([
+    onEvent,
+    (event) => metrics?.onEvent(event),
+    (event) => webhooks?.onEvent(event),
+  ]);
   const stats: StoreStats = {
     claimed: (tasks) => metrics?.claimed(tasks),
     finished: (key, outcome, retryable) => metrics?.finished(key, outcome, retryable),
@@ -63,6 +69,14 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     onExpired: (requeued, failed) => logger.info(`leases expired: ${requeued} requeued, ${failed} failed`),
   });
   if (resolved.metrics) metrics = createMetrics(queue.monitor);
+  if (resolved.notify) {
+    webhooks = createWebhooks(resolved.notify, {
+      store,
+      clock: queue.clock,
+      logger,
+      version: resolved.version,
+    });
+  }
   const bodyLimit = parseByteSize(resolved.bodyLimit);
   let closing = false;
   const router = express.Router();
@@ -132,6 +146,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       streams?.close();
       scanEvents.close();
       await queue.close();
+      webhooks?.close();
     },
   }) as BottleRouter;
 }

@@ -18,6 +18,8 @@ import {
   reportRequestSchema,
   rerunScanRequestSchema,
   scanNameSchema,
+  scanPriorityRequestSchema,
+  scanWaitQuerySchema,
   submitRequestSchema,
   taskLogsQuerySchema,
 } from '@bottle/protocol';
@@ -145,6 +147,12 @@ export function mountV1Routes(router: Router, context: RouteContext, hot: HotRou
     res.json(result);
   });
 
+  router.post('/v1/scans/:name/priority', async (req, res) => {
+    const name = scanParam(req);
+    const { priority } = parseWith(scanPriorityRequestSchema, req.body ?? {});
+    res.json(await store.setScanPriority(name, priority));
+  });
+
   router.get('/v1/tasks', async (req, res) => {
     res.json(await store.listTasks(parseWith(listTasksQuerySchema, { ...req.query }, 'query')));
   });
@@ -160,6 +168,16 @@ export function mountV1Routes(router: Router, context: RouteContext, hot: HotRou
   });
   router.get('/v1/scans/:name', async (req, res) => {
     res.json(await store.getScan(scanParam(req)));
+  });
+  router.get('/v1/scans/:name/wait', async (req, res) => {
+    const name = scanParam(req);
+    const { waitMs } = parseWith(scanWaitQuerySchema, { ...req.query }, 'query');
+    const gone = new AbortController();
+    const hangUp = () => gone.abort();
+    res.once('close', hangUp);
+    const answer = await queue.waitForScan(name, Math.min(waitMs, options.maxClaimWaitMs), gone.signal);
+    res.off('close', hangUp);
+    res.json(answer);
   });
   router.get('/v1/scans/:name/activity', async (req, res) => {
     res.json(await store.scanActivity(scanParam(req)));

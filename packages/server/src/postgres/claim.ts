@@ -5,6 +5,7 @@
  * to this worker leases nothing new, and is answered with the leases it granted and still holds.
  */
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
+import { QUEUE_ORDER } from '../store/queue-order.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
 import type { LegacyClaimant } from '../store/store.js';
 import { type PgContext, rows, touchWorkerSql } from './_context.js';
@@ -29,14 +30,14 @@ export const CLAIM = `
 WITH ready AS (
   SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= $1 AND NOT (task = ANY($7::text[]))
     AND NOT EXISTS (SELECT 1 FROM attempts WHERE claim_id = $8::text AND worker_id = $3)
-  ORDER BY not_before, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+  ORDER BY ${QUEUE_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED
 ), leased AS (
   UPDATE tasks t SET state = $5, attempt_count = t.attempt_count + 1, charged = t.charged + 1,
     worker_id = $3, host = $4, lease_token = gen_random_uuid()::text, lease_expires_at = $6,
     started_at = $1, finished_at = CASE WHEN $5 = 'running' THEN NULL ELSE $1::bigint END, updated_at = $1
   FROM ready WHERE t.seq = ready.seq
   RETURNING t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.attempt_count, t.timeout_ms,
-    t.max_attempts, t.charged, t.lease_token, t.not_before
+    t.max_attempts, t.charged, t.lease_token, t.not_before, t.priority
 ), recorded AS (
   INSERT INTO attempts (task_seq, attempt, worker_id, host, lease_token, outcome, started_at, ended_at, claim_id)
   SELECT seq, attempt_count, $3, $4, lease_token, $5, $1,
@@ -44,7 +45,7 @@ WITH ready AS (
 ), touched AS (
   ${touchWorkerSql('$3', '$4', '$1')}
 )
-SELECT * FROM leased ORDER BY not_before, seq`;
+SELECT * FROM leased ORDER BY ${QUEUE_ORDER}`;
 
 /** The leases a claim id granted to this worker that it still holds, renewed from now ($3 expiry, $4 now). */
 const REPEAT = `

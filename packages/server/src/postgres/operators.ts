@@ -70,3 +70,17 @@ export async function rerunScan(
   if (count > 0) await notifyWork(ctx);
   return { count };
 }
+
+/** Sets the priority of the scan's unfinished tasks (a running one keeps it for a retry). */
+export async function setScanPriority(
+  ctx: PgContext,
+  name: string,
+  priority: number,
+): Promise<CountResponse> {
+  await assertScan(ctx, name);
+  const result = await ctx.db.query(
+    `UPDATE tasks SET priority = $2 WHERE scan = $1 AND state IN ('queued', 'running')`,
+    [name, priority],
+  );
+  return { count: result.rowCount ?? 0 };
+}

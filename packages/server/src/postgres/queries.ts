@@ -8,6 +8,7 @@ import type {
   TaskDetailResponse,
 } from '@bottle/protocol';
 import { scanNotFound, taskNotFound } from '../store/messages.js';
+import { QUEUE_ORDER } from '../store/queue-order.js';
 import {
   type AttemptRow,
   cursorSeq,
@@ -127,7 +128,7 @@ export async function listLegacy(
 ): Promise<LegacyTask[]> {
   const sql =
     which === 'queued'
-      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY not_before, seq LIMIT $1`
+      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY ${QUEUE_ORDER} LIMIT $1`
       : 'SELECT task, params FROM tasks ORDER BY seq LIMIT $1';
   return (await rows<Pick<TaskRow, 'task' | 'params'>>(ctx, sql, [limit])).map(toLegacyTask);
 }

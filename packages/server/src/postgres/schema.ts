@@ -177,6 +177,16 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tasks();
   `,
+  // 4: priorities, as SQLite's migration 7: claims read tasks_queue in the queue's order
+  // (store/queue-order.ts); tasks_ready stays for the earliest backoff's end (nextReadyAt).
+  `
+  ALTER TABLE tasks ADD COLUMN priority integer NOT NULL DEFAULT 0;
+  CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued';
+  `,
+  // 5: the reduce task of a scan (store/reduce.ts), queued each time the scan ends, as SQLite's 8.
+  `
+  ALTER TABLE scans ADD COLUMN reduce_task text;
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

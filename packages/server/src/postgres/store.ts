@@ -28,8 +28,9 @@ import createDebug from 'debug';
 import pg from 'pg';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
+import type { QueuedReduce } from '../store/reduce.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
-import { prepareSubmit } from '../store/submit.js';
+import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
@@ -39,8 +40,9 @@ import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
-import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
+import { queueReduce } from './reduce.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
 import { isOneStatement, submitPrepared } from './submit.js';
@@ -209,9 +211,11 @@ export class PostgresStore implements Store {
     // Hashed before the transaction, so that a bad parameter set changes nothing.
     const tasks = prepareSubmit(request, this.policy.maxAttempts);
     const rerun = request.rerun === true;
+    const reduce =
+      request.reduce === undefined ? undefined : { scan: request.scan ?? DEFAULT_SCAN, task: request.reduce };
     // A submit of one statement skips BEGIN and COMMIT: a fresh task is claimable after one round trip.
-    const within = isOneStatement(tasks, rerun) ? this.run.bind(this) : this.tx.bind(this);
-    return within((ctx) => submitPrepared(ctx, tasks, rerun));
+    const within = isOneStatement(tasks, rerun) && !reduce ? this.run.bind(this) : this.tx.bind(this);
+    return within((ctx) => submitPrepared(ctx, tasks, rerun, reduce));
   }
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {
@@ -279,6 +283,14 @@ export class PostgresStore implements Store {
 
   async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
     return this.run((ctx) => rerunScan(ctx, name, only));
+  }
+
+  async setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.run((ctx) => setScanPriority(ctx, name, priority));
+  }
+
+  async queueReduce(scan: string): Promise<QueuedReduce | null> {
+    return this.tx((ctx) => queueReduce(ctx, scan));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

@@ -18,10 +18,11 @@ WITH scans_added AS (
   ON CONFLICT DO NOTHING
 ), inserted AS (
   INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
-                     created_at, updated_at, not_before)
-  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
-    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, ord)
+                     created_at, updated_at, not_before, priority)
+  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8, priority
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+              $10::int[])
+    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, priority, ord)
   ORDER BY ord
   ON CONFLICT (key) DO NOTHING
   RETURNING 1
@@ -39,6 +40,7 @@ export async function submitPrepared(
   ctx: PgContext,
   tasks: PreparedTask[],
   rerun: boolean,
+  reduce?: { scan: string; task: string },
 ): Promise<SubmitResponse> {
   const { now } = ctx;
   let created = 0;
@@ -55,12 +57,20 @@ export async function submitPrepared(
       chunk.map((t) => t.timeoutMs),
       now,
       [...new Set(chunk.map((t) => t.scan))],
+      chunk.map((t) => t.priority),
     ]);
     created += inserted?.n ?? 0;
     if (rerun) {
       const result = await ctx.db.query(REQUEUE, [chunk.map((t) => t.key), now]);
       requeued += result.rowCount ?? 0;
     }
+  }
+  if (reduce) {
+    await ctx.db.query(
+      `INSERT INTO scans (name, created_at, reduce_task) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET reduce_task = excluded.reduce_task`,
+      [reduce.scan, now, reduce.task],
+    );
   }
   if (created + requeued > 0) await notifyWork(ctx);
   return { created, existing: tasks.length - created, requeued };

@@ -4,7 +4,7 @@
  * not grow with their number. It turns changes between two reads into events: a scan finished,
  * leases expired, a worker went stale or left.
  */
-import type { ScanInfo, WorkerInfo } from '@bottle/protocol';
+import { type ScanInfo, scanEnded, type WorkerInfo } from '@bottle/protocol';
 import type { ServerEventListener } from '../events/types.js';
 import { withWorkerStates } from '../events/worker-state.js';
 import { type Clock, every } from '../store/clock.js';
@@ -98,7 +98,7 @@ export class ProgressMonitor {
   #compare(snapshot: ProgressSnapshot, first: boolean): void {
     const { emit } = this.#options;
     for (const scan of snapshot.scans) {
-      const finished = scan.total > 0 && scan.counts.queued === 0 && scan.counts.running === 0;
+      const finished = scan.total > 0 && scanEnded(scan);
       // A scan new since the last read started unfinished, whatever it is now.
       const was = this.#finished.get(scan.name) ?? (first ? undefined : false);
       if (!first && finished && was === false) {

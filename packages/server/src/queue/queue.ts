@@ -11,6 +11,7 @@ import type {
   HeartbeatResponse,
   Report,
   ReportResult,
+  ScanWaitResponse,
   SubmitRequest,
   SubmitResponse,
 } from '@bottle/protocol';
@@ -20,6 +21,8 @@ import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
 import { ProgressMonitor } from './monitor.js';
 import { ClaimNotifier } from './notifier.js';
+import { queueReducesOnEnd } from './reduce.js';
+import { waitForScanEnd } from './scan-wait.js';
 
 export interface QueueOptions {
   store: Store;
@@ -71,7 +74,12 @@ export interface Queue {
   onFinished(listener: FinishListener): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
-  /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
+  /**
+   * The scan once it has ended (nothing queued or running), or as it is after `waitMs`, on abort or
+   * on close; `ended` says which. ERR_NOT_FOUND at once for an unknown scan.
+   */
+  waitForScan(name: string, waitMs: number, signal: AbortSignal): Promise<ScanWaitResponse>;
+  /** Stops the timers and answers every waiting claim (and scan wait) at once; the store stays open (its owner closes it). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -108,6 +116,13 @@ export function createQueue(options: QueueOptions): Queue {
       if (requeued > 0) notifier.notify();
     }, failed('lease expiry failed')),
   );
+  // A reduce task queued at a scan's end is work like any other: waiting claims get it at once.
+  const stopReducing = queueReducesOnEnd(
+    monitor,
+    backend,
+    () => notifier.notify(),
+    failed('queueing a reduce task failed'),
+  );
   monitor.start();
   const finishListeners = new Set<FinishListener>();
   const report = async (workerId: string | undefined, reports: readonly Report[]) => {
@@ -126,13 +141,16 @@ export function createQueue(options: QueueOptions): Queue {
     if (finished.length > 0) for (const listener of finishListeners) listener(finished);
     return results;
   };
+  const closing = new AbortController();
 
   const close = async () => {
     if (closed) return;
     closed = true;
     finishListeners.clear();
+    closing.abort();
     stopSweeping();
     stopListening();
+    stopReducing();
     monitor.stop();
     notifier.close();
   };
@@ -160,6 +178,13 @@ export function createQueue(options: QueueOptions): Queue {
     notify: () => {
       notifier.notify();
     },
+    waitForScan: (name, waitMs, signal) =>
+      waitForScanEnd(
+        { store: backend, monitor, clock },
+        name,
+        waitMs,
+        AbortSignal.any([signal, closing.signal]),
+      ),
     close,
     [Symbol.asyncDispose]: close,
   };

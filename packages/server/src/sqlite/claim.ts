@@ -1,6 +1,7 @@
 /** Claim: lease up to `max` ready tasks, in queue order, each with a fresh random lease token. */
 import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
+import { QUEUE_ORDER } from '../store/queue-order.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
 import type { LegacyClaimant } from '../store/store.js';
 import { type OpContext, touchWorker } from './_context.js';
@@ -22,16 +23,16 @@ type ReadyRow = Pick<
   | 'charged'
 >;
 
-// Reads the partial index tasks_ready in order and stops after LIMIT: no sort, no scan of the queue.
+// Reads the partial index tasks_queue in order and stops after LIMIT: no sort, no scan of the queue.
 const READY_COLUMNS =
   'seq, key, task, params, params_hash, scan, attempt_count, timeout_ms, max_attempts, charged';
 export const SELECT_READY = `SELECT ${READY_COLUMNS}
-  FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY not_before, seq LIMIT ?`;
+  FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
 // The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
 const SELECT_READY_EXCLUDING = `SELECT ${READY_COLUMNS}
   FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
-  ORDER BY not_before, seq LIMIT ?`;
+  ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
 function lease(
   ctx: OpContext,

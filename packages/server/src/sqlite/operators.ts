@@ -49,3 +49,12 @@ export function rerunScan(ctx: OpContext, name: string, only: 'failed' | 'all'):
     .run({ now: ctx.now, scan: name });
   return { count: changes };
 }
+
+/** Sets the priority of the scan's unfinished tasks (a running one keeps it for a retry). */
+export function setScanPriority(ctx: OpContext, name: string, priority: number): CountResponse {
+  assertScan(ctx, name);
+  const { changes } = ctx
+    .stmt(`UPDATE tasks SET priority = ? WHERE scan = ? AND state IN ('queued', 'running')`)
+    .run(priority, name);
+  return { count: changes };
+}

@@ -7,6 +7,7 @@ import {
   taskStates,
 } from '@bottle/protocol';
 import { taskNotFound } from '../store/messages.js';
+import { QUEUE_ORDER } from '../store/queue-order.js';
 import {
   type AttemptRow,
   cursorSeq,
@@ -121,7 +122,7 @@ export function listWorkers(ctx: SqlContext): ListWorkersResponse {
 export function listLegacy(ctx: SqlContext, which: 'queued' | 'all', limit: number): LegacyTask[] {
   const sql =
     which === 'queued'
-      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY not_before, seq LIMIT ?`
+      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY ${QUEUE_ORDER} LIMIT ?`
       : 'SELECT task, params FROM tasks ORDER BY seq LIMIT ?';
   return (ctx.stmt(sql).all(limit) as Pick<TaskRow, 'task' | 'params'>[]).map(toLegacyTask);
 }

@@ -158,6 +158,16 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE attempts ADD COLUMN report_digest TEXT;
   `,
+  // 7: priorities. Claims read tasks_queue in the queue's order (store/queue-order.ts); tasks_ready
+  // stays for the earliest backoff's end (nextReadyAt).
+  `
+  ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued';
+  `,
+  // 8: the reduce task of a scan (store/reduce.ts), queued each time the scan ends.
+  `
+  ALTER TABLE scans ADD COLUMN reduce_task TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

@@ -26,6 +26,7 @@ import {
 import type Database from 'better-sqlite3';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
+import type { QueuedReduce } from '../store/reduce.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
 import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
 import { claim, claimLegacy } from './claim.js';
@@ -33,8 +34,9 @@ import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { openQueueFile } from './open.js';
-import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
+import { queueReduce } from './reduce.js';
 import { report } from './report.js';
 import { recordRunTimes } from './run-times.js';
 import { getScan, listScans, scanActivity } from './scans.js';
@@ -171,6 +173,14 @@ export class SqliteStore implements Store {
 
   async rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse> {
     return this.write((ctx) => rerunScan(ctx, name, only));
+  }
+
+  async setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.write((ctx) => setScanPriority(ctx, name, priority));
+  }
+
+  async queueReduce(scan: string): Promise<QueuedReduce | null> {
+    return this.write((ctx) => queueReduce(ctx, scan));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

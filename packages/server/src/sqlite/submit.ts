@@ -15,8 +15,8 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
   const insertScan = ctx.stmt('INSERT INTO scans (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const insertTask = ctx.stmt(
     `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
-                        created_at, updated_at, not_before)
-     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                        created_at, updated_at, not_before, priority)
+     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
      ON CONFLICT (key) DO NOTHING`,
   );
   const requeue = ctx.stmt(
@@ -27,7 +27,7 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
   let existing = 0;
   let requeued = 0;
   request.tasks.forEach((spec, i) => {
-    const task = prepareTask(spec, i, defaultScan, ctx.policy.maxAttempts);
+    const task = prepareTask(spec, i, defaultScan, ctx.policy.maxAttempts, request.priority);
     if (!scans.has(task.scan)) {
       scans.add(task.scan);
       insertScan.run(task.scan, now);
@@ -43,6 +43,7 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
       now,
       now,
       now,
+      task.priority,
     );
     if (inserted.changes > 0) {
       created++;
@@ -51,5 +52,9 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
     existing++;
     if (rerun && requeue.run({ now, key: task.key }).changes > 0) requeued++;
   });
+  if (request.reduce !== undefined) {
+    insertScan.run(defaultScan, now);
+    ctx.stmt('UPDATE scans SET reduce_task = ? WHERE name = ?').run(request.reduce, defaultScan);
+  }
   return { created, existing, requeued };
 }

@@ -34,6 +34,7 @@ export interface TaskRow {
   finished_at: number | null;
   result: string | null;
   error: string | null;
+  priority: number;
 }
 
 export interface AttemptRow {
@@ -68,6 +69,7 @@ export function toTaskInfo(row: TaskRow): TaskInfo {
     finishedAt: row.finished_at,
     result: row.result === null ? null : (JSON.parse(row.result) as JsonValue),
     error: row.error,
+    priority: row.priority,
   };
 }
 

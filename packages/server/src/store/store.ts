@@ -29,6 +29,7 @@ import type {
 } from '@bottle/protocol';
 import type { Clock } from './clock.js';
 import type { QueuePolicy } from './policy.js';
+import type { QueuedReduce } from './reduce.js';
 
 /** Parsed filters of `GET /v1/tasks`. */
 export interface ListTasksFilter {
@@ -106,6 +107,17 @@ export interface Store {
   rerunTask(key: string): Promise<TaskInfo>;
   /** Requeues a scan's failed (and cancelled) tasks, or with `all` every finished one. */
   rerunScan(name: string, only: 'failed' | 'all'): Promise<CountResponse>;
+  /**
+   * Sets the priority of every unfinished (queued or running) task of a scan: higher is handed out
+   * first. Answers how many tasks it set; `ERR_NOT_FOUND` if the scan is unknown.
+   */
+  setScanPriority(name: string, priority: number): Promise<CountResponse>;
+  /**
+   * When the scan names a reduce task and every one of its tasks has ended, queues the reduce task of
+   * this completion state in the scan `<name>.reduce`, once whoever asks and however often (the task
+   * key is the guard: see reduce.ts). Null when there is nothing to queue.
+   */
+  queueReduce(scan: string): Promise<QueuedReduce | null>;
   listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
   /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
   getTask(key: string): Promise<TaskDetailResponse>;

@@ -16,6 +16,7 @@ export interface PreparedTask {
   scan: string;
   maxAttempts: number;
   timeoutMs: number | null;
+  priority: number;
 }
 
 /** Throws ERR_BAD_PARAMS naming tasks[i].params... for values without a stable JSON form. */
@@ -24,6 +25,7 @@ export function prepareTask(
   i: number,
   defaultScan: string,
   defaultMaxAttempts: number,
+  defaultPriority = 0,
 ): PreparedTask {
   const params = canonicalJson(spec.params, `tasks[${i}].params`);
   return {
@@ -36,11 +38,14 @@ export function prepareTask(
     scan: spec.scan ?? defaultScan,
     maxAttempts: spec.maxAttempts ?? defaultMaxAttempts,
     timeoutMs: spec.timeoutMs ?? null,
+    priority: spec.priority ?? defaultPriority,
   };
 }
 
 /** Every task of a request prepared up front (a store over the network sends them in chunks). */
 export function prepareSubmit(request: SubmitRequest, defaultMaxAttempts: number): PreparedTask[] {
   const defaultScan = request.scan ?? DEFAULT_SCAN;
-  return request.tasks.map((spec, i) => prepareTask(spec, i, defaultScan, defaultMaxAttempts));
+  return request.tasks.map((spec, i) =>
+    prepareTask(spec, i, defaultScan, defaultMaxAttempts, request.priority ?? 0),
+  );
 }

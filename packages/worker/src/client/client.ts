@@ -40,10 +40,12 @@ import {
   redactUrl,
   reportResponseSchema,
   type ScanInfo,
+  type ScanWaitResponse,
   type SubmitAllOptions,
   type SubmitAllResult,
   type SubmitResponse,
   scanInfoSchema,
+  scanWaitResponseSchema,
   submitInChunks,
   submitResponseSchema,
   type TaskDetailResponse,
@@ -98,6 +100,9 @@ export const clientDefaults = {
   retryDelayMs: 200,
   maxRetryDelayMs: 5_000,
 } satisfies Partial<BottleClientOptions>;
+
+/** The longest one long poll of {@link BottleClient.waitForScan} asks for (below the server's cap). */
+const SCAN_WAIT_POLL_MS = 30_000;
 
 interface RequestOptions<T> {
   schema: Schema<T>;
@@ -170,7 +175,10 @@ export class BottleClient {
   }
 
   /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
-  async submit(tasks: TaskSpec[], options: { scan?: string; rerun?: boolean } = {}): Promise<SubmitResponse> {
+  async submit(
+    tasks: TaskSpec[],
+    options: { scan?: string; rerun?: boolean; priority?: number; reduce?: string } = {},
+  ): Promise<SubmitResponse> {
     // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
     for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);
     return this.#request('POST', 'v1/tasks', { schema: submitResponseSchema, json: { tasks, ...options } });
@@ -297,6 +305,28 @@ export class BottleClient {
     }
   }
 
+  /**
+   * Resolves once the scan has ended (none of its tasks queued or running), through long polls of
+   * `GET /v1/scans/:name/wait`; with `timeoutMs`, resolves by then with `ended: false`. Rejects with
+   * ERR_NOT_FOUND for an unknown scan; `signal` aborts the wait.
+   */
+  async waitForScan(
+    name: string,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ScanWaitResponse> {
+    const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    for (;;) {
+      const waitMs = Math.max(0, Math.min(SCAN_WAIT_POLL_MS, deadline - Date.now()));
+      const answer = await this.#request('GET', `v1/scans/${encodeURIComponent(name)}/wait`, {
+        schema: scanWaitResponseSchema,
+        searchParams: { waitMs },
+        signal: options.signal,
+        extraTimeoutMs: waitMs,
+      });
+      if (answer.ended || Date.now() >= deadline) return answer;
+    }
+  }
+
   listWorkers(): Promise<ListWorkersResponse> {
     return this.#request('GET', 'v1/workers', { schema: listWorkersResponseSchema });
   }
@@ -314,6 +344,17 @@ export class BottleClient {
     return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/cancel`, {
       schema: countResponseSchema,
       json: {},
+    });
+  }
+
+  /**
+   * Sets the priority of every unfinished task of a scan (higher is handed out first), also while it
+   * runs; answers how many tasks it set.
+   */
+  setScanPriority(name: string, priority: number): Promise<CountResponse> {
+    return this.#request('POST', `v1/scans/${encodeURIComponent(name)}/priority`, {
+      schema: countResponseSchema,
+      json: { priority },
     });
   }
 

@@ -1,0 +1,24 @@
+/** Queues a scan's reduce task for its completion state, once (store/reduce.ts). */
+import { taskKey } from '@bottle/protocol';
+import {
+  COMPLETION_SQL,
+  type CompletionRow,
+  completionDigest,
+  type QueuedReduce,
+  reduceSubmit,
+} from '../store/reduce.js';
+import type { OpContext } from './_context.js';
+import { submit } from './submit.js';
+
+export function queueReduce(ctx: OpContext, scan: string): QueuedReduce | null {
+  const row = ctx.stmt('SELECT reduce_task FROM scans WHERE name = ?').get(scan) as
+    | { reduce_task: string | null }
+    | undefined;
+  if (!row?.reduce_task) return null;
+  const digest = completionDigest(ctx.stmt(COMPLETION_SQL).all(scan) as CompletionRow[]);
+  if (digest === null) return null;
+  const request = reduceSubmit(scan, row.reduce_task, digest);
+  const [spec] = request.tasks;
+  if (!spec) return null;
+  return { key: taskKey(spec.task, spec.params), created: submit(ctx, request).created > 0 };
+}
