@@ -5,6 +5,7 @@ import { type CliContext, contextLogger } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
+import { slurmJobLabel } from '../_slurm-env.js';
 import { dryRunText, submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
 import { summaryLine, workerExitCode } from '../_worker-exit.js';
@@ -91,6 +92,7 @@ async function runPool(
   baseLogger: ReturnType<typeof contextLogger>,
 ): Promise<number> {
   let logger = baseLogger;
+  const slurmJob = slurmJobLabel(context.env);
   const worker = new Worker({
     server: serverUrls,
     ...(token ? { token } : {}),
@@ -102,6 +104,8 @@ async function runPool(
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
+    // `bottle workers` then shows which Slurm job each worker is.
+    ...(slurmJob ? { workerId: `slurm-${slurmJob}-${hostname()}-${process.pid}` } : {}),
     ...(timeoutSeconds ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
     // The library's start and summary lines repeat what this command prints: debug only.
     logger: { ...logger, info: logger.debug },
