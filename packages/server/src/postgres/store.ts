@@ -30,6 +30,7 @@ import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
 import { prepareSubmit } from '../store/submit.js';
+import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
@@ -89,6 +90,7 @@ export class PostgresStore implements Store {
   private opening: Promise<void> | undefined;
   /** When each worker claiming through this store was last recorded as heard from. */
   private readonly heard = new Map<string, number>();
+  private readonly runTimes = new RunTimeCache();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -166,6 +168,7 @@ export class PostgresStore implements Store {
         now,
         policy: this.policy,
         channel: this.channel,
+        runTimes: this.runTimes,
         transaction: (inner) => this.inTransaction(ctx, inner),
       };
       return await fn(ctx);
