@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { BottleError } from '@bottle/protocol';
+import { slurmTimeSeconds } from './script.js';
 
 /** Where the Slurm commands run: their environment (`SLURM_CONF`, `PATH`). */
 export interface SlurmCommandOptions {
@@ -95,4 +96,18 @@ export async function cancelJobs(
     ...jobIds,
   ];
   await runSlurm('scancel', args, options);
+}
+
+/**
+ * Seconds before a job's time limit ends it (`squeue -o %L`), or undefined when it has none.
+ * Relative, so that the clocks of the login and compute nodes need not agree.
+ */
+export async function jobTimeLeftSeconds(
+  jobId: string,
+  options: SlurmCommandOptions = {},
+): Promise<number | undefined> {
+  const out = (await runSlurm('squeue', ['-h', '-j', jobId, '-o', '%L'], options)).trim();
+  if (out === '') throw new BottleError('ERR_SLURM', `squeue does not know job ${jobId}`);
+  if (/^(UNLIMITED|NOT_SET|INVALID)$/i.test(out)) return undefined;
+  return slurmTimeSeconds(out);
 }

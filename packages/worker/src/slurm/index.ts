@@ -4,6 +4,7 @@
  */
 export {
   cancelJobs,
+  jobTimeLeftSeconds,
   listJobs,
   runSlurm,
   type SlurmCommandOptions,
