@@ -67,4 +67,68 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
       },
     );
   });
+
+  it('--cancel: SIGTERM reaches the running worker, a second --cancel makes it release its tasks uncharged; a pending element is cancelled', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.long'], { env: { SWEEP_MS: '120000' } });
+    const cpus = Number((await slurm.run('sinfo', ['-h', '-o', '%c'])).trim());
+    // Each element asks for every CPU of the node: the second waits, pending.
+    const launch = await scene.bottle(
+      [
+        'launch',
+        '--slurm',
+        '-s',
+        server.url,
+        '--array',
+        '2',
+        '-x',
+        String(cpus),
+        '--job-name',
+        'cancel-me',
+        '--output',
+        'c-%a.out',
+      ],
+      slurm.env,
+    );
+    expect(launch.code).toBe(0);
+    const jobId = launch.stdout.trim();
+    await waitFor(async () => (await allTasks(server.client)).some((task) => task.state === 'running'), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'the first worker to start its tasks',
+    });
+    const status = await scene.bottle(
+      ['launch', '--slurm', '--status', '--job-name', 'cancel-me'],
+      slurm.env,
+    );
+    expect(status.stdout).toMatch(new RegExp(`${jobId}_0\\s+RUNNING`));
+    expect(status.stdout).toMatch(/PENDING/);
+    const cancel = await scene.bottle(
+      ['launch', '--slurm', '--cancel', '--job-name', 'cancel-me'],
+      slurm.env,
+    );
+    expect(cancel.code).toBe(0);
+    expect(cancel.stderr).toMatch(`asked ${jobId}_0 to stop`);
+    expect(cancel.stderr).toMatch(`cancelled ${jobId}_`);
+    const log = join(scene.root, 'c-0.out');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('stopping: no new tasks'), {
+      what: 'the worker to hear SIGTERM',
+    });
+    const again = await scene.bottle(['launch', '--slurm', '--cancel', '--job-name', 'cancel-me'], slurm.env);
+    expect(again.code).toBe(0);
+    await waitFor(
+      async () =>
+        (
+          await scene.bottle(['launch', '--slurm', '--status', '--job-name', 'cancel-me'], slurm.env)
+        ).stdout.includes('no Slurm jobs'),
+      {
+        intervalMs: 200,
+        what: `the jobs to end\n${readFileSync(log, 'utf8')}`,
+      },
+    );
+    expect(readFileSync(log, 'utf8')).toMatch(/released to the queue/);
+    const tasks = await allTasks(server.client);
+    expect(tasks.map((task) => task.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    for (const task of tasks) expect((await server.client.getTask(task.key)).task.chargedAttempts).toBe(0);
+  });
 });

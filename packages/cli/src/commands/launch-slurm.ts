@@ -85,6 +85,7 @@ export function withSlurmOptions<T>(yargs: Argv<T>) {
     .option('cancel', {
       type: 'boolean',
       default: false,
-      description: 'scancel the worker jobs (those named --job-name)',
+      description:
+        'Stop the worker jobs (those named --job-name): scancel the pending ones, SIGTERM to the running workers (they release their tasks)',
     });
 }

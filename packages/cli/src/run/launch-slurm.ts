@@ -34,10 +34,17 @@ export async function runLaunchSlurm(argv: LaunchArgs, context: CliContext): Pro
   }
   if (argv.cancel) {
     const jobs = await listJobs({ name: jobName }, slurm);
-    // One scancel per array: its id cancels every element, pending or running.
-    const ids = [...new Set(jobs.map((job) => job.jobId.split('_')[0] as string))];
-    await cancelJobs(ids, slurm);
-    context.stderr(`${PROGRAM}: cancelled ${ids.length === 0 ? 'nothing' : ids.join(', ')}\n`);
+    // Pending elements are cancelled. Running ones get SIGTERM in their batch shell alone, which is
+    // the worker (exec'ed): it stops and releases its tasks, where a plain scancel would signal the
+    // tasks' processes too and kill them after KillWait.
+    const pending = jobs.filter((job) => job.state === 'PENDING').map((job) => job.jobId);
+    const running = jobs.filter((job) => job.state === 'RUNNING').map((job) => job.jobId);
+    await cancelJobs(pending, slurm);
+    await cancelJobs(running, { ...slurm, signal: 'TERM', batchOnly: true });
+    context.stderr(
+      `${PROGRAM}: ${running.length === 0 ? 'no running worker' : `asked ${running.join(', ')} to stop (SIGTERM: running tasks finish or are released; --cancel again releases them now)`}; ` +
+        `${pending.length === 0 ? 'no pending job' : `cancelled ${pending.join(', ')}`}\n`,
+    );
     return exitCodes.ok;
   }
 
