@@ -177,6 +177,14 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tasks();
   `,
+  // The Slurm jobs the server's allocator submitted (bottle-server --slurm-alloc).
+  `
+  CREATE TABLE owned_jobs (
+    job_id text PRIMARY KEY,
+    workers integer NOT NULL,
+    submitted_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

@@ -27,6 +27,7 @@ import {
 import createDebug from 'debug';
 import pg from 'pg';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
 import { prepareSubmit } from '../store/submit.js';
@@ -41,6 +42,7 @@ import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask } from './operators.js';
+import { forgetOwnedJobs, listOwnedJobs, recordOwnedJob } from './owned-jobs.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
@@ -314,6 +316,18 @@ export class PostgresStore implements Store {
 
   async listWorkers(): Promise<ListWorkersResponse> {
     return this.run((ctx) => listWorkers(ctx));
+  }
+
+  async listOwnedJobs(): Promise<OwnedJob[]> {
+    return this.run((ctx) => listOwnedJobs(ctx));
+  }
+
+  async recordOwnedJob(job: OwnedJob): Promise<void> {
+    await this.run((ctx) => recordOwnedJob(ctx, job));
+  }
+
+  async forgetOwnedJobs(jobIds: readonly string[]): Promise<void> {
+    await this.run((ctx) => forgetOwnedJobs(ctx, jobIds));
   }
 
   async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {

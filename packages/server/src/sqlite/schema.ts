@@ -158,6 +158,14 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE attempts ADD COLUMN report_digest TEXT;
   `,
+  // 7: the Slurm jobs the server's allocator submitted (bottle-server --slurm-alloc).
+  `
+  CREATE TABLE owned_jobs (
+    job_id TEXT PRIMARY KEY,
+    workers INTEGER NOT NULL,
+    submitted_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */
