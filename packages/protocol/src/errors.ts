@@ -132,6 +132,11 @@ export const errorCatalog = {
     hint: 'Install the optional package the message names beside bottle (npm install pg for a postgres:// database).',
   },
 
+  ERR_SLURM: {
+    status: undefined,
+    hint: "A Slurm command (sbatch, squeue, scancel) failed or is missing: read Slurm's message; run bottle where Slurm's commands work (a login node).",
+  },
+
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },
 } as const satisfies Record<string, { status: number | undefined; hint: string }>;
 
