@@ -7,7 +7,9 @@ const subpaths = {
   'server/postgres': 'server/src/postgres/index.ts',
   'worker/task': 'worker/src/task/index.ts',
   'worker/ssh': 'worker/src/ssh/index.ts',
+  'worker/slurm': 'worker/src/slurm/index.ts',
   'worker/gather': 'worker/src/gather/index.ts',
+  'worker/search': 'worker/src/search/index.ts',
 };
 
 export default defineConfig({

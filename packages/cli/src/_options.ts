@@ -15,6 +15,31 @@ export function withServerOptions<T>(yargs: Argv<T>) {
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' });
 }
 
+/** `--minimize FIELD` / `--maximize FIELD`: the objective a scan's tasks are ranked by, as in a search. */
+export function withObjectiveOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('minimize', {
+      type: 'string',
+      description:
+        "Rank done tasks by this result field, lowest first (a dotted path: 'loss', 'metrics.rmse')",
+    })
+    .option('maximize', {
+      type: 'string',
+      description: 'Rank done tasks by this result field, highest first',
+    })
+    .conflicts('minimize', 'maximize');
+}
+
+/** The objective the flags name, if any. */
+export function objectiveOf(argv: {
+  minimize?: string | undefined;
+  maximize?: string | undefined;
+}): { minimize: string } | { maximize: string } | undefined {
+  if (argv.minimize !== undefined) return { minimize: argv.minimize };
+  if (argv.maximize !== undefined) return { maximize: argv.maximize };
+  return undefined;
+}
+
 export function withJsonOption<T>(yargs: Argv<T>) {
   return yargs.option('json', { type: 'boolean', default: false, description: 'Print JSON for scripts' });
 }

@@ -10,7 +10,9 @@ export function summaryLine(summary: WorkerSummary): string {
   const seconds = (summary.durationMs / 1000).toFixed(1);
   const retried = summary.failed - summary.failedForGood;
   const requeued = retried > 0 ? ` (${retried} failed attempt${retried === 1 ? '' : 's'} requeued)` : '';
-  return `${summary.done} done, ${summary.failedForGood} failed${requeued} in ${seconds} s`;
+  // Released tasks went back to the queue uncharged (a stop, the end of the worker's time).
+  const released = summary.released > 0 ? `; ${summary.released} released to the queue` : '';
+  return `${summary.done} done, ${summary.failedForGood} failed${requeued} in ${seconds} s${released}`;
 }
 
 /** 130 when interrupted; 1 when a task it ran failed for good; else 0. */

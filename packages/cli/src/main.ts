@@ -13,6 +13,7 @@ import { postCommand } from './commands/post.js';
 import { priorityCommand } from './commands/priority.js';
 import { rerunCommand } from './commands/rerun.js';
 import { resultsCommand } from './commands/results.js';
+import { searchCommand } from './commands/search.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { waitCommand } from './commands/wait.js';
@@ -99,6 +100,7 @@ const BOTTLE_COMMANDS: ReadonlyArray<
   [launchCommand, async () => (await import('./run/launch.js')).runLaunch],
   [gatherCommand, async () => (await import('./run/gather.js')).runGather],
   [resultsCommand, async () => (await import('./run/results.js')).runResults],
+  [searchCommand, async () => (await import('./run/search.js')).runSearchCommand],
 ];
 
 /** The `bottle` commands' names, for "did you mean". */

@@ -74,6 +74,10 @@ export const errorCatalog = {
     hint: 'Fix the command-task file (bottle.yaml) as the message says; see docs/tasks.md.',
   },
   ERR_BAD_TASK_MODULE: { status: undefined, hint: 'The export is not a task or scan of a supported form.' },
+  ERR_BAD_SEARCH: {
+    status: undefined,
+    hint: 'Fix the search as the message says: task, objective, budget, ask and tell; see docs/search.md.',
+  },
   ERR_TASK_FAILED: { status: undefined, hint: 'The task threw or exited non-zero; see its stderr.log.' },
   ERR_TASK_TIMEOUT: {
     status: undefined,
@@ -126,6 +130,11 @@ export const errorCatalog = {
   ERR_MISSING_PACKAGE: {
     status: undefined,
     hint: 'Install the optional package the message names beside bottle (npm install pg for a postgres:// database).',
+  },
+
+  ERR_SLURM: {
+    status: undefined,
+    hint: "A Slurm command (sbatch, squeue, scancel) failed or is missing: read Slurm's message; run bottle where Slurm's commands work (a login node).",
   },
 
   ERR_USAGE: { status: undefined, hint: 'See --help for the command.' },

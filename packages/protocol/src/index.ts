@@ -44,6 +44,7 @@ export {
   pset,
   zip,
 } from './pset.js';
+export { isClaimRequest, isClaimResponse, isReportRequest, isReportResponse } from './quick-checks.js';
 export {
   type AttemptInfo,
   type AttemptOutcome,

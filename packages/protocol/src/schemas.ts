@@ -132,6 +132,11 @@ export const claimRequestSchema = z.strictObject({
   claimId: claimIdSchema.optional(),
   /** Task names this worker cannot run (no module or definition on its machine): never hand these out. */
   exclude: z.array(taskNameSchema).max(1000).optional(),
+  /**
+   * Milliseconds before this worker must stop (its Slurm allocation ends, `--max-time`): no task is
+   * handed out whose scan's done tasks took longer on average.
+   */
+  timeLeftMs: z.int().min(0).optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 

@@ -21,5 +21,6 @@ export {
   serverDefaults,
   startBottleServer,
 } from './standalone.js';
+export type { OwnedJob } from './store/owned-jobs.js';
 export { defaultQueuePolicy, type QueuePolicy, resolveQueuePolicy } from './store/policy.js';
 export type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from './store/store.js';

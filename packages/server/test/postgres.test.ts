@@ -94,6 +94,7 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       'attempt_logs',
       'attempts',
       'bottle_migrations',
+      'owned_jobs',
       'scan_counts',
       'scan_durations',
       'scan_minutes',

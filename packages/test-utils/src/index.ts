@@ -9,4 +9,5 @@ export {
   postgresSkipReason,
   type TestDatabase,
 } from './postgres.js';
+export { type SlurmFixture, slurmSkipReason, startSlurm } from './slurm.js';
 export { generateSshKey, type SshdFixture, startSshAgent, startSshd } from './sshd.js';

@@ -1,7 +1,8 @@
 /**
  * Heartbeats every lease the worker holds in one request, on a timer in the worker process (never in
  * a task's process, so a task that hogs its CPU cannot starve them). The answer names leases the
- * server took back: cancelled by an operator, or lost to another worker.
+ * server took back: cancelled by an operator, or lost to another worker. A lease whose report crossed
+ * the heartbeat is answered `finished`: nothing was taken back, so nothing is said of it.
  */
 import type { LeaseRef } from '@bottle/protocol';
 import type { ServerList } from './client/server-list.js';
@@ -9,7 +10,10 @@ import type { ServerList } from './client/server-list.js';
 export interface HeartbeatOptions {
   workerId: string;
   host: string;
-  /** The leases held right now. */
+  /**
+   * The leases held right now: running, waiting, and those whose report is queued or in flight (the
+   * lease must outlast a report that waits through an outage); never one whose report was answered.
+   */
   leases(): LeaseRef[];
   onTakenBack(key: string, reason: 'cancelled' | 'lost'): void;
   onWarn(error: unknown): void;

@@ -39,6 +39,17 @@ export interface WorkerOptions {
   host?: string;
   /** Run time after which a task is stopped, unless its spec says otherwise. Default: none. */
   timeoutMs?: number;
+  /**
+   * When the worker must be gone (epoch ms on this machine's clock: its Slurm allocation ends,
+   * `--max-time`). Claims say how much time is left, so the server hands out no task expected to take
+   * longer; at this moment the tasks still running are stopped and released, uncharged. Default: none.
+   */
+  stopAt?: number;
+  /**
+   * How long one task is expected to run: with `stopAt`, no more claims once less time is left.
+   * Default: none (the server's run times of each scan decide alone).
+   */
+  taskTimeMs?: number;
   /** How long a claim waits on the server for work (long-poll). Default 30,000. */
   claimWaitMs?: number;
   /** How long a stopped task may take to honour `kill()` before SIGKILL. Default 3,000. */
@@ -95,6 +106,8 @@ const knownKeys = new Set<string>([
   'workerId',
   'host',
   'timeoutMs',
+  'stopAt',
+  'taskTimeMs',
   'claimWaitMs',
   'stopGraceMs',
   'execArgv',
@@ -145,6 +158,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   merged.processes ??= Math.min(merged.slots, availableParallelism());
   if (merged.prefetch !== 'auto') positive('prefetch', 0, merged.prefetch);
   positive('timeoutMs', 1, merged.timeoutMs);
+  positive('stopAt', 0, merged.stopAt);
+  positive('taskTimeMs', 1, merged.taskTimeMs);
   positive('claimWaitMs', 0, merged.claimWaitMs);
   positive('stopGraceMs', 0, merged.stopGraceMs);
   positive('reportBatchSize', 1, merged.reportBatchSize);

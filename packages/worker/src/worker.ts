@@ -170,6 +170,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #run(): Promise<WorkerSummary> {
     const startedAt = Date.now();
     const log = this.options.logger;
+    let timeUp: NodeJS.Timeout | undefined;
     log.info(
       `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
     );
@@ -180,7 +181,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
           host: this.options.host,
           workerId: this.options.workerId,
           stopGraceMs: this.options.stopGraceMs,
+          slots: this.options.slots,
         });
+      }
+      const stopAt = this.options.stopAt;
+      if (stopAt !== undefined) {
+        timeUp = setTimeout(
+          () => {
+            if (this.#held.size > 0)
+              log.warn(`the worker's time is up: releasing the ${this.#held.size} task(s) it holds`);
+            void this.stop({ force: true });
+          },
+          Math.max(0, stopAt - Date.now()),
+        );
       }
       await this.#claimLoop();
       await this.#allSettled();
@@ -188,6 +201,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (this.#stopping !== 'force') await Promise.race([this.#reporter.drained(), this.#forced.promise]);
       if (this.#stopping === 'force') await withDeadline(this.#reporter.flushOnce(), 5_000);
     } finally {
+      clearTimeout(timeUp);
       this.#heartbeats.stop();
       this.#reporter.close();
       await this.#runner?.close();
@@ -213,6 +227,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let unanswered: ClaimRequest | undefined;
     const o = this.options;
     while (this.#stopping === 'no') {
+      const timeLeftMs = o.stopAt === undefined ? undefined : Math.max(0, o.stopAt - Date.now());
+      if (timeLeftMs !== undefined && timeLeftMs <= (o.taskTimeMs ?? 0)) {
+        o.logger.warn(`${Math.round(timeLeftMs / 1000)} s left, less than a task takes: no more claims`);
+        break;
+      }
       const active = this.#countActive();
       const extra = this.#prefetch.extra;
       const capacity = o.slots + extra - active;
@@ -227,15 +246,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // little for more (a failed task may come back) but not so long that finishing is delayed.
       // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
       // (the server wakes the long poll then; the margin covers a skew between the clocks).
-      const waitMs = o.retryIfEmpty
-        ? o.claimWaitMs
-        : Math.min(
-            o.claimWaitMs,
-            Math.max(
-              active === 0 ? 0 : 1_000,
-              retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000,
+      const waitMs = Math.min(
+        timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - (o.taskTimeMs ?? 0),
+        o.retryIfEmpty
+          ? o.claimWaitMs
+          : Math.min(
+              o.claimWaitMs,
+              Math.max(
+                active === 0 ? 0 : 1_000,
+                retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000,
+              ),
             ),
-          );
+      );
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
       const client = this.#servers.current;
@@ -246,6 +268,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         waitMs,
         claimId: randomUUID(),
         ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
+        ...(timeLeftMs === undefined ? {} : { timeLeftMs }),
       };
       unanswered = undefined;
       try {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashParams, isBottleError, type TaskSpec } from '@bottle/protocol';
-import { startBottleServer } from '@bottle/server';
-import { makeTempDir, waitFor } from '@bottle/test-utils';
+import { type ServerEvent, startBottleServer } from '@bottle/server';
+import { makeTempDir, spawnChild, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTaskFile, taskEntryKeys } from '../src/command/task-file.js';
 import { BottleClient, Worker } from '../src/index.js';
@@ -14,6 +15,11 @@ afterEach(async () => {
 });
 
 const node = JSON.stringify(process.execPath);
+const jitiRegister = join(
+  dirname(createRequire(import.meta.url).resolve('jiti/package.json')),
+  'lib',
+  'jiti-register.mjs',
+);
 
 /** Programs the task file runs; each is plain Node, so the test needs no other interpreter. */
 const programs: Record<string, string> = {
@@ -53,9 +59,15 @@ tasks:
     command: [definitely-not-a-program-here]
   missing-param:
     command: [${node}, "{root}/echo-argv.mjs", "{nope}"]
+  'true':
+    command: ['true', '{n}']
+  waits:
+    command: [${node}, "{root}/forks.mjs", "{root}/pid-{n}"]
 `;
 
-async function setup(options: { leaseMs?: number } = {}) {
+async function setup(
+  options: { leaseMs?: number; heartbeatMs?: number; onEvent?: (e: ServerEvent) => void } = {},
+) {
   const temp = makeTempDir('bottle-command-');
   cleanups.push(() => temp.remove());
   for (const [name, text] of Object.entries(programs)) writeFileSync(join(temp.path, name), text);
@@ -222,6 +234,95 @@ describe('command tasks', () => {
       expect(outcomes.at(-1)).toBe('done');
       expect(outcomes.slice(0, -1).every((o) => o === 'released')).toBe(true);
     }
+  });
+});
+
+/** Running or sleeping: a zombie waiting for init to reap it is dead. */
+function running(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** The parent of a process, from /proc. */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+}
+
+describe('command launchers', () => {
+  it('a launcher killed -9 mid-task: the task fails as crashed (retryable), its group dies, the retry runs through a new launcher', async () => {
+    const { root, client, newWorker } = await setup({ leaseMs: 900 });
+    await client.submit([{ task: 'waits', params: { n: 5 } }]);
+    const pidFile = join(root, 'pid-5');
+    const worker = newWorker({ slots: 1 });
+    const failures: string[] = [];
+    worker.on('task.failed', (_task, error) => failures.push(`${error.code}: ${error.message}`));
+    const programs: number[] = [];
+    worker.on('task.started', (task) => {
+      void waitFor(() => {
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+        return pid > 0 && !programs.includes(pid) ? pid : undefined;
+      }).then((pid) => {
+        programs.push(pid);
+        // The first run's launcher dies; the retry is cancelled once it runs.
+        if (programs.length === 1) process.kill(parentOf(pid), 'SIGKILL');
+        else void client.cancelTask(task.key);
+      });
+    });
+    expect(await worker.run()).toMatchObject({ failed: 1, cancelled: 1 });
+    expect(failures).toEqual([
+      expect.stringMatching(/^ERR_TASK_CRASHED: the command launcher stopped \(SIGKILL\)/),
+    ]);
+    expect(programs).toHaveLength(2);
+    await waitFor(() => programs.every((pid) => !running(pid)) || undefined);
+  });
+
+  it('kill -9 of the worker: its launcher ends the programs still running, groups and all', async () => {
+    const { root, client, server } = await setup();
+    await client.submit([{ task: 'waits', params: { n: 6 } }]);
+    const script = fileURLToPath(new URL('./_worker-process.ts', import.meta.url));
+    const doomed = spawnChild(process.execPath, ['--import', jitiRegister, script, server.url, root, '1']);
+    try {
+      await doomed.waitForOutput(/started/);
+      const pidFile = join(root, 'pid-6');
+      const program = await waitFor(() =>
+        existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined,
+      );
+      expect(running(program)).toBe(true);
+      await doomed.kill9();
+      await waitFor(() => !running(program) || undefined, { what: 'the program to end with its worker' });
+    } finally {
+      await doomed.kill9();
+    }
+  });
+});
+
+describe('heartbeats of a healthy command-task run', () => {
+  it('call no lease lost while reports and heartbeats cross', async () => {
+    const events: ServerEvent[] = [];
+    // Heartbeats every 10 ms against a 30-s lease: nothing can expire, and most reports cross a heartbeat
+    // that still names their lease (it was in flight, or sent while the report was).
+    const { client, server, newWorker } = await setup({ heartbeatMs: 10, onEvent: (e) => events.push(e) });
+    const n = 300;
+    await client.submit(Array.from({ length: n }, (_, i) => ({ task: 'true', params: { n: i } })));
+    let crossed = 0;
+    class Counting extends BottleClient {
+      override async heartbeat(request: Parameters<BottleClient['heartbeat']>[0]) {
+        const answer = await super.heartbeat(request);
+        crossed += answer.finished?.length ?? 0;
+        return answer;
+      }
+    }
+    const counting = new Counting({ server: server.url, retries: 0 });
+    cleanups.push(() => counting.close());
+    const summary = await newWorker({ slots: 4, client: counting }).run();
+    // The race was run: heartbeats named leases whose report had landed, and were told `finished`.
+    expect(crossed).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ done: n, failed: 0, lost: 0, cancelled: 0, unreported: 0 });
+    expect(events.filter((e) => e.type === 'lease.lost')).toEqual([]);
+    expect(await client.getScan('default')).toMatchObject({ counts: { done: n }, lostAttempts: 0 });
   });
 });
 

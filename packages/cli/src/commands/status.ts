@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
-import { withJsonOption, withServerOptions } from '../_options.js';
+import { withJsonOption, withObjectiveOptions, withServerOptions } from '../_options.js';
 import { stateHelp } from '../status/render.js';
 
 export const statusCommand = {
   command: 'status [scan]',
   describe: 'Show each scan with a progress bar, its task counts per state, rate and ETA',
   builder: <T>(yargs: Argv<T>) =>
-    withJsonOption(withServerOptions(yargs))
+    withObjectiveOptions(withJsonOption(withServerOptions(yargs)))
       .positional('scan', { type: 'string', description: 'Only this scan' })
       .option('watch', {
         alias: 'w',
@@ -19,6 +19,7 @@ export const statusCommand = {
         type: 'number',
         description: 'Seconds between refreshes with --watch (default: 2 on a terminal, 10 otherwise)',
       })
+      .example('$0 status quadratic.search --minimize loss', 'the scan, and its best loss so far')
       .epilog(stateHelp),
 };
 

@@ -42,6 +42,15 @@ export function workerOptions<T>(yargs: Argv<T>) {
       description: 'Command-task file (default: bottle.yaml, bottle.yml or bottle.json in the root, if any)',
     })
     .option('timeout', { type: 'number', description: 'Kill a task after this many seconds' })
+    .option('max-time', {
+      type: 'string',
+      description:
+        'Stop after this long (e.g. 2h, 90m): no task is claimed that would not finish, running ones are released at the end. In a Slurm job: the time the job has left',
+    })
+    .option('task-time', {
+      type: 'string',
+      description: 'How long one task takes (e.g. 10m): with a time limit, no claim once less time is left',
+    })
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' })
     .option('quiet', {
       alias: 'q',

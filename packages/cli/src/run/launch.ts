@@ -17,6 +17,8 @@ const PROGRAM = 'bottle launch';
  */
 export async function runLaunch(argv: LaunchArgs, context: CliContext): Promise<number> {
   // The library prefixes its own lines with 'launch: '.
+  if (argv.slurm) return (await import('./launch-slurm.js')).runLaunchSlurm(argv, context);
+  if (argv.hosts === undefined) throw new UsageError('give a hosts.json file, or --slurm');
   const logger = contextLogger(context, 'bottle');
   const say = (message: string) => context.stderr(`${PROGRAM}: ${message}\n`);
   const path = resolve(context.cwd, argv.hosts);

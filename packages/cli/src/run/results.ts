@@ -6,27 +6,42 @@ import {
   type ResultFormat,
   type ResultRow,
   readLocalResults,
+  resultRows,
   serverResultRows,
 } from '@bottle/worker/gather';
+import { bestTasks } from '@bottle/worker/search';
 import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
+import { objectiveOf, positiveInt } from '../_options.js';
 import type { ResultsArgs } from '../commands/results.js';
 
 export async function runResults(argv: ResultsArgs, context: CliContext): Promise<number> {
   const format = argv.format as ResultFormat;
   if (argv.reduce) return printReduce(argv, format, context);
   let rows: ResultRow[];
+  const best = positiveInt('best', argv.best);
+  const objective = objectiveOf(argv);
+  if (best !== undefined && objective === undefined)
+    throw new UsageError('--best K ranks by a result field: add --minimize FIELD or --maximize FIELD');
+  if (best === undefined && objective !== undefined)
+    throw new UsageError('--minimize and --maximize rank the tasks for --best K: add --best K');
   if (argv.from !== undefined) {
-    if (argv.scan !== undefined)
-      throw new UsageError('--scan reads from the server; it cannot go with --from');
+    if (argv.scan !== undefined || best !== undefined)
+      throw new UsageError(
+        `${best === undefined ? '--scan' : '--best'} reads from the server; it cannot go with --from`,
+      );
     rows = await readLocalResults(resolve(context.cwd, argv.from));
   } else {
     await using client = clientFor(argv, context);
     // An unknown scan would list no task: say so rather than print an empty table.
     if (argv.scan !== undefined)
       await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
-    rows = await keyedRows(client, argv.scan);
+    rows = await keyedRows(
+      client,
+      argv.scan,
+      best === undefined || !objective ? undefined : { objective, k: best },
+    );
   }
   const width = Number.isFinite(context.columns) ? context.columns : undefined;
   context.stdout(formatRows(rows, format, width === undefined ? {} : { width }));
@@ -39,8 +54,25 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
  * rows and tasks are paired by position. A parameter or result already named so keeps its column;
  * the task's goes under `task.key` / `task.paramsHash`.
  */
-async function keyedRows(client: BottleClient, scan: string | undefined): Promise<ResultRow[]> {
+async function keyedRows(
+  client: BottleClient,
+  scan: string | undefined,
+  best?: { objective: Parameters<typeof bestTasks>[1]; k: number },
+): Promise<ResultRow[]> {
   const tasks: TaskInfo[] = [];
+  if (best) {
+    // Ranked before the rows are built, so that only the best K have their outputs read.
+    const all: TaskInfo[] = [];
+    for await (const task of client.iterateTasks({ ...(scan ? { scan } : {}), state: 'done', limit: 1000 }))
+      all.push(task);
+    const ranked = bestTasks(all, best.objective, best.k).map(({ task }) => task);
+    const rows = await resultRows(ranked);
+    return rows.map((row, i) => ({
+      ...row,
+      [named(row, 'key')]: ranked[i]?.key ?? null,
+      [named(row, 'paramsHash')]: ranked[i]?.paramsHash ?? null,
+    }));
+  }
   const recording: Parameters<typeof serverResultRows>[0] = {
     iterateTasks: (query) =>
       (async function* () {
@@ -54,13 +86,14 @@ async function keyedRows(client: BottleClient, scan: string | undefined): Promis
   };
   const rows = await serverResultRows(recording, { scan });
   if (rows.length !== tasks.length) return rows;
-  const named = (row: ResultRow, name: string) => (name in row ? `task.${name}` : name);
   return rows.map((row, i) => ({
     ...row,
     [named(row, 'key')]: tasks[i]?.key ?? null,
     [named(row, 'paramsHash')]: tasks[i]?.paramsHash ?? null,
   }));
 }
+
+const named = (row: ResultRow, name: string) => (name in row ? `task.${name}` : name);
 
 /**
  * `--reduce`: the latest reduce task of the scan (in its scan `<scan>.reduce`), one row: its state,

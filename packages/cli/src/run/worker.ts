@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
+import { parseDuration } from '@bottle/protocol';
 import { BottleClient, Worker } from '@bottle/worker';
 import type { SshTunnel } from '@bottle/worker/ssh';
 import { type CliContext, contextLogger } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
+import { SLURM_TERM_GRACE_S, slurmJobLabel, workerStopAt } from '../_slurm-env.js';
 import { dryRunText, submitScanSpec } from '../_submit.js';
 import { askPassphraseOnTty } from '../_tty.js';
 import { summaryLine, workerExitCode } from '../_worker-exit.js';
@@ -91,6 +93,9 @@ async function runPool(
   baseLogger: ReturnType<typeof contextLogger>,
 ): Promise<number> {
   let logger = baseLogger;
+  const slurmJob = slurmJobLabel(context.env);
+  const stopAt = await workerStopAt(argv['max-time'], context.env, (message) => logger.warn(message));
+  const taskTime = argv['task-time'];
   const worker = new Worker({
     server: serverUrls,
     ...(token ? { token } : {}),
@@ -102,7 +107,11 @@ async function runPool(
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
     host: hostname(),
+    // `bottle workers` then shows which Slurm job each worker is.
+    ...(slurmJob ? { workerId: `slurm-${slurmJob}-${hostname()}-${process.pid}` } : {}),
     ...(timeoutSeconds ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
+    ...(stopAt === undefined ? {} : { stopAt }),
+    ...(taskTime === undefined ? {} : { taskTimeMs: parseDuration(taskTime, '--task-time', 'ERR_USAGE') }),
     // The library's start and summary lines repeat what this command prints: debug only.
     logger: { ...logger, info: logger.debug },
   });
@@ -111,6 +120,10 @@ async function runPool(
   worker.on('task.failed', (task, error) => {
     logger.warn(`task ${task.key.slice(0, 12)} (${task.task}) failed: ${firstLine(error.message)}`);
   });
+  if (stopAt !== undefined)
+    logger.info(
+      `stops by ${new Date(stopAt).toISOString()} (${Math.round((stopAt - Date.now()) / 1000)} s from now)`,
+    );
   logger.info(
     `worker ${worker.workerId} working for ${serverUrls.join(', ')} with ${slots} slot${slots === 1 ? '' : 's'} in ${root}` +
       (argv.isolation === 'process' ? '' : ` (isolation ${argv.isolation})`),
@@ -119,7 +132,13 @@ async function runPool(
   const removeHandlers = onStopSignals(
     () => {
       interrupted = true;
-      logger.info('stopping: no new tasks; running ones finish (Ctrl-C again to kill them)');
+      // Slurm kills a job's processes soon after its SIGTERM: running tasks get a short grace, then are released.
+      if (slurmJob) {
+        logger.info(
+          `stopping: no new tasks; running ones may finish within ${SLURM_TERM_GRACE_S} s, then are released`,
+        );
+        setTimeout(() => void worker.stop({ force: true }), SLURM_TERM_GRACE_S * 1000).unref();
+      } else logger.info('stopping: no new tasks; running ones finish (Ctrl-C again to kill them)');
       void worker.stop();
     },
     () => {

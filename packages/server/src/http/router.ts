@@ -5,7 +5,7 @@ import express from 'express';
 import { mountDashboard } from '../dashboard/routes.js';
 import { tokenOrSession } from '../dashboard/session.js';
 import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
-import type { StoreStats } from '../events/observe-store.js';
+import type { StoreStats } from '../events/store-events.js';
 import { eventFanOut } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
@@ -17,10 +17,12 @@ import { answerOptions } from './allow.js';
 import { emitTokenRefused } from './auth.js';
 import { bodyParser, parseByteSize } from './body.js';
 import { errorHandler, notFound, parseWith } from './errors.js';
+import { hotPath } from './hot-path.js';
 import { type BottleRouterOptions, type ResolvedRouterOptions, resolveRouterOptions } from './options.js';
 import { mountGatherRoutes } from './routes-gather.js';
 import { mountLegacyRoutes } from './routes-legacy.js';
-import { mountV1Routes } from './routes-v1.js';
+import { mountScanEvents } from './routes-scan-events.js';
+import { hotRoutes, mountV1Routes } from './routes-v1.js';
 
 /** An express.Router with a lifecycle. */
 export interface BottleRouter extends express.Router {
@@ -75,8 +77,6 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       version: resolved.version,
     });
   }
-  // The routes talk to the queue's store, so that what they do is also told as events and metrics.
-  resolved.store = queue.store;
   const bodyLimit = parseByteSize(resolved.bodyLimit);
   let closing = false;
   const router = express.Router();
@@ -92,8 +92,11 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     router.use(OWN_PATHS, tokenOrSession(resolved.token, emitTokenRefused(emit)));
   }
   if (metrics) mountMetrics(router, OWN_PATHS, metrics);
-  router.use(answerOptions(router));
   const context = { options: resolved, queue };
+  const parseJson = bodyParser(bodyLimit, ['json']);
+  const hot = hotRoutes(context);
+  router.use(hotPath(hot, parseJson));
+  router.use(answerOptions(router));
   // Half uploads of a previous run are cleared before the first upload or download is served.
   const gatherReady =
     resolved.gatherDir === undefined
@@ -111,10 +114,13 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
   });
   // Before the JSON parser: an upload's body is a tar stream that only receiveOutput may read.
   mountGatherRoutes(router, context, gatherReady);
-  router.use('/v1', bodyParser(bodyLimit, ['json']));
+  router.use('/v1', parseJson);
   router.post('/tasks', bodyParser(bodyLimit, ['json', 'form']));
 
-  mountV1Routes(router, context);
+  mountV1Routes(router, context, hot);
+  const scanEvents = mountScanEvents(router, queue, (error) =>
+    logger.error(`scan events: ${(error as Error)?.message ?? String(error)}`),
+  );
   const streams: EventStreams | undefined = resolved.dashboard
     ? mountEventStream(router, queue.monitor)
     : undefined;
@@ -138,6 +144,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
       if (closing) return;
       closing = true;
       streams?.close();
+      scanEvents.close();
       await queue.close();
       webhooks?.close();
     },

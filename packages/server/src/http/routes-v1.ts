@@ -9,6 +9,8 @@ import {
   failBodySchema,
   hashSchema,
   heartbeatRequestSchema,
+  isClaimRequest,
+  isReportRequest,
   keyPrefixSchema,
   listTasksQuerySchema,
   type Report,
@@ -24,11 +26,12 @@ import {
 import type { Request, Response, Router } from 'express';
 import { withWorkerStates } from '../events/worker-state.js';
 import type { Queue } from '../queue/queue.js';
-import { parseWith } from './errors.js';
+import { parseQuick, parseWith } from './errors.js';
+import type { HotRoutes } from './hot-path.js';
 import type { ResolvedRouterOptions } from './options.js';
 
 export interface RouteContext {
-  /** The resolved options; `store` is the queue's (observed) store. */
+  /** The resolved options; workers' verbs go through `queue`, which tells them as events. */
   options: ResolvedRouterOptions;
   queue: Queue;
 }
@@ -45,7 +48,8 @@ function send(res: Response, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-export function mountV1Routes(router: Router, context: RouteContext): void {
+/** The handlers of `POST /v1/claim` and `POST /v1/report`, mounted in two places (see hot-path.ts). */
+export function hotRoutes(context: RouteContext): HotRoutes {
   const { options, queue } = context;
   const { store } = options;
   // The parts of every claim's answer besides its tasks, built once.
@@ -54,6 +58,31 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     heartbeatMs: options.heartbeatMs,
     ...(options.gatherDir === undefined ? {} : { upload: { maxBytes: options.maxUploadBytes } }),
   };
+  return {
+    async '/v1/claim'(req, res) {
+      const body = parseQuick(isClaimRequest, claimRequestSchema, req.body);
+      // A client that hangs up stops the wait: it must not be handed leases it will never see.
+      const gone = new AbortController();
+      const hangUp = () => gone.abort();
+      res.once('close', hangUp);
+      const tasks = await queue.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
+      // An abort builds an error with a stack: not on every answered claim's close.
+      res.off('close', hangUp);
+      // An empty answer says when a task waiting for a retry backoff is ready, so that a worker which
+      // stops on an empty queue waits for it.
+      const retryAt = tasks.length === 0 ? await store.nextReadyAt() : null;
+      send(res, { tasks, ...claimAnswer, ...(retryAt === null ? {} : { retryAt }) } satisfies ClaimResponse);
+    },
+    async '/v1/report'(req, res) {
+      const body = parseQuick(isReportRequest, reportRequestSchema, req.body);
+      send(res, { results: await queue.report(body.workerId, body.reports) });
+    },
+  };
+}
+
+export function mountV1Routes(router: Router, context: RouteContext, hot: HotRoutes): void {
+  const { options, queue } = context;
+  const { store } = options;
 
   router.post('/v1/tasks', async (req, res) => {
     const waiting = queue.waiting;
@@ -66,37 +95,18 @@ export function mountV1Routes(router: Router, context: RouteContext): void {
     send(res, result);
   });
 
-  router.post('/v1/claim', async (req, res) => {
-    const body = parseWith(claimRequestSchema, req.body);
-    // A client that hangs up stops the wait: it must not be handed leases it will never see.
-    const gone = new AbortController();
-    const hangUp = () => gone.abort();
-    res.once('close', hangUp);
-    const tasks = await queue.claim(body, Math.min(body.waitMs, options.maxClaimWaitMs), gone.signal);
-    // An abort builds an error with a stack: not on every answered claim's close.
-    res.off('close', hangUp);
-    // An empty answer says when a task waiting for a retry backoff is ready, so that a worker which
-    // stops on an empty queue waits for it.
-    const retryAt = tasks.length === 0 ? await store.nextReadyAt() : null;
-    send(res, { tasks, ...claimAnswer, ...(retryAt === null ? {} : { retryAt }) } satisfies ClaimResponse);
-  });
+  router.post('/v1/claim', hot['/v1/claim']);
 
   router.post('/v1/heartbeat', async (req, res) => {
-    send(res, await store.heartbeat(parseWith(heartbeatRequestSchema, req.body)));
+    send(res, await queue.heartbeat(parseWith(heartbeatRequestSchema, req.body)));
   });
 
-  router.post('/v1/report', async (req, res) => {
-    const body = parseWith(reportRequestSchema, req.body);
-    const results = await store.report(body.workerId, body.reports);
-    if (results.some((r, i) => r.ok && body.reports[i]!.outcome !== 'done')) queue.notify();
-    send(res, { results });
-  });
+  router.post('/v1/report', hot['/v1/report']);
 
   const single = async (res: Response, report: Report, workerId: string | undefined) => {
-    const [result] = await store.report(workerId, [report]);
+    const [result] = await queue.report(workerId, [report]);
     if (!result) throw new Error('store.report returned no result');
     if (!result.ok) throw new BottleError(result.error.code as ErrorCode, result.error.message);
-    if (report.outcome !== 'done') queue.notify();
     send(res, result);
   };
   router.post('/v1/tasks/:key/complete', async (req, res) => {

@@ -4,7 +4,7 @@
  * by; the gauges of tasks and workers are read from the shared progress snapshot at each scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StoreStats } from '../events/observe-store.js';
+import type { StoreStats } from '../events/store-events.js';
 import type { ServerEvent } from '../events/types.js';
 import type { ProgressMonitor } from '../queue/monitor.js';
 

@@ -1,6 +1,7 @@
 /** What each SQL operation gets: a connection (inside a transaction or not), the clock and the policy. */
 import type pg from 'pg';
 import type { QueuePolicy } from '../store/policy.js';
+import type { RunTimeCache } from '../store/time-left.js';
 
 export interface PgContext {
   /** The pool for a single statement, or the client holding the current transaction. */
@@ -9,6 +10,8 @@ export interface PgContext {
   policy: QueuePolicy;
   /** The LISTEN/NOTIFY channel of this schema: a statement that makes work ready calls `notifyWork`. */
   channel: string;
+  /** The scans' run times, for claims that say how much time their worker has left. */
+  runTimes: RunTimeCache;
   /** Runs `fn` in a transaction (the current one, when `db` holds one already). */
   transaction<T>(fn: (ctx: PgContext) => Promise<T>): Promise<T>;
 }

@@ -8,6 +8,7 @@ import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import { QUEUE_ORDER } from '../store/queue-order.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
 import type { LegacyClaimant } from '../store/store.js';
+import { type ScanRunTime, scansTooLong } from '../store/time-left.js';
 import { type PgContext, rows, touchWorkerSql } from './_context.js';
 import { expireLeases } from './expiry.js';
 
@@ -25,10 +26,12 @@ interface LeasedRow {
 }
 
 // $1 now, $2 max, $3 worker, $4 host, $5 state, $6 lease expiry (null when delivered for good),
-// $7 task names the worker cannot run (claim `exclude`), $8 the claim id (null for none).
+// $7 task names the worker cannot run (claim `exclude`), $8 the claim id (null for none), $9 the
+// scans whose tasks the worker has no time left for.
 export const CLAIM = `
 WITH ready AS (
   SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= $1 AND NOT (task = ANY($7::text[]))
+    AND NOT (scan = ANY($9::text[]))
     AND NOT EXISTS (SELECT 1 FROM attempts WHERE claim_id = $8::text AND worker_id = $3)
   ORDER BY ${QUEUE_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED
 ), leased AS (
@@ -68,17 +71,36 @@ async function lease(
   state: 'running' | 'delivered',
   exclude: readonly string[] = [],
   claimId: string | null = null,
+  timeLeftMs?: number,
 ): Promise<LeasedRow[]> {
   // Expiring first hands out a lease that ran out even between timer sweeps.
   await expireLeases(ctx);
   const expiresAt = state === 'running' ? ctx.now + ctx.policy.leaseMs : null;
-  return rows<LeasedRow>(ctx, CLAIM, [ctx.now, max, workerId, host, state, expiresAt, exclude, claimId]);
+  const tooLong = timeLeftMs === undefined ? [] : scansTooLong(await runTimes(ctx), timeLeftMs);
+  return rows<LeasedRow>(ctx, CLAIM, [
+    ctx.now,
+    max,
+    workerId,
+    host,
+    state,
+    expiresAt,
+    exclude,
+    claimId,
+    tooLong,
+  ]);
+}
+
+const RUN_TIMES = `SELECT scan, AVG(finished_at - started_at)::float8 AS "meanMs" FROM tasks
+  WHERE state = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY scan`;
+
+async function runTimes(ctx: PgContext): Promise<readonly ScanRunTime[]> {
+  return ctx.runTimes.fresh(ctx.now) ?? ctx.runTimes.store(ctx.now, await rows<ScanRunTime>(ctx, RUN_TIMES));
 }
 
 export async function claim(ctx: PgContext, request: ClaimRequest): Promise<ClaimedTask[]> {
   const claimId = request.claimId ?? null;
-  const { max, workerId, host, exclude } = request;
-  const leased = await lease(ctx, max, workerId, host, 'running', exclude, claimId);
+  const { max, workerId, host, exclude, timeLeftMs } = request;
+  const leased = await lease(ctx, max, workerId, host, 'running', exclude, claimId, timeLeftMs);
   const leaseExpiresAt = ctx.now + ctx.policy.leaseMs;
   // Nothing leased: the queue is dry, or this claim id granted leases already (a repeat).
   if (leased.length === 0 && claimId !== null) {

@@ -187,6 +187,14 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE scans ADD COLUMN reduce_task text;
   `,
+  // The Slurm jobs the server's allocator submitted (bottle-server --slurm-alloc).
+  `
+  CREATE TABLE owned_jobs (
+    job_id text PRIMARY KEY,
+    workers integer NOT NULL,
+    submitted_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

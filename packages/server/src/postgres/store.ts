@@ -27,10 +27,12 @@ import {
 import createDebug from 'debug';
 import pg from 'pg';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
 import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
+import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
@@ -41,6 +43,7 @@ import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
+import { forgetOwnedJobs, listOwnedJobs, recordOwnedJob } from './owned-jobs.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
 import { queueReduce } from './reduce.js';
 import { report } from './report.js';
@@ -91,6 +94,7 @@ export class PostgresStore implements Store {
   private opening: Promise<void> | undefined;
   /** When each worker claiming through this store was last recorded as heard from. */
   private readonly heard = new Map<string, number>();
+  private readonly runTimes = new RunTimeCache();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -168,6 +172,7 @@ export class PostgresStore implements Store {
         now,
         policy: this.policy,
         channel: this.channel,
+        runTimes: this.runTimes,
         transaction: (inner) => this.inTransaction(ctx, inner),
       };
       return await fn(ctx);
@@ -323,6 +328,18 @@ export class PostgresStore implements Store {
 
   async listWorkers(): Promise<ListWorkersResponse> {
     return this.run((ctx) => listWorkers(ctx));
+  }
+
+  async listOwnedJobs(): Promise<OwnedJob[]> {
+    return this.run((ctx) => listOwnedJobs(ctx));
+  }
+
+  async recordOwnedJob(job: OwnedJob): Promise<void> {
+    await this.run((ctx) => recordOwnedJob(ctx, job));
+  }
+
+  async forgetOwnedJobs(jobIds: readonly string[]): Promise<void> {
+    await this.run((ctx) => forgetOwnedJobs(ctx, jobIds));
   }
 
   async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {

@@ -5,6 +5,7 @@
  * 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims cost a timer each.
  */
 import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import type { StoreEvents } from '../events/store-events.js';
 import type { Clock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
 
@@ -32,6 +33,8 @@ export class ClaimNotifier {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
+    /** Told of each submit, claim and give-back this notifier makes (events and metrics). */
+    private readonly events?: StoreEvents | undefined,
   ) {}
 
   /** How many claims are waiting now. */
@@ -51,6 +54,7 @@ export class ClaimNotifier {
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
     const result = await this.store.submit(request);
     if (result.created + result.requeued > 0) this.notify();
+    this.events?.submitted(request, result);
     return result;
   }
 
@@ -63,7 +67,7 @@ export class ClaimNotifier {
     for (;;) {
       if (this.closed || signal.aborted) return [];
       const generation = this.generation;
-      const [tasks = []] = await this.store.claim([request]);
+      const [tasks = []] = await this.#claim([request]);
       if (signal.aborted && tasks.length > 0) {
         await this.giveBack(request.workerId, tasks);
         return [];
@@ -145,7 +149,7 @@ export class ClaimNotifier {
         wanted += waiter.request.max;
       }
       if (batch.length === 0) return;
-      const served = await this.store.claim(batch.map((w) => w.request));
+      const served = await this.#claim(batch.map((w) => w.request));
       let dry = false;
       const orphans: Promise<void>[] = [];
       batch.forEach((waiter, i) => {
@@ -162,6 +166,13 @@ export class ClaimNotifier {
     } while (this.drainAgain && this.waiters.size > 0 && !this.closed);
   }
 
+  async #claim(requests: ClaimRequest[]): Promise<ClaimedTask[][]> {
+    this.events?.claiming(requests);
+    const served = await this.store.claim(requests);
+    this.events?.claimed(served);
+    return served;
+  }
+
   /** Waiting claims are woken again when the earliest backed-off task becomes ready. */
   private async scheduleBackoffWake(): Promise<void> {
     const readyAt = await this.store.nextReadyAt();
@@ -170,10 +181,13 @@ export class ClaimNotifier {
 
   /** Releases leases that no client will see, without charging an attempt. */
   private async giveBack(workerId: string, tasks: ClaimedTask[]): Promise<void> {
-    await this.store.report(
-      workerId,
-      tasks.map((t) => ({ outcome: 'released', key: t.key, leaseToken: t.leaseToken })),
-    );
+    const reports = tasks.map((t) => ({
+      outcome: 'released' as const,
+      key: t.key,
+      leaseToken: t.leaseToken,
+    }));
+    const results = await this.store.report(workerId, reports);
+    this.events?.reported(workerId, reports, results);
     this.notify();
   }
 }

@@ -1,17 +1,21 @@
 /**
  * The queue: a store with what makes it a live queue around it, on one clock. It owns the claims
  * waiting for work (notifier.ts), the sweep of expired leases, the progress monitor (monitor.ts) and
- * the store the routes talk to (observed, so that what it does is told as events and metrics). The
- * router only mounts routes over it; an embedder without HTTP can drive it alone.
+ * the workers' verbs that are told as events and metrics (store-events.ts). The router only mounts
+ * routes over it; an embedder without HTTP can drive it alone.
  */
 import type {
   ClaimedTask,
   ClaimRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  Report,
+  ReportResult,
   ScanWaitResponse,
   SubmitRequest,
   SubmitResponse,
 } from '@bottle/protocol';
-import { observeStore, type StoreStats } from '../events/observe-store.js';
+import { StoreEvents, type StoreStats } from '../events/store-events.js';
 import type { ServerEventListener } from '../events/types.js';
 import { type Clock, every, systemClock } from '../store/clock.js';
 import type { Store } from '../store/store.js';
@@ -41,7 +45,10 @@ export interface QueueOptions {
 }
 
 export interface Queue {
-  /** The store as the routes use it: every call also becomes events and metrics. */
+  /**
+   * The store itself. Submits, claims, heartbeats and reports go through the queue's own methods,
+   * which also tell them as events and metrics; everything else may call the store directly.
+   */
   readonly store: Store;
   readonly clock: Clock;
   readonly monitor: ProgressMonitor;
@@ -51,6 +58,20 @@ export interface Queue {
   submit(request: SubmitRequest): Promise<SubmitResponse>;
   /** Leases up to `request.max` tasks, waiting up to `waitMs` for some; empty on timeout, abort or close. */
   claim(request: ClaimRequest, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]>;
+  /** Extends a worker's leases; a lost lease is told as an event. */
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  /**
+   * Applies a batch of validated reports (one result per report, in order); a release or a retryable
+   * failure makes work ready, so the waiting claims are served, and the finish listeners are told
+   * which tasks a done or failed report ended.
+   */
+  report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
+  /**
+   * Calls `listener` with the keys of the tasks each accepted done or failed report was about (a
+   * retryable failure may have put its task back in the queue: read the task to know). Returns the
+   * function that stops listening. With no listener a report costs nothing more.
+   */
+  onFinished(listener: FinishListener): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /**
@@ -63,6 +84,9 @@ export interface Queue {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Told the keys of the tasks that done or failed reports were about; must not throw. */
+export type FinishListener = (keys: readonly string[]) => void;
+
 /** How often the monitor reads the scans and workers, unless told otherwise. */
 export const MONITOR_INTERVAL_MS = 1_000;
 
@@ -70,18 +94,18 @@ export function createQueue(options: QueueOptions): Queue {
   const { store: backend, emit, stats, onError } = options;
   const clock = options.clock ?? backend.clock ?? systemClock;
   let closed = false;
-  const report = (what: string) => (error: unknown) => {
+  const failed = (what: string) => (error: unknown) => {
     if (!closed) onError(what, error);
   };
-  const store = observeStore(backend, emit, stats);
-  const notifier = new ClaimNotifier(store, clock, report('serving waiting claims failed'));
+  const events = new StoreEvents(emit, stats);
+  const notifier = new ClaimNotifier(backend, clock, failed('serving waiting claims failed'), events);
   const monitor = new ProgressMonitor({
     store: backend,
     clock,
     intervalMs: options.monitorIntervalMs ?? MONITOR_INTERVAL_MS,
     staleWorkerMs: options.staleWorkerMs,
     emit,
-    onError: report('progress read failed'),
+    onError: failed('progress read failed'),
   });
   // Work made ready through another server on the same store wakes this server's claims too.
   const stopListening = backend.onWork?.(() => notifier.notify()) ?? (() => {});
@@ -90,7 +114,7 @@ export function createQueue(options: QueueOptions): Queue {
     backend.expireLeases(clock.now()).then(({ requeued, failed }) => {
       if (requeued + failed > 0) options.onExpired?.(requeued, failed);
       if (requeued > 0) notifier.notify();
-    }, report('lease expiry failed')),
+    }, failed('lease expiry failed')),
   );
   // A reduce task queued at a scan's end is work like any other: waiting claims get it at once.
   const stopReducing = queueReducesOnEnd(
@@ -100,14 +124,32 @@ export function createQueue(options: QueueOptions): Queue {
       emit({ type: 'reduce.queued', scan, key });
       notifier.notify();
     },
-    report('queueing a reduce task failed'),
+    failed('queueing a reduce task failed'),
   );
   monitor.start();
+  const finishListeners = new Set<FinishListener>();
+  const report = async (workerId: string | undefined, reports: readonly Report[]) => {
+    const results = await backend.report(workerId, reports);
+    let requeued = false;
+    const finished: string[] = [];
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      if (!result.ok) continue;
+      const outcome = reports[i]!.outcome;
+      if (outcome !== 'done') requeued = true;
+      if (outcome !== 'released' && finishListeners.size > 0) finished.push(result.key);
+    }
+    if (requeued) notifier.notify();
+    events.reported(workerId, reports, results);
+    if (finished.length > 0) for (const listener of finishListeners) listener(finished);
+    return results;
+  };
   const closing = new AbortController();
 
   const close = async () => {
     if (closed) return;
     closed = true;
+    finishListeners.clear();
     closing.abort();
     stopSweeping();
     stopListening();
@@ -116,7 +158,7 @@ export function createQueue(options: QueueOptions): Queue {
     notifier.close();
   };
   return {
-    store,
+    store: backend,
     clock,
     monitor,
     get waiting() {
@@ -124,6 +166,18 @@ export function createQueue(options: QueueOptions): Queue {
     },
     submit: (request) => notifier.submit(request),
     claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
+    async heartbeat(request) {
+      const response = await backend.heartbeat(request);
+      events.heartbeat(request, response);
+      return response;
+    },
+    report,
+    onFinished(listener) {
+      finishListeners.add(listener);
+      return () => {
+        finishListeners.delete(listener);
+      };
+    },
     notify: () => {
       notifier.notify();
     },

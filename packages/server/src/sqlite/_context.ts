@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { QueuePolicy } from '../store/policy.js';
+import { RunTimeCache } from '../store/time-left.js';
 import type { AttemptEnd } from '../store/transitions.js';
 
 /** What each SQL operation gets: the connection, a statement cache, the clock and the policy. */
@@ -9,6 +10,8 @@ export interface SqlContext {
   stmt(sql: string): Database.Statement;
   /** When each worker's row was last written, and with which host: see touchWorker. */
   touched: Map<string, { host: string; at: number }>;
+  /** The scans' run times, for claims that say how much time their worker has left. */
+  runTimes: RunTimeCache;
 }
 
 export interface OpContext extends SqlContext {
@@ -21,6 +24,7 @@ export function createSqlContext(db: Database.Database): SqlContext {
   return {
     db,
     touched: new Map(),
+    runTimes: new RunTimeCache(),
     stmt(sql) {
       let statement = cache.get(sql);
       if (!statement) {

@@ -4,9 +4,11 @@ import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
 import { QUEUE_ORDER } from '../store/queue-order.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
 import type { LegacyClaimant } from '../store/store.js';
+import { type ScanRunTime, scansTooLong } from '../store/time-left.js';
 import { type OpContext, touchWorker } from './_context.js';
 import { repeatClaim } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
+import { scanRunTimes } from './run-times.js';
 
 /** The columns SELECT_READY reads. */
 type ReadyRow = Pick<
@@ -29,9 +31,11 @@ const READY_COLUMNS =
 export const SELECT_READY = `SELECT ${READY_COLUMNS}
   FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
-// The same, skipping the task names a worker cannot run (its claim's `exclude`, a JSON array).
+// The same, skipping the task names a worker cannot run (its claim's `exclude`) and the scans whose
+// tasks it has no time left for (JSON arrays).
 const SELECT_READY_EXCLUDING = `SELECT ${READY_COLUMNS}
   FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
+    AND scan NOT IN (SELECT value FROM json_each(?))
   ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
 function lease(
@@ -84,7 +88,7 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
   const heard = new Set<string>();
   // Claims that exclude task names read the queue each for itself (each sees the leases before it);
   // the others share one read of the queue's head.
-  const shared = requests.every((r) => !r.exclude?.length);
+  const shared = requests.every((r) => !r.exclude?.length && r.timeLeftMs === undefined);
   const wanted = shared ? requests.reduce((sum, r) => sum + r.max, 0) : 0;
   const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
   let next = 0;
@@ -101,9 +105,12 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
       mine = rows.slice(next, next + request.max);
       next += mine.length;
     } else {
+      const tooLong = request.timeLeftMs === undefined ? [] : scansTooLong(runTimes(ctx), request.timeLeftMs);
       mine = (
-        request.exclude?.length
-          ? ctx.stmt(SELECT_READY_EXCLUDING).all(ctx.now, JSON.stringify(request.exclude), request.max)
+        request.exclude?.length || tooLong.length
+          ? ctx
+              .stmt(SELECT_READY_EXCLUDING)
+              .all(ctx.now, JSON.stringify(request.exclude ?? []), JSON.stringify(tooLong), request.max)
           : ctx.stmt(SELECT_READY).all(ctx.now, request.max)
       ) as ReadyRow[];
     }
@@ -115,6 +122,10 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
       ),
     );
   });
+}
+
+function runTimes(ctx: OpContext): readonly ScanRunTime[] {
+  return ctx.runTimes.fresh(ctx.now) ?? ctx.runTimes.store(ctx.now, scanRunTimes(ctx));
 }
 
 /**

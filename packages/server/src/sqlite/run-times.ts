@@ -5,7 +5,8 @@
  * set differently, so only the difference of its two readings is used).
  */
 import type { Report } from '@bottle/protocol';
-import type { OpContext } from './_context.js';
+import type { ScanRunTime } from '../store/time-left.js';
+import type { OpContext, SqlContext } from './_context.js';
 
 export function recordRunTimes(
   ctx: OpContext,
@@ -29,4 +30,14 @@ export function recordRunTimes(
       )
       .run(started, item.key, item.key);
   });
+}
+
+/** The mean run time of each scan's done tasks (see store/time-left.ts). */
+export function scanRunTimes(ctx: SqlContext): ScanRunTime[] {
+  return ctx
+    .stmt(
+      `SELECT scan, AVG(finished_at - started_at) AS meanMs FROM tasks
+       WHERE state = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY scan`,
+    )
+    .all() as ScanRunTime[];
 }

@@ -168,6 +168,14 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE scans ADD COLUMN reduce_task TEXT;
   `,
+  // 9: the Slurm jobs the server's allocator submitted (bottle-server --slurm-alloc).
+  `
+  CREATE TABLE owned_jobs (
+    job_id TEXT PRIMARY KEY,
+    workers INTEGER NOT NULL,
+    submitted_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

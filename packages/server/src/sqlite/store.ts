@@ -25,6 +25,7 @@ import {
 } from '@bottle/protocol';
 import type Database from 'better-sqlite3';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
@@ -35,6 +36,7 @@ import { heartbeat } from './heartbeat.js';
 import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { openQueueFile } from './open.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
+import { forgetOwnedJobs, listOwnedJobs, recordOwnedJob } from './owned-jobs.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
 import { queueReduce } from './reduce.js';
 import { report } from './report.js';
@@ -217,6 +219,18 @@ export class SqliteStore implements Store {
 
   async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {
     return this.write((ctx) => expireLeases(ctx), now);
+  }
+
+  async listOwnedJobs(): Promise<OwnedJob[]> {
+    return this.read((ctx) => listOwnedJobs(ctx));
+  }
+
+  async recordOwnedJob(job: OwnedJob): Promise<void> {
+    this.write((ctx) => recordOwnedJob(ctx, job));
+  }
+
+  async forgetOwnedJobs(jobIds: readonly string[]): Promise<void> {
+    this.write((ctx) => forgetOwnedJobs(ctx, jobIds));
   }
 
   async nextReadyAt(now = this.clock.now()): Promise<number | null> {

@@ -28,6 +28,7 @@ import type {
   TaskState,
 } from '@bottle/protocol';
 import type { Clock } from './clock.js';
+import type { OwnedJob } from './owned-jobs.js';
 import type { QueuePolicy } from './policy.js';
 import type { QueuedReduce } from './reduce.js';
 
@@ -139,6 +140,12 @@ export interface Store {
   listWorkers(): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
   expireLeases(now?: number): Promise<ExpiryResult>;
+  /** The Slurm jobs this queue's allocator submitted and has not seen end, oldest first. */
+  listOwnedJobs(): Promise<OwnedJob[]>;
+  /** Records a job the allocator submitted (a job id already known is left as it is). */
+  recordOwnedJob(job: OwnedJob): Promise<void>;
+  /** Forgets jobs that ended. */
+  forgetOwnedJobs(jobIds: readonly string[]): Promise<void>;
   /** Epoch ms at which the earliest backed-off queued task becomes ready; null if none waits. */
   nextReadyAt(now?: number): Promise<number | null>;
   /** Hands out one task to a legacy worker for good (state `delivered`); null when none is ready. */

@@ -20,11 +20,18 @@ export function encodePath(path: string): string {
  * GETs `path` as a stream. Resolves once the answer's status is known: with the body stream on 2xx,
  * else rejects with the server's error (ERR_NOT_FOUND...). No retry: the caller decides.
  */
-export async function openStream(got: Got, path: string, url: string, timeoutMs: number): Promise<Readable> {
+export async function openStream(
+  got: Got,
+  path: string,
+  url: string,
+  timeoutMs: number,
+  options: { idleMs?: number; signal?: AbortSignal | undefined } = {},
+): Promise<Readable> {
   const stream = got.stream(path, {
     throwHttpErrors: false,
     retry: { limit: 0 },
-    timeout: { connect: timeoutMs, response: timeoutMs, socket: timeoutMs },
+    timeout: { connect: timeoutMs, response: timeoutMs, socket: options.idleMs ?? timeoutMs },
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   let statusCode: number;
   try {

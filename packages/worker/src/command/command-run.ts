@@ -3,13 +3,14 @@
  * program and everything it started, and a terminal's Ctrl-C reaches the worker only. Its output goes
  * straight into the task's stdout.log and stderr.log (file descriptors, no pipe through the worker).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type AnyErrorCode, isBottleError, type JsonValue, type Params } from '@bottle/protocol';
+import { readTail } from '../runner/_task-log.js';
 import type { TaskStatusFile } from '../runner/messages.js';
 import type { AbortReason, RunEnd } from '../runner/runner.js';
-import { openTaskLog, readTail, writeStatusFile } from '../runner/task-files.js';
+import { writeStatusFile } from '../runner/task-files.js';
+import type { LaunchExit, Launchers } from './launcher.js';
 import type { CommandTask } from './task-file.js';
 import { type Builtins, fillTemplate, paramEnvName, shellQuote, valueText } from './template.js';
 
@@ -37,7 +38,7 @@ const tailBytes = 4096;
 const maxResultBytes = 1 << 20;
 
 /** Starts `command` for one task. */
-export function runCommand(command: CommandTask, input: CommandInput): CommandRun {
+export function runCommand(command: CommandTask, input: CommandInput, launchers: Launchers): CommandRun {
   const outputDir = join(command.outRoot, input.paramsHash);
   let abortReason: AbortReason | undefined;
   let stop: (reason: AbortReason) => void = (reason) => {
@@ -48,7 +49,7 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
     try {
       mkdirSync(outputDir, { recursive: true });
       prepared = prepare(command, input, outputDir);
-      mkdirSync(prepared.cwd, { recursive: true });
+      if (prepared.cwd !== outputDir) mkdirSync(prepared.cwd, { recursive: true });
     } catch (error) {
       return failedEnd(error, outputDir, false);
     }
@@ -57,58 +58,34 @@ export function runCommand(command: CommandTask, input: CommandInput): CommandRu
       return { kind: 'aborted', reason: abortReason, outputDir };
     const startedMs = Date.now();
     const startedAt = new Date(startedMs).toISOString();
-    const out = openTaskLog(join(outputDir, 'stdout.log'), input.attempt, input.workerId);
-    const err = openTaskLog(join(outputDir, 'stderr.log'), input.attempt, input.workerId);
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(prepared.file, prepared.args, {
-        cwd: prepared.cwd,
-        env: prepared.env,
-        stdio: ['ignore', out, err],
-        // Its own process group (and session): killable as a whole, deaf to the terminal's signals.
-        detached: true,
-      });
-    } catch (error) {
-      // Refused before any process exists, e.g. a NUL character in an argument.
-      return failed(
-        'ERR_TASK_FAILED',
-        `cannot start "${prepared.file}": ${(error as Error).message}`,
-        false,
-        outputDir,
-      );
-    } finally {
-      closeSync(out);
-      closeSync(err);
+    const launched = launchers.start({
+      file: prepared.file,
+      args: prepared.args,
+      cwd: prepared.cwd,
+      env: prepared.env,
+      stdout: join(outputDir, 'stdout.log'),
+      stderr: join(outputDir, 'stderr.log'),
+      attempt: input.attempt,
+      workerId: input.workerId,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    stop = (reason) => {
+      if (abortReason !== undefined) return;
+      abortReason = reason;
+      launched.kill('SIGTERM');
+      killTimer = setTimeout(() => launched.kill('SIGKILL'), input.stopGraceMs);
+    };
+    if (input.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), input.timeoutMs);
+    const exit = await launched.end;
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    if (exit.refused !== undefined) {
+      // Refused before any process existed, e.g. a NUL character in an argument.
+      return failed('ERR_TASK_FAILED', `cannot start "${prepared.file}": ${exit.refused}`, false, outputDir);
     }
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
-      (done) => {
-        let timer: NodeJS.Timeout | undefined;
-        let killTimer: NodeJS.Timeout | undefined;
-        const group = (signal: NodeJS.Signals) => {
-          try {
-            if (child.pid !== undefined) process.kill(-child.pid, signal);
-          } catch {} // ESRCH: the group is already empty.
-        };
-        stop = (reason) => {
-          if (abortReason !== undefined) return;
-          abortReason = reason;
-          group('SIGTERM');
-          killTimer = setTimeout(() => group('SIGKILL'), input.stopGraceMs);
-        };
-        if (input.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), input.timeoutMs);
-        const settle = (result: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
-          clearTimeout(timer);
-          clearTimeout(killTimer);
-          // Whatever the program left behind in its group (background children) ends with it.
-          group('SIGKILL');
-          done(result);
-        };
-        child.once('error', (error) => settle({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => settle({ code, signal }));
-      },
-    );
     const end = endOf(command, exit, abortReason, outputDir, prepared.file);
-    writeStatus(input, outputDir, end, child.pid ?? 0, startedAt, exit);
+    writeStatus(input, outputDir, end, exit.pid, startedAt, exit);
     return end.kind === 'aborted' ? end : { ...end, startedAt: startedMs, endedAt: Date.now() };
   })();
   return { end, abort: (reason) => stop(reason) };
@@ -127,7 +104,8 @@ function prepare(command: CommandTask, input: CommandInput, outputDir: string) {
     hash: input.paramsHash,
     task: input.task,
   };
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // What the program's environment adds to the worker's (the launcher started with the worker's).
+  const env: Record<string, string> = {};
   for (const [name, value] of command.env) env[name] = fillTemplate(value, input.params, builtins);
   for (const [name, value] of Object.entries(input.params))
     env[paramEnvName(name)] = valueText(value as JsonValue);
@@ -156,7 +134,7 @@ function prepare(command: CommandTask, input: CommandInput, outputDir: string) {
 
 function endOf(
   command: CommandTask,
-  exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error },
+  exit: LaunchExit,
   abortReason: AbortReason | undefined,
   outputDir: string,
   file: string,
@@ -170,8 +148,11 @@ function endOf(
     );
   }
   if (abortReason !== undefined) return { kind: 'aborted', reason: abortReason, outputDir };
+  if (exit.error?.code === 'ELAUNCHER') {
+    return failed('ERR_TASK_CRASHED', `${exit.error.message} while the command ran`, true, outputDir);
+  }
   if (exit.error !== undefined) {
-    const code = (exit.error as NodeJS.ErrnoException).code;
+    const code = exit.error.code;
     const why =
       code === 'ENOENT'
         ? 'no such program (check the name, PATH, and that relative paths are taken from cwd)'

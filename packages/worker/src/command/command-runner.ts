@@ -1,6 +1,10 @@
-/** The pool's runner for command tasks: each job is a program started for it (command-run.ts). */
+/**
+ * The pool's runner for command tasks: each job is a program started for it (command-run.ts) by one
+ * of the worker's command launchers (launcher.ts).
+ */
 import type { AbortReason, RunEnd, RunJob, TaskRunner } from '../runner/runner.js';
 import { type CommandRun, runCommand } from './command-run.js';
+import { Launchers } from './launcher.js';
 import type { CommandTaskFile } from './task-file.js';
 
 export interface CommandRunnerOptions {
@@ -8,15 +12,20 @@ export interface CommandRunnerOptions {
   workerId: string;
   /** How long a program may take to end after SIGTERM before its group is SIGKILLed. */
   stopGraceMs: number;
+  /** The worker's slots: how many programs may run at once (one launcher per 4). */
+  slots: number;
 }
 
 export class CommandRunner implements TaskRunner {
   readonly #running = new Map<number, CommandRun>();
+  readonly #launchers: Launchers;
 
   constructor(
     private readonly commands: CommandTaskFile,
     private readonly options: CommandRunnerOptions,
-  ) {}
+  ) {
+    this.#launchers = new Launchers(options.slots);
+  }
 
   async run(job: RunJob): Promise<RunEnd> {
     const command = this.commands.tasks.get(job.task);
@@ -29,7 +38,8 @@ export class CommandRunner implements TaskRunner {
         outputDir: undefined,
       };
     }
-    const run = runCommand(command, { ...job, ...this.options });
+    const { host, workerId, stopGraceMs } = this.options;
+    const run = runCommand(command, { ...job, host, workerId, stopGraceMs }, this.#launchers);
     this.#running.set(job.id, run);
     try {
       return await run.end;
@@ -49,5 +59,6 @@ export class CommandRunner implements TaskRunner {
       return run.end;
     });
     await Promise.all(ends);
+    await this.#launchers.close();
   }
 }

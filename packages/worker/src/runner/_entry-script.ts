@@ -1,7 +1,8 @@
 /**
- * Where the host entry script is. Built, the runner sits in dist/index.js beside dist/host-entry.js.
- * Run from the TypeScript sources (vitest), it starts src/runner/host-entry.ts through jiti's ESM
- * loader hook, so that tests exercise the same sources they import.
+ * Where a script the worker starts in another process is: the task host (runner/host-entry.ts) and the
+ * command launcher (command/launcher-entry.ts). Built, each sits in dist/ beside dist/index.js. Run from
+ * the TypeScript sources (vitest), it starts through jiti's ESM loader hook, so that tests exercise the
+ * same sources they import.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,29 +10,33 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BottleError } from '@bottle/protocol';
 
-export interface HostEntry {
+export interface EntryScript {
   script: string;
   execArgv: string[];
 }
 
-let cached: HostEntry | undefined;
+/** The entry scripts by name, with their source folder under src/. */
+const sources = { 'host-entry': 'runner', 'launcher-entry': 'command' } as const;
 
-export function hostEntry(): HostEntry {
-  if (cached) return cached;
+const cached = new Map<string, EntryScript>();
+
+export function entryScript(name: keyof typeof sources): EntryScript {
+  const known = cached.get(name);
+  if (known) return known;
   const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'host-entry.js');
-  if (existsSync(built)) {
-    cached = { script: built, execArgv: [] };
-    return cached;
-  }
-  const source = join(here, 'host-entry.ts');
-  if (existsSync(source)) {
+  const built = join(here, `${name}.js`);
+  const source = join(here, '..', sources[name], `${name}.ts`);
+  let found: EntryScript;
+  if (existsSync(built)) found = { script: built, execArgv: [] };
+  else if (existsSync(source)) {
     const jitiDir = dirname(createRequire(import.meta.url).resolve('jiti/package.json'));
-    cached = { script: source, execArgv: ['--import', join(jitiDir, 'lib', 'jiti-register.mjs')] };
-    return cached;
+    found = { script: source, execArgv: ['--import', join(jitiDir, 'lib', 'jiti-register.mjs')] };
+  } else {
+    throw new BottleError(
+      'ERR_INTERNAL',
+      `the worker's script ${name} is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
+    );
   }
-  throw new BottleError(
-    'ERR_INTERNAL',
-    `the task host entry script is missing (looked for ${built}); rebuild @bottle/worker (pnpm build)`,
-  );
+  cached.set(name, found);
+  return found;
 }

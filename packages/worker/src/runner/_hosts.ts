@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { Worker as Thread } from 'node:worker_threads';
-import { hostEntry } from './_entry-script.js';
+import { entryScript } from './_entry-script.js';
 import type { FromHost, HostEvent, JobMessage, ToHost } from './messages.js';
 
 export interface HostHandlers {
@@ -62,7 +62,7 @@ export class ProcessHost extends Host {
 
   constructor(execArgv: string[], handlers: HostHandlers) {
     super();
-    const entry = hostEntry();
+    const entry = entryScript('host-entry');
     this.process = fork(entry.script, [], {
       execArgv: [...entry.execArgv, ...execArgv],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -113,7 +113,7 @@ export class ThreadHost extends Host {
 
   constructor(execArgv: string[], handlers: HostHandlers) {
     super();
-    const entry = hostEntry();
+    const entry = entryScript('host-entry');
     this.thread = new Thread(entry.script, {
       execArgv: [...entry.execArgv, ...execArgv],
       stdout: true,

@@ -13,8 +13,8 @@ import { prepareTask } from '../task/_task-form.js';
 import { loadTaskModule } from '../task/load-module.js';
 import type { TaskContext } from '../task/task-base.js';
 import { captureConsole, type LogSink } from './_console-capture.js';
+import { openTaskLog } from './_task-log.js';
 import type { EndEvent, HostEvent, JobMessage } from './messages.js';
-import { openTaskLog } from './task-files.js';
 
 class Running implements LogSink {
   outRoot = '';

@@ -6,9 +6,10 @@
 import { join } from 'node:path';
 import { BottleError, isBottleError } from '@bottle/protocol';
 import { type ResolvedModuleSpec, resolveModuleSpec } from '../task/module-spec.js';
+import { readTail } from './_task-log.js';
 import type { EndEvent, HostEvent, JobMessage, TaskStatusFile } from './messages.js';
 import type { AbortReason, RunEnd, RunJob } from './runner.js';
-import { readTail, writeResultFile, writeStatusFile } from './task-files.js';
+import { writeResultFile, writeStatusFile } from './task-files.js';
 
 export interface JobBookOptions {
   root: string;

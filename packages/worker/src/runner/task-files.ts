@@ -4,9 +4,10 @@
  * status.json and result.json, once, when the task has ended, and only where the task's
  * directory exists. One writer per file.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JsonValue, LOG_TAIL_MAX, type LogTails } from '@bottle/protocol';
+import { attemptHeader, readTail } from './_task-log.js';
 import type { TaskStatusFile } from './messages.js';
 
 /** Writes status.json. */
@@ -21,44 +22,6 @@ export function writeResultFile(outputDir: string, result: JsonValue): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-}
-
-/** The last `bytes` of a file (a log), or '' when it does not exist. */
-export function readTail(file: string, bytes = 4096): string {
-  let fd: number | undefined;
-  try {
-    const size = statSync(file).size;
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    fd = openSync(file, 'r');
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** The line that opens an attempt's part of a log that holds an earlier attempt's. */
-function attemptHeader(attempt: number): string {
-  return `--- attempt ${attempt} `;
-}
-
-/**
- * Opens a task's log for appending. A log that already holds an earlier attempt's output (a retry,
- * a rerun) gets a separator line first, so that the attempts do not run together.
- */
-export function openTaskLog(file: string, attempt: number, workerId: string): number {
-  const fd = openSync(file, 'a');
-  if (fstatSync(fd).size > 0) {
-    const newline = readTail(file, 1) === '\n' ? '' : '\n';
-    writeSync(
-      fd,
-      `${newline}${attemptHeader(attempt)}(worker ${workerId}, ${new Date().toISOString()}) ---\n`,
-    );
-  }
-  return fd;
 }
 
 /**

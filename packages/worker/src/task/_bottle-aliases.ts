@@ -15,7 +15,7 @@ let cached: Record<string, string> | undefined;
 export function bottleAliases(): Record<string, string> {
   if (cached) return cached;
   const here = fileURLToPath(import.meta.url);
-  // Built, this code sits in dist/ beside index.js, task.js, ssh.js and gather.js; from the sources,
+  // Built, this code sits in dist/ beside index.js, task.js, ssh.js, gather.js and search.js; from the sources,
   // in src/task/, below src/index.ts and the folder of each subpath's index.ts.
   const src = resolve(dirname(here), '..');
   const own = (subpath: string) =>
@@ -26,6 +26,7 @@ export function bottleAliases(): Record<string, string> {
     '@bottle/worker/task': own('task'),
     '@bottle/worker/ssh': own('ssh'),
     '@bottle/worker/gather': own('gather'),
+    '@bottle/worker/search': own('search'),
     '@bottle/worker': here.endsWith('.ts') ? join(src, 'index.ts') : join(dirname(here), 'index.js'),
   };
   return cached;

@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type SlurmFixture, slurmSkipReason, startSlurm, waitFor } from '@bottle/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { allTasks, countDone, Scene } from './_e2e.js';
+
+const skip = slurmSkipReason();
+if (skip) console.warn(skip);
+let slurm: SlurmFixture;
+let scene: Scene;
+
+beforeAll(async () => {
+  if (!skip) slurm = await startSlurm();
+}, 60_000);
+afterAll(async () => {
+  await slurm?.stop();
+});
+afterEach(async () => {
+  await scene?.close();
+});
+
+describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-node Slurm', () => {
+  it('works off a 200-task sweep with a job array of 2 workers; --status lists none once they end', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.scan']);
+    const launch = await scene.bottle(
+      [
+        'launch',
+        '--slurm',
+        '-s',
+        server.url,
+        '--array',
+        '2',
+        '-x',
+        '1',
+        '--time',
+        '5',
+        '--output',
+        'w-%a.out',
+      ],
+      slurm.env,
+    );
+    expect(launch.stderr).toMatch(/submitted job \d+ \(2 workers of 1 slot\)/);
+    expect(launch.code).toBe(0);
+    const jobId = launch.stdout.trim();
+    await waitFor(async () => (await countDone(server.client)) === 200, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: `the sweep to be done\n${slurm.logs()}`,
+    });
+    const outputs = [0, 1].map((element) => join(scene.root, `w-${element}.out`));
+    await waitFor(
+      () =>
+        outputs.every((file) => existsSync(file) && /\d+ done, 0 failed/.test(readFileSync(file, 'utf8'))),
+      { what: `both workers to print their summary (${readdirSync(scene.root).join(', ')})` },
+    );
+    const tasks = await allTasks(server.client);
+    // Each worker names its array element: `bottle workers` tells which job it is.
+    for (const task of tasks) expect(task.workerId).toMatch(new RegExp(`^slurm-${jobId}_[01]-`));
+    expect(tasks.every((task) => task.attempts === 1)).toBe(true);
+    await waitFor(
+      async () =>
+        (await scene.bottle(['launch', '--slurm', '--status'], slurm.env)).stdout.includes('no Slurm jobs'),
+      {
+        intervalMs: 200,
+        what: 'the jobs to leave the queue',
+      },
+    );
+  });
+
+  it('--cancel: SIGTERM reaches the running worker, a second --cancel makes it release its tasks uncharged; a pending element is cancelled', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.long'], { env: { SWEEP_MS: '120000' } });
+    const cpus = Number((await slurm.run('sinfo', ['-h', '-o', '%c'])).trim());
+    // Each element asks for every CPU of the node: the second waits, pending.
+    const launch = await scene.bottle(
+      [
+        'launch',
+        '--slurm',
+        '-s',
+        server.url,
+        '--array',
+        '2',
+        '-x',
+        String(cpus),
+        '--job-name',
+        'cancel-me',
+        '--output',
+        'c-%a.out',
+      ],
+      slurm.env,
+    );
+    expect(launch.code).toBe(0);
+    const jobId = launch.stdout.trim();
+    await waitFor(async () => (await allTasks(server.client)).some((task) => task.state === 'running'), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'the first worker to start its tasks',
+    });
+    const status = await scene.bottle(
+      ['launch', '--slurm', '--status', '--job-name', 'cancel-me'],
+      slurm.env,
+    );
+    expect(status.stdout).toMatch(new RegExp(`${jobId}_0\\s+RUNNING`));
+    expect(status.stdout).toMatch(/PENDING/);
+    const cancel = await scene.bottle(
+      ['launch', '--slurm', '--cancel', '--job-name', 'cancel-me'],
+      slurm.env,
+    );
+    expect(cancel.code).toBe(0);
+    expect(cancel.stderr).toMatch(`asked ${jobId}_0 to stop`);
+    expect(cancel.stderr).toMatch(`cancelled ${jobId}_`);
+    const log = join(scene.root, 'c-0.out');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('stopping: no new tasks'), {
+      what: 'the worker to hear SIGTERM',
+    });
+    const again = await scene.bottle(['launch', '--slurm', '--cancel', '--job-name', 'cancel-me'], slurm.env);
+    expect(again.code).toBe(0);
+    await waitFor(
+      async () =>
+        (
+          await scene.bottle(['launch', '--slurm', '--status', '--job-name', 'cancel-me'], slurm.env)
+        ).stdout.includes('no Slurm jobs'),
+      {
+        intervalMs: 200,
+        what: `the jobs to end\n${readFileSync(log, 'utf8')}`,
+      },
+    );
+    expect(readFileSync(log, 'utf8')).toMatch(/released to the queue/);
+    const tasks = await allTasks(server.client);
+    expect(tasks.map((task) => task.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    for (const task of tasks) expect((await server.client.getTask(task.key)).task.chargedAttempts).toBe(0);
+  });
+});

@@ -1,0 +1,49 @@
+/** What the worker and its command launchers (launcher-entry.ts) say to each other over IPC. */
+
+/** Start one program in its own process group, its output appended to two log files. */
+export interface StartMessage {
+  type: 'start';
+  id: number;
+  file: string;
+  args: string[];
+  cwd: string;
+  /** Added to the launcher's environment (the worker's, as it was when the launcher started). */
+  env: Record<string, string>;
+  stdout: string;
+  stderr: string;
+  /** For the separator line of a log that holds an earlier attempt's output. */
+  attempt: number;
+  workerId: string;
+}
+
+/** Signal the process group of a program started under `id`. */
+export interface KillMessage {
+  type: 'kill';
+  id: number;
+  signal: NodeJS.Signals;
+}
+
+export type ToLauncher = StartMessage | KillMessage;
+
+/**
+ * A program ended (its group is SIGKILLed then, so nothing it started outlives it), or never started:
+ * `refused` when spawn threw (a NUL in an argument), `error` when the exec failed (ENOENT).
+ */
+export interface ExitMessage {
+  type: 'exit';
+  id: number;
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: { code: string | undefined; message: string };
+  refused?: string;
+}
+
+/** A program started: its pid (the worker kills its group itself if the launcher dies first). */
+export interface StartedMessage {
+  type: 'started';
+  id: number;
+  pid: number;
+}
+
+export type FromLauncher = StartedMessage | ExitMessage;

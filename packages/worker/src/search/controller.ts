@@ -1,0 +1,188 @@
+/**
+ * runSearch: the controller of an ask/tell search. It replays the scan's finished tasks into `tell`
+ * (so that a restarted controller picks up where the last one stopped), then asks for as many
+ * parameter sets as the budget leaves room for, submits them in one request, and tells each result
+ * as it arrives. Finishes that arrive together are told together, and answered with one ask and
+ * one submit: the controller costs a sweep a round trip per batch, not per task.
+ */
+import { assertParams, BottleError, type JsonValue, type Params, taskKey } from '@bottle/protocol';
+import type { FinishedTask, SearchDriver } from './driver.js';
+import { isBetter, objectiveValue, type ResolvedSearch, type Told } from './search.js';
+
+/** The best told task. */
+export interface BestTask {
+  params: Params;
+  value: number;
+  key: string;
+  paramsHash: string;
+  result: JsonValue | null;
+}
+
+/** Why the search stopped proposing. */
+export type StopReason = 'target' | 'budget' | 'exhausted' | 'stopped';
+
+export interface SearchOutcome {
+  scan: string;
+  reason: StopReason;
+  /** Distinct tasks told (replayed ones included). */
+  told: number;
+  /** Tasks this controller submitted that the queue had not run before. */
+  submitted: number;
+  best: BestTask | undefined;
+}
+
+export interface RunSearchOptions {
+  driver: SearchDriver;
+  /** Stops the controller: nothing more is submitted; tasks in flight stay queued for the next one. */
+  signal?: AbortSignal | undefined;
+  /** With tasks in flight and no finish heard for this long, the controller reads them (default 15 s). */
+  recheckMs?: number;
+  /** Told after each task is told: the progress so far. */
+  onTold?: (progress: { told: number; inFlight: number; best: BestTask | undefined }) => void;
+}
+
+/** Rounds in a row whose proposals were all told already before the space counts as exhausted. */
+const MAX_IDLE_ROUNDS = 100;
+
+export async function runSearch(search: ResolvedSearch, options: RunSearchOptions): Promise<SearchOutcome> {
+  const { driver, signal } = options;
+  const { maxTasks, maxParallel, target } = search.budget;
+  const told = new Map<string, FinishedTask>();
+  const inFlight = new Map<string, Params>();
+  let arrived: FinishedTask[] = [];
+  let wake: (() => void) | undefined;
+  let best: BestTask | undefined;
+  let submitted = 0;
+
+  const toldOf = (task: FinishedTask): Told => ({
+    value: task.state === 'done' ? objectiveValue(search.objective, task.result) : undefined,
+    state: task.state,
+    result: task.result,
+    error: task.error,
+    objective: search.objective,
+    key: task.key,
+    paramsHash: task.paramsHash,
+  });
+  const learn = async (task: FinishedTask) => {
+    if (told.has(task.key)) return;
+    told.set(task.key, task);
+    inFlight.delete(task.key);
+    const outcome = toldOf(task);
+    await search.tell(task.params, outcome);
+    if (outcome.value !== undefined && isBetter(search.objective, outcome.value, best?.value)) {
+      const { params, key, paramsHash, result } = task;
+      best = { params, value: outcome.value, key, paramsHash, result };
+    }
+    options.onTold?.({ told: told.size, inFlight: inFlight.size, best });
+  };
+  const learnArrived = async () => {
+    while (arrived.length > 0) {
+      const batch = arrived;
+      arrived = [];
+      for (const task of batch) await learn(task);
+    }
+  };
+  const reached = () =>
+    target !== undefined &&
+    best !== undefined &&
+    ('minimize' in search.objective ? best.value <= target : best.value >= target);
+
+  /** One ask, one submit. Answers how many were proposed, submitted, and told again from before. */
+  const proposeRound = async (room: number) => {
+    const proposals = await search.ask(room);
+    if (!Array.isArray(proposals))
+      throw new BottleError(
+        'ERR_BAD_SEARCH',
+        `ask(${room}) returned ${typeof proposals}, not an array of parameter sets`,
+      );
+    const specs = [];
+    let retold = 0;
+    for (const params of proposals.slice(0, room)) {
+      try {
+        assertParams(params, 'params');
+      } catch (cause) {
+        throw new BottleError(
+          'ERR_BAD_SEARCH',
+          `ask(${room}) proposed ${JSON.stringify(params)}, not a parameter set (a plain object of JSON values): ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      const key = taskKey(search.task, params);
+      const before = told.get(key);
+      if (before) {
+        // Asked again for a set that ran: told from what the queue holds, never run twice.
+        await search.tell(before.params, toldOf(before));
+        retold++;
+      } else if (!inFlight.has(key)) {
+        inFlight.set(key, params);
+        specs.push({ task: search.task, params });
+      }
+    }
+    if (specs.length > 0) {
+      const ended = await driver.submit(search.scan, specs);
+      submitted += specs.length - ended.length;
+      arrived.push(...ended);
+    }
+    return { proposed: proposals.length, submitted: specs.length, retold };
+  };
+
+  /** Until a finish arrives, the controller is stopped, or the recheck timer reads the tasks in flight. */
+  const nextFinish = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        // A failed read (the server is restarting) is tried again at the next quiet period.
+        driver.lookup([...inFlight.keys()]).then((ended) => {
+          arrived.push(...ended);
+          done();
+        }, done);
+      }, options.recheckMs ?? 15_000);
+      signal?.addEventListener('abort', done, { once: true });
+      wake = done;
+    });
+
+  await driver.follow(search.scan, (task) => {
+    arrived.push(task);
+    wake?.();
+  });
+  try {
+    const { finished, unfinished } = await driver.load(search.scan);
+    for (const task of finished) await learn(task);
+    for (const task of unfinished) if (!told.has(task.key)) inFlight.set(task.key, task.params);
+    let reason: StopReason | undefined;
+    let idleRounds = 0;
+    for (;;) {
+      await learnArrived();
+      if (signal?.aborted) {
+        reason = 'stopped';
+        break;
+      }
+      if (reason === undefined && reached()) reason = 'target';
+      if (reason === undefined && told.size + inFlight.size >= maxTasks && inFlight.size === 0)
+        reason = 'budget';
+      const room = reason ? 0 : Math.min(maxParallel - inFlight.size, maxTasks - told.size - inFlight.size);
+      if (room > 0) {
+        const round = await proposeRound(room);
+        if (round.proposed === 0 && inFlight.size === 0 && arrived.length === 0) reason = 'exhausted';
+        else if (round.submitted === 0 && round.retold > 0 && inFlight.size === 0) {
+          if (++idleRounds >= MAX_IDLE_ROUNDS) reason = 'exhausted';
+          continue;
+        } else idleRounds = 0;
+        if (arrived.length > 0) continue;
+      }
+      if (inFlight.size === 0 && arrived.length === 0) {
+        if (reason !== undefined) break;
+        continue;
+      }
+      if (arrived.length === 0) await nextFinish();
+    }
+    return { scan: search.scan, reason, told: told.size, submitted, best };
+  } finally {
+    await driver.close();
+  }
+}
