@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { waitFor } from '@bottle/test-utils';
+import { startWebhookReceiver, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scene } from './_e2e.js';
 
@@ -13,21 +11,9 @@ afterEach(async () => {
 describe('bottle-server --notify, with real processes', () => {
   it('a sweep ends with a signed webhook at a receiver, and bottle wait returns', async () => {
     scene = new Scene();
-    const received: Array<{ signature: unknown; body: string }> = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      req.on('end', () => {
-        received.push({ signature: req.headers['x-bottle-signature-256'], body });
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    scene.defer(() => new Promise((resolve) => receiver.close(resolve)));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
+    const receiver = await startWebhookReceiver();
+    scene.defer(() => receiver.close());
+    const url = receiver.url;
     const server = await scene.server(['--notify', url], { env: { BOTTLE_NOTIFY_SECRET: 'from-env' } });
     await server.client.submit(
       [1, 2, 3].map((n) => ({ task: 'sweep.Task', params: { n } })),
@@ -36,13 +22,13 @@ describe('bottle-server --notify, with real processes', () => {
     const worker = scene.worker(server.url, ['-x', '2']);
     expect((await scene.bottle(['wait', 'hooked', '--server', server.url])).code).toBe(0);
     expect(await worker.exited).toBe(0);
-    await waitFor(() => received.length === 1, { what: 'the webhook' });
-    const [delivery] = received;
+    await waitFor(() => receiver.deliveries.length === 1, { what: 'the webhook' });
+    const [delivery] = receiver.deliveries;
     expect(JSON.parse(delivery?.body ?? '')).toMatchObject({
       type: 'scan.ended',
       scan: { name: 'hooked', total: 3, counts: { done: 3 } },
     });
-    expect(delivery?.signature).toBe(
+    expect(delivery?.headers['x-bottle-signature-256']).toBe(
       `sha256=${createHmac('sha256', 'from-env')
         .update(delivery?.body ?? '')
         .digest('hex')}`,

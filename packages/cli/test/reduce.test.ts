@@ -1,4 +1,4 @@
-import { waitFor } from '@bottle/test-utils';
+import { startWebhookReceiver, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scene } from './_e2e.js';
 
@@ -8,9 +8,11 @@ afterEach(async () => {
 });
 
 describe('reduce, with real processes', () => {
-  it('a sweep posted with --reduce ends with its reduced answer, shown by bottle results --reduce', async () => {
+  it('a sweep posted with --reduce ends with its reduced answer, shown by bottle results --reduce and told by a webhook', async () => {
     scene = new Scene();
-    const server = await scene.server(['--max-attempts', '1']);
+    const receiver = await startWebhookReceiver();
+    scene.defer(() => receiver.close());
+    const server = await scene.server(['--max-attempts', '1', '--notify', receiver.url]);
     const posted = await scene.bottle([
       'post',
       'sweep.small',
@@ -56,6 +58,10 @@ describe('reduce, with real processes', () => {
     };
     expect(await reduced(scan)).toMatchObject({ scan, state: 'done', result: { tasks: 5, sum: 10 } });
     expect(await reduced('grid')).toMatchObject({ result: { form: 'class', tasks: 4, sum: 10 } });
+    // The webhook tells when the reduced answer is there: the end of the reduce scan.
+    const ended = () => receiver.deliveries.map((d) => JSON.parse(d.body).scan.name as string);
+    await waitFor(() => ended().includes(`${scan}.reduce`), { what: 'the webhook of the reduce' });
+    expect(ended()).toEqual(expect.arrayContaining([scan, 'grid', `${scan}.reduce`]));
     // The scan's own table is the five tasks, without the reduce.
     const table = await scene.bottle(['results', '--scan', scan, '--format', 'json', '--server', server.url]);
     expect(JSON.parse(table.stdout)).toHaveLength(5);

@@ -1,45 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ManualClock, waitFor } from '@bottle/test-utils';
+import type { ServerResponse } from 'node:http';
+import { ManualClock, startWebhookReceiver, type WebhookReceiver, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { specs, type TestServer, worker } from './helpers.js';
 import { contractStores } from './stores.js';
 
-interface Delivery {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A webhook receiver on a loopback port; `answer` decides each request's fate. */
-async function startReceiver(answer: (delivery: Delivery, res: ServerResponse, n: number) => void) {
-  const deliveries: Delivery[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      const delivery = { headers: req.headers, body };
-      deliveries.push(delivery);
-      answer(delivery, res, deliveries.length);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook?key=x`,
-    deliveries,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 let t: TestServer | undefined;
-let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+let receiver: WebhookReceiver | undefined;
 afterEach(async () => {
   await t?.close();
   await receiver?.close();
@@ -58,7 +25,7 @@ const claimAll = async (server: TestServer, max: number) =>
 
 describe.each(stores)('webhooks ($name)', ({ startServer }) => {
   it('POSTs signed events when a task fails for good and when the scan ends, retrying a refused delivery', async () => {
-    receiver = await startReceiver((_delivery, res, n) => {
+    receiver = await startWebhookReceiver((_delivery, res, n) => {
       res.statusCode = n === 1 ? 503 : 204;
       res.end();
     });
@@ -108,7 +75,7 @@ describe.each(stores)('webhooks ($name)', ({ startServer }) => {
 
   it('a receiver that never answers holds up no claim nor report, and retryable failures are not told', async () => {
     const held: ServerResponse[] = [];
-    receiver = await startReceiver((_delivery, res) => {
+    receiver = await startWebhookReceiver((_delivery, res) => {
       held.push(res);
     });
     t = await startServer({ maxAttempts: 2, notify: { urls: [receiver.url], taskFailures: true } });

@@ -11,3 +11,4 @@ export {
 } from './postgres.js';
 export { type SlurmFixture, slurmSkipReason, startSlurm } from './slurm.js';
 export { generateSshKey, type SshdFixture, startSshAgent, startSshd } from './sshd.js';
+export { type Delivery, startWebhookReceiver, type WebhookReceiver } from './webhooks.js';
