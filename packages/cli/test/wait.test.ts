@@ -1,4 +1,5 @@
 import type { TaskSpec } from '@bottle/protocol';
+import { freePort } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scene } from './_e2e.js';
 
@@ -45,6 +46,34 @@ describe('bottle wait, with real processes', () => {
     const bad = await scene.bottle(['wait', 'bad', '--server', server.url]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('bad ended: 1 done, 1 failed, 0 cancelled of 2 tasks\n');
+  });
+
+  it('rides through a restart of the server (kill -9), and says so once', async () => {
+    scene = new Scene();
+    const port = await freePort();
+    const first = await scene.server([], { port });
+    await first.client.submit(
+      [1, 2].map((n) => ({ task: 'sweep.Task', params: { n } })),
+      { scan: 'long' },
+    );
+    const waiting = scene.spawn('bottle', ['wait', 'long', '--server', first.url], { BOTTLE_DEBUG: '1' });
+    // The server answered the wait before it dies.
+    await waiting.waitForOutput(/waiting for scan long on/);
+    await first.child.kill9();
+    await waiting.waitForOutput(/cannot be reached; waiting for it to come back/);
+    const second = await scene.server([], { port });
+    expect(await scene.worker(second.url, ['-x', '1']).exited).toBe(0);
+    expect(await waiting.exited).toBe(0);
+    expect(waiting.stdout).toBe('long ended: 2 done, 0 failed, 0 cancelled of 2 tasks\n');
+    expect(waiting.stderr.match(/cannot be reached/g)).toHaveLength(1);
+  });
+
+  it('a server that never answered is an error at once', async () => {
+    scene = new Scene();
+    const closed = await freePort();
+    const run = await scene.bottle(['wait', 'x', '--server', `http://127.0.0.1:${closed}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ERR_SERVER_UNREACHABLE/);
   });
 
   it('exits 2 on a usage error: no scan, an unknown scan, a bad --timeout', async () => {

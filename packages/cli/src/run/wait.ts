@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isBottleError, type ScanInfo, type ScanWaitResponse } from '@bottle/protocol';
+import type { BottleClient } from '@bottle/worker';
 import { clientFor } from '../_client.js';
-import type { CliContext } from '../_context.js';
+import { type CliContext, contextLogger } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
 import { positiveSeconds } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
@@ -18,21 +20,26 @@ export async function runWait(argv: WaitArgs, context: CliContext): Promise<numb
     () => interrupt.abort(),
     () => interrupt.abort(),
   );
+  const deadline =
+    timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000;
+  // Said once per outage, whichever scan's wait meets it first.
+  let down = false;
+  const log = contextLogger(context, 'bottle');
+  const outage = (isDown: boolean) => {
+    if (isDown && !down)
+      context.stderr(`bottle: ${client.url} cannot be reached; waiting for it to come back\n`);
+    down = isDown;
+  };
   let answers: ScanWaitResponse[];
   try {
     answers = await Promise.all(
       names.map((name) =>
-        client
-          .waitForScan(name, {
-            signal,
-            ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
-          })
-          .catch((error: unknown) => {
-            others.abort();
-            // A scan that does not exist is a mistake on the command line, not a failed sweep.
-            if (!isBottleError(error, 'ERR_NOT_FOUND')) throw error;
-            throw new UsageError(`no scan is named '${name}'; list them with bottle status`);
-          }),
+        waitThroughRestarts(client, name, deadline, signal, outage, log.debug).catch((error: unknown) => {
+          others.abort();
+          // A scan that does not exist is a mistake on the command line, not a failed sweep.
+          if (!isBottleError(error, 'ERR_NOT_FOUND')) throw error;
+          throw new UsageError(`no scan is named '${name}'; list them with bottle status`);
+        }),
       ),
     );
   } catch (error) {
@@ -45,6 +52,42 @@ export async function runWait(argv: WaitArgs, context: CliContext): Promise<numb
   if (argv.json) context.stdout(`${JSON.stringify({ scans: answers, exitCode: code })}\n`);
   else context.stdout(`${summary(answers, timeoutSeconds)}\n`);
   return code;
+}
+
+/** How long a wait leaves between tries to reach a server that stopped answering. */
+const RECONNECT_MS = 2_000;
+
+/**
+ * `client.waitForScan`, riding through a restart of the server once it has answered: a sweep
+ * outlives its server's restarts (the queue is on disk), so its wait does too, until `deadline`.
+ */
+async function waitThroughRestarts(
+  client: BottleClient,
+  name: string,
+  deadline: number,
+  signal: AbortSignal,
+  outage: (down: boolean) => void,
+  debug: (message: string) => void,
+): Promise<ScanWaitResponse> {
+  // A server that never answered is a wrong URL or a server not started: said at once.
+  await client.getScan(name);
+  debug(`waiting for scan ${name} on ${client.url}`);
+  for (;;) {
+    const left = deadline - Date.now();
+    try {
+      const answer = await client.waitForScan(name, {
+        signal,
+        ...(Number.isFinite(left) ? { timeoutMs: Math.max(0, left) } : {}),
+      });
+      outage(false);
+      return answer;
+    } catch (error) {
+      const gone = isBottleError(error, 'ERR_SERVER_UNREACHABLE') || isBottleError(error, 'ERR_UNAVAILABLE');
+      if (!gone || Date.now() + RECONNECT_MS >= deadline) throw error;
+      outage(true);
+      await sleep(RECONNECT_MS, undefined, { signal });
+    }
+  }
 }
 
 /** 124 if a scan has not ended; else 1 if any task failed or was cancelled; else 0. */
