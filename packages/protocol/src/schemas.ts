@@ -414,6 +414,8 @@ export const scanInfoSchema = z.object({
     .object({ key: hashSchema, startedAt: z.int(), workerId: z.string().nullable() })
     .nullable()
     .optional(),
+  /** The scan's reduce task (`SubmitRequest.reduce`), queued in `<name>.reduce` each time it ends. */
+  reduce: taskNameSchema.optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
 

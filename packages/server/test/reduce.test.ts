@@ -54,7 +54,11 @@ describe.each(stores)('reduce ($name)', ({ name, openStore, reopen, startServer 
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ task: REDUCE, state: 'queued', params: { scan: 's' } });
     // The scan's own counts leave the reduce task out.
-    expect((await store.getScan('s')).counts).toMatchObject({ done: 2, failed: 1, queued: 0 });
+    expect(await store.getScan('s')).toMatchObject({
+      reduce: REDUCE,
+      counts: { done: 2, failed: 1, queued: 0 },
+    });
+    expect((await store.getScan('s.reduce')).reduce).toBeUndefined();
 
     // A rerun of the failed task that ends again is a new state, even with the same counts.
     await store.rerunScan('s', 'failed');

@@ -1,6 +1,6 @@
 /**
- * Queues reduce tasks as scans end, on the progress monitor's reads. A scan seen ended for the first
- * time (also on the first read after a restart, for a scan that ended while no server ran) asks the
+ * Queues reduce tasks as scans end, on the progress monitor's reads. A scan with a reduce task seen
+ * ended for the first time (also on the first read after a restart, for a scan that ended while no server ran) asks the
  * store, whose guard keeps one reduce task per completion state however many servers ask.
  */
 import { scanEnded } from '@bottle/protocol';
@@ -19,7 +19,7 @@ export function queueReducesOnEnd(
       const now = scan.total > 0 && scanEnded(scan);
       const was = ended.get(scan.name);
       ended.set(scan.name, now);
-      if (!now || was === true) continue;
+      if (!now || was === true || scan.reduce === undefined) continue;
       store.queueReduce(scan.name).then((queued) => {
         if (queued?.created) onQueued(scan.name, queued.key);
       }, onError);

@@ -12,6 +12,7 @@ export interface ScanRow {
   name: string;
   created_at: number;
   lost_attempts: number;
+  reduce_task: string | null;
 }
 
 export interface CountRow {
@@ -61,6 +62,7 @@ export function assembleScans(
         lostAttempts: row.lost_attempts,
         recent: { done: 0, failed: 0, windowMs: Math.max(1, now - since * 60_000), at: now },
         oldestRunning: null,
+        ...(row.reduce_task ? { reduce: row.reduce_task } : {}),
       } as ScanInfo,
     ]),
   );
