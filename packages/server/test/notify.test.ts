@@ -23,6 +23,47 @@ const claimAll = async (server: TestServer, max: number) =>
     params: { i: number };
   }>;
 
+describe.each(stores)('telling a scan end once ($name)', ({ name, openStore, reopen }) => {
+  it('the first to tell an end gets its completion digest; a repeat, a restart or another server gets null', async () => {
+    let store = await openStore({ maxAttempts: 1 });
+    try {
+      await store.submit({ scan: 'e', tasks: specs(2) });
+      expect(await store.tellScanEnd('e')).toBeNull();
+      const [tasks = []] = await store.claim([{ ...worker, max: 2, waitMs: 0 }]);
+      const fail = (task: (typeof tasks)[number]) =>
+        ({
+          outcome: 'failed',
+          key: task.key,
+          leaseToken: task.leaseToken,
+          error: 'e',
+          retryable: false,
+        }) as const;
+      await store.report(worker.workerId, tasks.map(fail));
+      const first = await store.tellScanEnd('e');
+      expect(first).toMatch(/^[0-9a-f]{32}$/);
+      expect(await store.tellScanEnd('e')).toBeNull();
+      if (name === 'postgres') {
+        const other = await reopen(store);
+        expect(await other.tellScanEnd('e')).toBeNull();
+        await other.close();
+      } else {
+        await store.close();
+        store = await reopen(store);
+        expect(await store.tellScanEnd('e')).toBeNull();
+      }
+      // Ended again after a rerun: another end, told again.
+      await store.rerunScan('e', 'failed');
+      const [again = []] = await store.claim([{ ...worker, max: 2, waitMs: 0 }]);
+      await store.report(worker.workerId, again.map(fail));
+      const second = await store.tellScanEnd('e');
+      expect(second).toMatch(/^[0-9a-f]{32}$/);
+      expect(second).not.toBe(first);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe.each(stores)('webhooks ($name)', ({ startServer }) => {
   it('POSTs signed events when a task fails for good and when the scan ends, retrying a refused delivery', async () => {
     receiver = await startWebhookReceiver((_delivery, res, n) => {
@@ -71,6 +112,8 @@ describe.each(stores)('webhooks ($name)', ({ startServer }) => {
       scan: { name: 'hooked', total: 2, counts: { done: 1, failed: 1, queued: 0, running: 0 } },
     });
     expect(typeof ended.at).toBe('number');
+    // One end has one id, whichever server tells it: the scan and its completion digest.
+    expect(ended.id).toMatch(/^hooked:[0-9a-f]{32}$/);
   });
 
   it('a receiver that never answers holds up no claim nor report, and retryable failures are not told', async () => {

@@ -29,13 +29,15 @@ export type NotifyEvent =
       };
     };
 
+/** The id is the same for one end whichever server tells it: the scan and its completion digest. */
 export function scanEndedEvent(
   event: Extract<ServerEvent, { type: 'scan.finished' }>,
+  completion: string,
   at: number,
 ): NotifyEvent {
   return {
     type: 'scan.ended',
-    id: randomUUID(),
+    id: `${event.scan}:${completion}`,
     at,
     scan: { name: event.scan, total: event.total, counts: event.counts },
   };

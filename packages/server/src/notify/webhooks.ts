@@ -153,8 +153,18 @@ export function createWebhooks(
 
   return {
     onEvent(event) {
-      if (event.type === 'scan.finished') send(scanEndedEvent(event, clock.now()));
-      else if (event.type === 'task.failed' && options.taskFailures) {
+      if (event.type === 'scan.finished') {
+        // Told by the first server to see this end (the store keeps who told it).
+        store.tellScanEnd(event.scan).then(
+          (completion) => {
+            if (completion !== null) send(scanEndedEvent(event, completion, clock.now()));
+          },
+          (error: unknown) =>
+            logger.warn(
+              `webhook scan.ended for ${event.scan}: ${(error as Error)?.message ?? String(error)}`,
+            ),
+        );
+      } else if (event.type === 'task.failed' && options.taskFailures) {
         taskFailed(event).catch((error: unknown) =>
           logger.warn(`webhook task.failed for ${event.key}: ${(error as Error)?.message ?? String(error)}`),
         );

@@ -29,3 +29,14 @@ export async function queueReduce(ctx: PgContext, scan: string): Promise<QueuedR
   const { created } = await submitPrepared(ctx, prepareSubmit(request, ctx.policy.maxAttempts), false);
   return { key: taskKey(spec.task, spec.params), created: created > 0 };
 }
+
+/** As SQLite's: the completion digest when this caller is the first to tell the scan's end, else null. */
+export async function tellScanEnd(ctx: PgContext, scan: string): Promise<string | null> {
+  const digest = completionDigest(await rows<CompletionRow>(ctx, COMPLETION_SQL.replace('?', '$1'), [scan]));
+  if (digest === null) return null;
+  const result = await ctx.db.query(
+    'INSERT INTO scan_ends_told (scan, completion, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [scan, digest, ctx.now],
+  );
+  return (result.rowCount ?? 0) > 0 ? digest : null;
+}

@@ -195,6 +195,15 @@ export const migrations: readonly string[] = [
     submitted_at bigint NOT NULL
   );
   `,
+  // 7: the scan ends already told by webhooks, as SQLite's 10.
+  `
+  CREATE TABLE scan_ends_told (
+    scan text NOT NULL,
+    completion text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (scan, completion)
+  );
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

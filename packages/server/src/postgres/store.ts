@@ -45,7 +45,7 @@ import { getLogs, resolveKey, saveLogs } from './logs.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { forgetOwnedJobs, listOwnedJobs, recordOwnedJob } from './owned-jobs.js';
 import { getScan, getTask, listLegacy, listScans, listTasks, listWorkers } from './queries.js';
-import { queueReduce } from './reduce.js';
+import { queueReduce, tellScanEnd } from './reduce.js';
 import { report } from './report.js';
 import { migrate } from './schema.js';
 import { isOneStatement, submitPrepared } from './submit.js';
@@ -296,6 +296,10 @@ export class PostgresStore implements Store {
 
   async queueReduce(scan: string): Promise<QueuedReduce | null> {
     return this.tx((ctx) => queueReduce(ctx, scan));
+  }
+
+  async tellScanEnd(scan: string): Promise<string | null> {
+    return this.run((ctx) => tellScanEnd(ctx, scan));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

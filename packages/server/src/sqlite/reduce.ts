@@ -22,3 +22,16 @@ export function queueReduce(ctx: OpContext, scan: string): QueuedReduce | null {
   if (!spec) return null;
   return { key: taskKey(spec.task, spec.params), created: submit(ctx, request).created > 0 };
 }
+
+/**
+ * Records that the end of `scan` in its current completion state is being told; the completion
+ * digest when this caller is the first to tell it, else null (told already, or not ended).
+ */
+export function tellScanEnd(ctx: OpContext, scan: string): string | null {
+  const digest = completionDigest(ctx.stmt(COMPLETION_SQL).all(scan) as CompletionRow[]);
+  if (digest === null) return null;
+  const { changes } = ctx
+    .stmt('INSERT INTO scan_ends_told (scan, completion, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+    .run(scan, digest, ctx.now);
+  return changes > 0 ? digest : null;
+}

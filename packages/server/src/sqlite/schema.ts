@@ -176,6 +176,16 @@ export const migrations: readonly string[] = [
     submitted_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 10: the scan ends already told by webhooks (store/reduce.ts's completion digest), so that one end
+  // is told once whoever sees it.
+  `
+  CREATE TABLE scan_ends_told (
+    scan TEXT NOT NULL,
+    completion TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (scan, completion)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

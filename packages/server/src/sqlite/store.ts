@@ -38,7 +38,7 @@ import { openQueueFile } from './open.js';
 import { cancelScan, cancelTask, rerunScan, rerunTask, setScanPriority } from './operators.js';
 import { forgetOwnedJobs, listOwnedJobs, recordOwnedJob } from './owned-jobs.js';
 import { getTask, listLegacy, listTasks, listWorkers } from './queries.js';
-import { queueReduce } from './reduce.js';
+import { queueReduce, tellScanEnd } from './reduce.js';
 import { report } from './report.js';
 import { recordRunTimes } from './run-times.js';
 import { getScan, listScans, scanActivity } from './scans.js';
@@ -183,6 +183,10 @@ export class SqliteStore implements Store {
 
   async queueReduce(scan: string): Promise<QueuedReduce | null> {
     return this.write((ctx) => queueReduce(ctx, scan));
+  }
+
+  async tellScanEnd(scan: string): Promise<string | null> {
+    return this.write((ctx) => tellScanEnd(ctx, scan));
   }
 
   async listTasks(filter: ListTasksFilter): Promise<ListTasksResponse> {

@@ -119,6 +119,12 @@ export interface Store {
    * key is the guard: see reduce.ts). Null when there is nothing to queue.
    */
   queueReduce(scan: string): Promise<QueuedReduce | null>;
+  /**
+   * Records that the scan's end, in its current completion state, is being told (a webhook): the
+   * completion digest for the first caller, null for any other (or when the scan has not ended), so
+   * that several servers, or one before and after a restart, tell one end once.
+   */
+  tellScanEnd(scan: string): Promise<string | null>;
   listTasks(filter: ListTasksFilter): Promise<ListTasksResponse>;
   /** One task with its attempts, oldest first; `ERR_NOT_FOUND` if unknown. */
   getTask(key: string): Promise<TaskDetailResponse>;
