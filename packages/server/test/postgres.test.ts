@@ -97,6 +97,7 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       'owned_jobs',
       'scan_counts',
       'scan_durations',
+      'scan_ends_told',
       'scan_minutes',
       'scans',
       'tasks',
