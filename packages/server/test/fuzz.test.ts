@@ -236,8 +236,9 @@ async function fuzz(target: Target): Promise<{ sent: number; statuses: Record<nu
   const fuzzKeys = fuzzTasks.map((t) => taskKey(t.task, t.params));
   const stop = { now: false };
   const flow = validFlow(target, ledger, stop);
-  // The event stream answers with a stream that stays open (its refusals are checked by token-routes).
-  const routes = routeTable(target.router).filter((route) => route.pattern !== '/v1/events');
+  // The event streams answer with a stream that stays open (their refusals are checked by token-routes).
+  const streams = ['/v1/events', '/v1/scans/:name/events'];
+  const routes = routeTable(target.router).filter((route) => !streams.includes(route.pattern));
   const statuses: Record<number, number> = {};
   let sent = 0;
   const pickFrom = (slot: Pick): string => {
