@@ -48,7 +48,7 @@ function send(res: Response, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-/** The handlers of `POST /v1/claim` and `POST /v1/report`, mounted in two places (see hot-path.ts). */
+/** The handlers of the submit, the claim and the report, mounted in two places (see hot-path.ts). */
 export function hotRoutes(context: RouteContext): HotRoutes {
   const { options, queue } = context;
   const { store } = options;
@@ -59,6 +59,16 @@ export function hotRoutes(context: RouteContext): HotRoutes {
     ...(options.gatherDir === undefined ? {} : { upload: { maxBytes: options.maxUploadBytes } }),
   };
   return {
+    async '/v1/tasks'(req, res) {
+      const waiting = queue.waiting;
+      const result = await queue.submit(parseWith(submitRequestSchema, req.body));
+      if (waiting > 0) {
+        // The waiting claims were answered inside the submit; let their answers leave first:
+        // this one wakes the submitter, whose CPU would otherwise delay theirs.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      send(res, result);
+    },
     async '/v1/claim'(req, res) {
       const body = parseQuick(isClaimRequest, claimRequestSchema, req.body);
       // A client that hangs up stops the wait: it must not be handed leases it will never see.
@@ -84,17 +94,7 @@ export function mountV1Routes(router: Router, context: RouteContext, hot: HotRou
   const { options, queue } = context;
   const { store } = options;
 
-  router.post('/v1/tasks', async (req, res) => {
-    const waiting = queue.waiting;
-    const result = await queue.submit(parseWith(submitRequestSchema, req.body));
-    if (waiting > 0) {
-      // The waiting claims were answered inside the submit; let their answers leave first:
-      // this one wakes the submitter, whose CPU would otherwise delay theirs.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    send(res, result);
-  });
-
+  router.post('/v1/tasks', hot['/v1/tasks']);
   router.post('/v1/claim', hot['/v1/claim']);
 
   router.post('/v1/heartbeat', async (req, res) => {

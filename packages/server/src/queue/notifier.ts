@@ -53,8 +53,11 @@ export class ClaimNotifier {
   /** Stores an already validated submit and wakes the claims waiting for it. */
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
     const result = await this.store.submit(request);
-    if (result.created + result.requeued > 0) this.notify();
-    this.events?.submitted(request, result);
+    const woken = result.created + result.requeued > 0 ? this.notify() : 0;
+    // The claims just woken are answered a few promise turns later: the event (a log line written
+    // to a pipe) comes after their answers, not before.
+    if (woken > 0) setImmediate(() => this.events?.submitted(request, result));
+    else this.events?.submitted(request, result);
     return result;
   }
 
