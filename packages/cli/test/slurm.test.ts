@@ -54,6 +54,12 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
         outputs.every((file) => existsSync(file) && /\d+ done, 0 failed/.test(readFileSync(file, 'utf8'))),
       { what: `both workers to print their summary (${readdirSync(scene.root).join(', ')})` },
     );
+    // Each worker asked squeue how long its job has left (5 minutes) and plans to stop 30 s before.
+    for (const file of outputs) {
+      const seconds = Number(/stops by \S+ \((\d+) s from now\)/.exec(readFileSync(file, 'utf8'))?.[1]);
+      expect(seconds).toBeGreaterThan(200);
+      expect(seconds).toBeLessThanOrEqual(270);
+    }
     const tasks = await allTasks(server.client);
     // Each worker names its array element: `bottle workers` tells which job it is.
     for (const task of tasks) expect(task.workerId).toMatch(new RegExp(`^slurm-${jobId}_[01]-`));
