@@ -26,7 +26,8 @@ export async function workerStopAt(
   const now = Date.now();
   const ends: number[] = [];
   if (maxTime !== undefined) ends.push(now + parseDuration(maxTime, '--max-time', 'ERR_USAGE'));
-  const jobId = env.SLURM_JOB_ID;
+  // An array element by `job_element`: squeue -j with the array's id would list every element.
+  const jobId = slurmJobLabel(env);
   if (jobId) {
     const { jobTimeLeftSeconds } = await import('@bottle/worker/slurm');
     try {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SlurmFixture, slurmSkipReason, startSlurm, waitFor } from '@bottle/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,12 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
         outputs.every((file) => existsSync(file) && /\d+ done, 0 failed/.test(readFileSync(file, 'utf8'))),
       { what: `both workers to print their summary (${readdirSync(scene.root).join(', ')})` },
     );
+    // Each worker asked squeue how long its job has left (5 minutes) and plans to stop 30 s before.
+    for (const file of outputs) {
+      const seconds = Number(/stops by \S+ \((\d+) s from now\)/.exec(readFileSync(file, 'utf8'))?.[1]);
+      expect(seconds).toBeGreaterThan(200);
+      expect(seconds).toBeLessThanOrEqual(270);
+    }
     const tasks = await allTasks(server.client);
     // Each worker names its array element: `bottle workers` tells which job it is.
     for (const task of tasks) expect(task.workerId).toMatch(new RegExp(`^slurm-${jobId}_[01]-`));
@@ -130,5 +136,27 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
     const tasks = await allTasks(server.client);
     expect(tasks.map((task) => task.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
     for (const task of tasks) expect((await server.client.getTask(task.key)).task.chargedAttempts).toBe(0);
+  });
+});
+
+describe('bottle launch --slurm: the script and mistakes, no Slurm needed', () => {
+  it('--dry-run prints the script, --script-out writes it; a missing server or a Slurm option over SSH is a usage error', async () => {
+    scene = new Scene();
+    const args = ['launch', '--slurm', '-s', 'login1', '--time', '1:00:00', '-x', '8', '--array', '4'];
+    const dry = await scene.bottle([...args, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^#SBATCH --array=0-3$/m);
+    expect(dry.stdout).toMatch(/^#SBATCH --signal=B:TERM@60$/m);
+    expect(dry.stdout).toMatch(/^exec \S+ \S+bottle-worker\.js http:\/\/login1:1988 -x 8$/m);
+    const out = await scene.bottle([...args, '--script-out', 'job.sh']);
+    expect(out.code).toBe(0);
+    expect(readFileSync(join(scene.root, 'job.sh'), 'utf8')).toBe(dry.stdout);
+    const noServer = await scene.bottle(['launch', '--slurm', '--dry-run']);
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toMatch(/give -s URL/);
+    writeFileSync(join(scene.root, 'hosts.json'), '[]');
+    const overSsh = await scene.bottle(['launch', 'hosts.json', '--partition', 'P']);
+    expect(overSsh.code).toBe(2);
+    expect(overSsh.stderr).toMatch(/--partition: only with --slurm/);
   });
 });

@@ -16,7 +16,7 @@ export const launchCommand = {
         alias: 's',
         type: 'string',
         description:
-          "Server URL as the remote hosts see it, for entries without their own (default: the file's server)",
+          "Server URL as the workers see it: over SSH for entries without their own (default: the file's server); with --slurm the URL compute nodes reach (default: $BOTTLE_SERVER), or with -t the SSH host",
       })
       .option('local-port', {
         type: 'number',

@@ -36,6 +36,11 @@ export function serverOptions<T>(yargs: Argv<T>) {
       type: 'string',
       description: "Collect each task's output folder here (workers upload it)",
     })
+    .option('slurm-alloc', {
+      type: 'string',
+      description:
+        'Keep Slurm worker jobs queued while tasks wait, as this JSON file says (partition, time, slots, maxWorkers…; docs/slurm.md)',
+    })
     .option('gather-shared', {
       type: 'boolean',
       default: false,

@@ -19,6 +19,8 @@ export async function runLaunch(argv: LaunchArgs, context: CliContext): Promise<
   // The library prefixes its own lines with 'launch: '.
   if (argv.slurm) return (await import('./launch-slurm.js')).runLaunchSlurm(argv, context);
   if (argv.hosts === undefined) throw new UsageError('give a hosts.json file, or --slurm');
+  const slurmOnly = slurmOptionsGiven(argv);
+  if (slurmOnly.length > 0) throw new UsageError(`${slurmOnly.join(', ')}: only with --slurm`);
   const logger = contextLogger(context, 'bottle');
   const say = (message: string) => context.stderr(`${PROGRAM}: ${message}\n`);
   const path = resolve(context.cwd, argv.hosts);
@@ -71,6 +73,38 @@ export async function runLaunch(argv: LaunchArgs, context: CliContext): Promise<
   } finally {
     removeHandlers();
   }
+}
+
+/** The --slurm options given to an SSH launch, which would otherwise be ignored. */
+function slurmOptionsGiven(argv: LaunchArgs): string[] {
+  const given = (
+    [
+      ['--array', argv.array !== 1],
+      ['-x', argv.x !== 1],
+      ['-t', argv.t],
+      ['--dry-run', argv['dry-run']],
+      ['--status', argv.status],
+      ['--cancel', argv.cancel],
+      ['--job-name', argv['job-name'] !== 'bottle-worker'],
+      ['--output', argv.output !== 'bottle-worker-%A_%a.out'],
+      ['--signal-before', argv['signal-before'] !== 60],
+    ] as const
+  ).filter(([, set]) => set);
+  const named = (
+    [
+      'time',
+      'partition',
+      'mem',
+      'gres',
+      'account',
+      'qos',
+      'sbatch-arg',
+      'worker-arg',
+      'worker-command',
+      'script-out',
+    ] as const
+  ).filter((key) => argv[key] !== undefined);
+  return [...given.map(([name]) => name), ...named.map((key) => `--${key}`)];
 }
 
 function exitCodeOf(hosts: readonly LaunchedHost[], context: CliContext): number {

@@ -7,6 +7,7 @@ import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveToken } from '../_options.js';
 import { onStopSignals } from '../_signals.js';
+import { readSlurmAllocation, startSlurmAllocator } from '../_slurm-alloc.js';
 import { submitScanSpec } from '../_submit.js';
 import type { ServerArgs } from '../commands/server.js';
 
@@ -38,6 +39,10 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     throw new UsageError(`--max-upload: '${argv['max-upload']}' is not a size; write e.g. 500MB or 2GiB`);
   }
   const notify = notifyOptions(argv, context.env);
+  const allocation =
+    argv['slurm-alloc'] === undefined
+      ? undefined
+      : await readSlurmAllocation(argv['slurm-alloc'], context.cwd);
   const server = await startBottleServer({
     port,
     host: argv.host,
@@ -54,6 +59,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     ...log,
   });
   let removeHandlers = () => {};
+  let allocator: { close(): Promise<void> } | undefined;
   const stopping = new Promise<void>((resolve) => {
     removeHandlers = onStopSignals(
       () => {
@@ -82,6 +88,16 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
           '\n',
       );
     }
+    // After the -p scan is in: the first decision sees its tasks.
+    if (allocation !== undefined) {
+      allocator = await startSlurmAllocator(allocation, {
+        cwd: context.cwd,
+        env: context.env,
+        store: server.store,
+        remoteUrl: urls.remote[0],
+        onEvent: log.onEvent,
+      });
+    }
     const scans = await server.store.listScans();
     const queued = scans.scans.reduce((sum, scan) => sum + scan.counts.queued, 0);
     context.stdout(`${PROGRAM}: ${queued} tasks queued\n`);
@@ -92,6 +108,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     await stopping;
   } finally {
     removeHandlers();
+    await allocator?.close();
     await server.close();
   }
   return 0;

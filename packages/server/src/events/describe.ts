@@ -67,6 +67,11 @@ export function describeEvent(event: ServerEvent): { level: 'info' | 'warn'; mes
         level: 'warn',
         message: `refused ${event.method} ${event.path} from ${event.ip}: ${event.reason === 'missing' ? 'no token' : 'wrong token'}`,
       };
+    case 'slurm.allocation':
+      return {
+        level: 'info',
+        message: `slurm allocator: ${event.reason}${event.jobId ? `; submitted job ${event.jobId}` : ''}`,
+      };
   }
 }
 

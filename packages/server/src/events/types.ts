@@ -18,7 +18,9 @@ export type ServerEvent =
   | { type: 'lease.expired'; scan: string; count: number }
   /** A worker reported on or heartbeated leases that are no longer its own. */
   | { type: 'lease.lost'; workerId: string | null; keys: string[] }
-  | { type: 'token.refused'; method: string; path: string; ip: string; reason: 'missing' | 'wrong' };
+  | { type: 'token.refused'; method: string; path: string; ip: string; reason: 'missing' | 'wrong' }
+  /** The Slurm allocator's decision (bottle-server --slurm-alloc): workers submitted (jobId) or not, and why. */
+  | { type: 'slurm.allocation'; workers: number; reason: string; jobId?: string };
 
 export type ServerEventType = ServerEvent['type'];
 

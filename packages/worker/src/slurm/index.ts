@@ -1,7 +1,17 @@
 /**
- * `@bottle/worker/slurm`: workers as Slurm jobs (`bottle launch --slurm`): the job script, and
- * the few Slurm commands bottle runs (sbatch, squeue, scancel).
+ * `@bottle/worker/slurm`: workers as Slurm jobs (`bottle launch --slurm`, `bottle-server
+ * --slurm-alloc`): the job script, the allocator, and the few Slurm commands bottle runs (sbatch,
+ * squeue, scancel).
  */
+
+export { type AllocationFile, parseAllocationFile } from './alloc-file.js';
+export {
+  type AllocationDecision,
+  type AllocationLimits,
+  type AllocationState,
+  decideAllocation,
+} from './allocate.js';
+export { type OwnedJobLedger, SlurmAllocator, type SlurmAllocatorOptions } from './allocator.js';
 export {
   cancelJobs,
   jobTimeLeftSeconds,
