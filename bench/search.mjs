@@ -21,7 +21,7 @@ import {
   resolveSearch,
   runSearch,
 } from '../packages/worker/dist/search.js';
-import { call, median, sleep, startProcess } from './_measure.mjs';
+import { call, cpuMs, median, sleep, startProcess } from './_measure.mjs';
 
 const flag = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -137,6 +137,7 @@ async function waitDone(scan) {
 
 async function plain(run) {
   const scan = `plain-${run}`;
+  const cpu0 = [cpuMs(server.child.pid), cpuMs(worker.child.pid)];
   const t0 = performance.now();
   for (let first = 0; first < TASKS; first += 5_000) {
     const tasks = [];
@@ -145,24 +146,33 @@ async function plain(run) {
     await call(url, 'POST', '/v1/tasks', { tasks, scan });
   }
   await waitDone(scan);
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, cpu: [cpuMs(server.child.pid) - cpu0[0], cpuMs(worker.child.pid) - cpu0[1], 0] };
 }
 
 async function searched(run) {
   const scan = `search-${run}`;
+  const cpu0 = [cpuMs(server.child.pid), cpuMs(worker.child.pid)];
   const t0 = performance.now();
   const controller = startProcess(null, [bin('bottle'), 'search', 'noop.search', '--server', url, '--json'], {
     cwd: dir,
     env: { ...process.env, BENCH_SCAN: scan },
   });
+  let controllerCpu = 0;
+  // Read while it runs: once it has exited /proc no longer has it.
+  const sampler = setInterval(() => {
+    controllerCpu = Math.max(controllerCpu, cpuMs(controller.child.pid));
+  }, 50);
   const code = await new Promise((resolve) => controller.child.once('exit', resolve));
+  clearInterval(sampler);
+  const cpu = [cpuMs(server.child.pid) - cpu0[0], cpuMs(worker.child.pid) - cpu0[1], controllerCpu];
   const ended = Date.now();
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`bottle search exited ${code}: ${controller.output()}`);
   const info = await waitDone(scan);
   if (info.counts.done !== TASKS) throw new Error(`search ran ${info.counts.done} tasks, not ${TASKS}`);
   // The scan is created by the first submit: from there on, the controller's start-up is behind it.
-  return { seconds, fromFirstSubmit: (ended - info.createdAt) / 1000 };
+  return { seconds, fromFirstSubmit: (ended - info.createdAt) / 1000, cpu };
 }
 
 // One of each first, to warm the worker's task processes and the module loads.
@@ -175,6 +185,13 @@ for (let run = 0; run < REPEAT; run++) {
   searchRuns.push(await searched(run));
 }
 console.log(`\n${TASKS} no-op tasks, one worker -x 16: seconds from the start to the last completion`);
+const cpuRow = (runs) =>
+  ['server', 'worker', 'controller']
+    .map((who, i) => `${who} ${((median(runs.map((r) => r.cpu[i])) * 1000) / TASKS).toFixed(0)} µs`)
+    .join(', ');
+console.log(`CPU per task (medians), plain scan: ${cpuRow(plainRuns)}`);
+console.log(`CPU per task (medians), bottle search (its start-up included): ${cpuRow(searchRuns)}`);
+plainRuns.splice(0, plainRuns.length, ...plainRuns.map((r) => r.seconds));
 const whole = searchRuns.map((r) => r.seconds);
 const fromSubmit = searchRuns.map((r) => r.fromFirstSubmit);
 const row = (runs) => `${runs.map((s) => s.toFixed(2)).join(', ')}  median ${median(runs).toFixed(2)}`;
