@@ -7,6 +7,8 @@
 import type {
   ClaimedTask,
   ClaimRequest,
+  CompleteReport,
+  FailReport,
   Report,
   ReportResult,
   SubmitRequest,
@@ -56,11 +58,13 @@ export interface Queue {
    */
   report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
   /**
-   * Calls `listener` with the keys of the tasks each accepted done or failed report was about (a
-   * retryable failure may have put its task back in the queue: read the task to know). Returns the
-   * function that stops listening. With no listener a report costs nothing more.
+   * Calls `listener` with the accepted done and failed reports of each report batch (a retryable
+   * failure may have put its task back in the queue: read the task to know). Returns the function
+   * that stops listening. With no listener a report costs nothing more.
    */
   onFinished(listener: FinishListener): () => void;
+  /** Calls `listener` with each submit once it is committed; returns the function that stops listening. */
+  onSubmitted(listener: (request: SubmitRequest) => void): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /** Stops the timers and answers every waiting claim empty; the store stays open (its owner closes it). */
@@ -68,8 +72,8 @@ export interface Queue {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Told the keys of the tasks that done or failed reports were about; must not throw. */
-export type FinishListener = (keys: readonly string[]) => void;
+/** Told the accepted done and failed reports of a batch; must not throw. */
+export type FinishListener = (reports: readonly (CompleteReport | FailReport)[]) => void;
 
 /** How often the monitor reads the scans and workers, unless told otherwise. */
 export const MONITOR_INTERVAL_MS = 1_000;
@@ -102,15 +106,21 @@ export function createQueue(options: QueueOptions): Queue {
   );
   monitor.start();
   const finishListeners = new Set<FinishListener>();
+  const submitListeners = new Set<(request: SubmitRequest) => void>();
+  const submit = async (request: SubmitRequest) => {
+    const result = await notifier.submit(request);
+    for (const listener of submitListeners) listener(request);
+    return result;
+  };
   const report = async (workerId: string | undefined, reports: readonly Report[]) => {
     const results = await store.report(workerId, reports);
     let requeued = false;
-    const finished: string[] = [];
+    const finished: (CompleteReport | FailReport)[] = [];
     results.forEach((result, i) => {
-      const outcome = reports[i]?.outcome;
-      if (!result.ok) return;
-      if (outcome !== 'done') requeued = true;
-      if (outcome !== 'released' && finishListeners.size > 0) finished.push(result.key);
+      const item = reports[i];
+      if (!result.ok || !item) return;
+      if (item.outcome !== 'done') requeued = true;
+      if (item.outcome !== 'released' && finishListeners.size > 0) finished.push(item);
     });
     if (requeued) notifier.notify();
     if (finished.length > 0) for (const listener of finishListeners) listener(finished);
@@ -121,6 +131,7 @@ export function createQueue(options: QueueOptions): Queue {
     if (closed) return;
     closed = true;
     finishListeners.clear();
+    submitListeners.clear();
     stopSweeping();
     stopListening();
     monitor.stop();
@@ -133,13 +144,19 @@ export function createQueue(options: QueueOptions): Queue {
     get waiting() {
       return notifier.waiting;
     },
-    submit: (request) => notifier.submit(request),
+    submit,
     claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
     report,
     onFinished(listener) {
       finishListeners.add(listener);
       return () => {
         finishListeners.delete(listener);
+      };
+    },
+    onSubmitted(listener) {
+      submitListeners.add(listener);
+      return () => {
+        submitListeners.delete(listener);
       };
     },
     notify: () => {

@@ -5,8 +5,15 @@
  * as it arrives. Finishes that arrive together are told together, and answered with one ask and
  * one submit: the controller costs a sweep a round trip per batch, not per task.
  */
-import { assertParams, BottleError, type JsonValue, type Params, taskKey } from '@bottle/protocol';
-import type { FinishedTask, SearchDriver } from './driver.js';
+import {
+  assertParams,
+  BottleError,
+  hashParams,
+  type JsonValue,
+  type Params,
+  taskKey,
+} from '@bottle/protocol';
+import type { FinishedTask, FinishNotice, SearchDriver } from './driver.js';
 import { isBetter, objectiveValue, type ResolvedSearch, type Told } from './search.js';
 
 /** The best told task. */
@@ -49,7 +56,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
   const { maxTasks, maxParallel, target } = search.budget;
   const told = new Map<string, FinishedTask>();
   const inFlight = new Map<string, Params>();
-  let arrived: FinishedTask[] = [];
+  let arrived: FinishNotice[] = [];
   let wake: (() => void) | undefined;
   let best: BestTask | undefined;
   let submitted = 0;
@@ -63,8 +70,12 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     key: task.key,
     paramsHash: task.paramsHash,
   });
-  const learn = async (task: FinishedTask) => {
-    if (told.has(task.key)) return;
+  const learn = async (notice: FinishNotice) => {
+    if (told.has(notice.key)) return;
+    const params = notice.params ?? inFlight.get(notice.key);
+    // Not a task this search waits for (nor one it replays): not its own.
+    if (params === undefined) return;
+    const task: FinishedTask = { ...notice, params, paramsHash: notice.paramsHash ?? hashParams(params) };
     told.set(task.key, task);
     inFlight.delete(task.key);
     const outcome = toldOf(task);
