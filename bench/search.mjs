@@ -6,10 +6,10 @@
 //     grids that halve [-2, 2], and with one that does not (1.234, -0.567).
 //  2. the controller's overhead: the built programs, a bottle-server and ONE bottle-worker -x 16 on no-op
 //     tasks; a plain scan of N tasks (submitted in batches of 5,000) against `bottle search` running N
-//     tasks with maxParallel 256, from the start of the submit (or of the bottle search process, module
+//     tasks with maxParallel 256 (--parallel), from the start of the submit (or of the bottle search process, module
 //     load included) to the last completion. The search proposes {n: 0}, {n: 1}, ... so that what is
 //     measured is the controller, not a strategy. Runs alternate; medians of --repeat runs (default 3).
-// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--quick]`.
+// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--parallel 256] [--quick]`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,7 @@ const flag = (name, fallback) => {
 };
 const TASKS = flag('--tasks', 10_000);
 const REPEAT = flag('--repeat', 3);
+const PARALLEL = flag('--parallel', 256);
 /** A smoke run: the loose tolerance alone. */
 const quick = process.argv.includes('--quick');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -111,7 +112,7 @@ export function search() {
     task: 'Task',
     scan: process.env.BENCH_SCAN,
     objective: { minimize: 'loss' },
-    budget: { maxTasks: ${TASKS}, maxParallel: 256 },
+    budget: { maxTasks: ${TASKS}, maxParallel: ${PARALLEL} },
     ask: (k) => Array.from({ length: k }, () => ({ n: n++, scan: process.env.BENCH_SCAN })),
     tell: () => {},
   };
@@ -184,7 +185,9 @@ for (let run = 0; run < REPEAT; run++) {
   plainRuns.push(await plain(run));
   searchRuns.push(await searched(run));
 }
-console.log(`\n${TASKS} no-op tasks, one worker -x 16: seconds from the start to the last completion`);
+console.log(
+  `\n${TASKS} no-op tasks, one worker -x 16, maxParallel ${PARALLEL}: seconds from the start to the last completion`,
+);
 const cpuRow = (runs) =>
   ['server', 'worker', 'controller']
     .map((who, i) => `${who} ${((median(runs.map((r) => r.cpu[i])) * 1000) / TASKS).toFixed(0)} µs`)
