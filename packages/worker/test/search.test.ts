@@ -113,6 +113,26 @@ describe('runSearch', () => {
   });
 });
 
+describe('a finish the follower never hears of (a lease that expired for good, a cancel)', () => {
+  it('is found when the controller reads its tasks in flight after a quiet period', async () => {
+    const local = localDriver((_task, params) => bowl(params));
+    let dropped: string | undefined;
+    // The first finish is lost on its way: only a read of the task tells it.
+    const driver = {
+      ...local,
+      follow: (scan: string, onFinish: Parameters<typeof local.follow>[1]) =>
+        local.follow(scan, (task) => {
+          if (dropped === undefined) dropped = task.key;
+          else onFinish(task);
+        }),
+    };
+    const outcome = await runSearch(quadratic({ maxTasks: 6, maxParallel: 1 }), { driver, recheckMs: 1 });
+    expect(dropped).toBeDefined();
+    expect(outcome).toMatchObject({ reason: 'budget', told: 6 });
+    expect(local.ran).toHaveLength(6);
+  });
+});
+
 describe('a search of a dozen lines (docs/search.md)', () => {
   it('finds the minimum of (x - 0.7)² within 0.02, in at most 60 tasks', async () => {
     function search() {
