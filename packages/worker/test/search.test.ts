@@ -184,6 +184,25 @@ describe('bad searches', () => {
     });
   });
 
+  it('a search file with an unknown key or strategy is refused, naming it', async () => {
+    const { searchFromFile } = await import('../src/search/search-file.js');
+    const file = {
+      task: 't',
+      objective: { minimize: 'v' },
+      budget: { maxTasks: 3 },
+      space: { x: { int: [0, 3] } },
+    };
+    expect(() => searchFromFile({ ...file, strategie: {} }, 's.yaml')).toThrow(
+      /s\.yaml: unknown key "strategie"/,
+    );
+    expect(() => searchFromFile({ ...file, strategy: { bayes: {} } }, 's.yaml')).toThrow(
+      /strategy must name one of random, gridRefinement, successiveHalving/,
+    );
+    expect(() => resolveSearch(searchFromFile({ ...file, budget: {} }, 's.yaml'), 's')).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_SEARCH' }),
+    );
+  });
+
   it('randomSearch refuses a bad range, naming the parameter', () => {
     expect(() => randomSearch({ lr: { logUniform: [0, 1] } })).toThrow(/lr: logUniform needs low > 0/);
     expect(() => randomSearch({ n: { int: [1.5, 3] } })).toThrow(/n: int needs integer bounds/);
