@@ -184,6 +184,34 @@ describe('bad searches', () => {
     });
   });
 
+  it("an error thrown by the search's own ask or tell fails the search with ERR_BAD_SEARCH", async () => {
+    const throwing = (where: 'ask' | 'tell') =>
+      resolveSearch(
+        {
+          ...base,
+          ask:
+            where === 'ask'
+              ? () => {
+                  throw new Error('oops');
+                }
+              : () => [{ a: 1 }],
+          tell:
+            where === 'tell'
+              ? () => {
+                  throw new Error('oops');
+                }
+              : () => {},
+        } as unknown as Search,
+        's',
+      );
+    for (const where of ['ask', 'tell'] as const) {
+      await expect(runSearch(throwing(where), { driver: localDriver(() => null) })).rejects.toMatchObject({
+        code: 'ERR_BAD_SEARCH',
+        message: expect.stringMatching(new RegExp(`the search's ${where}.* threw: oops`)),
+      });
+    }
+  });
+
   it('a search file with an unknown key or strategy is refused, naming it', async () => {
     const { searchFromFile } = await import('../src/search/search-file.js');
     const file = {

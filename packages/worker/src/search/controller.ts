@@ -79,7 +79,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     told.set(task.key, task);
     inFlight.delete(task.key);
     const outcome = toldOf(task);
-    await search.tell(task.params, outcome);
+    await ownCode('tell', () => search.tell(task.params, outcome));
     if (outcome.value !== undefined && isBetter(search.objective, outcome.value, best?.value)) {
       const { params, key, paramsHash, result } = task;
       best = { params, value: outcome.value, key, paramsHash, result };
@@ -100,7 +100,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
 
   /** One ask, one submit. Answers how many were proposed, submitted, and told again from before. */
   const proposeRound = async (room: number) => {
-    const proposals = await search.ask(room);
+    const proposals = await ownCode(`ask(${room})`, () => search.ask(room));
     if (!Array.isArray(proposals))
       throw new BottleError(
         'ERR_BAD_SEARCH',
@@ -122,7 +122,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
       const before = told.get(key);
       if (before) {
         // Asked again for a set that ran: told from what the queue holds, never run twice.
-        await search.tell(before.params, toldOf(before));
+        await ownCode('tell', () => search.tell(before.params, toldOf(before)));
         retold++;
       } else if (!inFlight.has(key)) {
         inFlight.set(key, params);
@@ -195,5 +195,18 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     return { scan: search.scan, reason, told: told.size, submitted, best };
   } finally {
     await driver.close();
+  }
+}
+
+/** Runs the search's own ask or tell: what it throws is the search's fault, said so (ERR_BAD_SEARCH). */
+async function ownCode<T>(what: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    throw new BottleError(
+      'ERR_BAD_SEARCH',
+      `the search's ${what} threw: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
