@@ -1,6 +1,6 @@
 // `bottle search` through the real bins: the example reaches its target, and a search survives a
 // kill -9 of its controller and of the server, running each parameter set once.
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,38 @@ describe('bottle search', () => {
     ]);
     expect(tasks.every((task) => task.state === 'done' && task.attempts === 1)).toBe(true);
     expect(existsSync(join(scene.root, 'told.log'))).toBe(true);
+  });
+
+  it('a search file names a built-in strategy: no code beyond the task', async () => {
+    scene = new Scene();
+    writeFileSync(
+      join(scene.root, 'refine.yaml'),
+      [
+        'task: search.Task',
+        'objective: { minimize: loss }',
+        'budget: { maxTasks: 20, maxParallel: 5 }',
+        'strategy: { gridRefinement: { points: 5, rounds: 2 } }',
+        'space:',
+        '  x: { int: [0, 11] }',
+        '',
+      ].join('\n'),
+    );
+    const server = await scene.server();
+    const worker = scene.worker(server.url, ['--retry-if-empty']);
+    const run = await scene.bottle(['search', 'refine.yaml', '--server', server.url, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    await worker.kill9();
+    // Round 1: x = 0, 3, 6, 8, 11; round 2 around whichever of 6 and 8 was told first: 3, 5, 6, 7, 9 or
+    // 5, 7, 8, 9, 11. Either way 8 tasks, and x = 7 among them.
+    const outcome = JSON.parse(run.stdout);
+    expect(outcome).toMatchObject({
+      scan: 'refine',
+      reason: 'exhausted',
+      told: 8,
+      best: { value: 0, params: { x: 7 } },
+    });
+    const xs = (await allTasks(server.client, 'refine')).map((task) => task.params['x']);
+    expect(xs.sort((a, b) => Number(a) - Number(b))).toEqual([0, 3, 5, 6, 7, 8, 9, 11]);
   });
 
   it('a module whose search() is not a search exits 1 with ERR_BAD_SEARCH and submits nothing', async () => {

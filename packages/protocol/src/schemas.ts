@@ -473,6 +473,20 @@ export const scanActivitySchema = z.object({
 });
 export type ScanActivity = z.infer<typeof scanActivitySchema>;
 
+/**
+ * `GET /v1/scans/:name/events`, `event: finish`: a task of the scan that a report ended. Its
+ * parameters are not repeated: a follower knows what it submitted (or reads the task).
+ */
+export const scanFinishEventSchema = z.object({
+  key: hashSchema,
+  state: z.enum(['done', 'failed']),
+  result: jsonValueSchema.nullable(),
+  error: z.string().nullable(),
+  /** Epoch ms on the server's clock. */
+  finishedAt: z.int(),
+});
+export type ScanFinishEvent = z.infer<typeof scanFinishEventSchema>;
+
 export const listScansResponseSchema = z.object({ scans: z.array(scanInfoSchema) });
 export type ListScansResponse = z.infer<typeof listScansResponseSchema>;
 

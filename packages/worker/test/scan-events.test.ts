@@ -1,12 +1,13 @@
 // GET /v1/scans/:name/events through the client, and the HTTP search driver, against a real server:
 // reports made by hand, so that each finish is known.
 import { join } from 'node:path';
+import { taskKey } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { makeTempDir } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScanEvent } from '../src/client/client.js';
 import { BottleClient } from '../src/index.js';
-import type { FinishedTask } from '../src/search/index.js';
+import type { FinishNotice } from '../src/search/index.js';
 import { httpDriver } from '../src/search/index.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -43,6 +44,13 @@ async function runAll(client: BottleClient, outcome: (i: number) => 'done' | 'fa
   return tasks.length;
 }
 
+/** The parameter `i` of each task key submitted in these tests. */
+const iOf = new Map<string, unknown>();
+const spec = (task: string, i: number) => {
+  iOf.set(taskKey(task, { i }), i);
+  return { task, params: { i } };
+};
+
 /** Reads events until `count` finishes came, in order. */
 async function collect(events: AsyncGenerator<ScanEvent>, count: number) {
   const finishes: Array<{ i: unknown; state: string; result: unknown }> = [];
@@ -51,7 +59,7 @@ async function collect(events: AsyncGenerator<ScanEvent>, count: number) {
     const { value: event, done } = await events.next();
     if (done) break;
     if (event.type === 'finish')
-      finishes.push({ i: event.task.params['i'], state: event.task.state, result: event.task.result });
+      finishes.push({ i: iOf.get(event.finish.key), state: event.finish.state, result: event.finish.result });
   }
   return finishes;
 }
@@ -64,9 +72,9 @@ describe('GET /v1/scans/:name/events', () => {
     const events = client.scanEvents('mine', { signal: stop.signal });
     expect((await events.next()).value).toEqual({ type: 'ready' });
 
-    const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ task: 't.run', params: { i } }));
+    const tasks = (n: number) => Array.from({ length: n }, (_, i) => spec('t.run', i));
     await client.submit(tasks(4), { scan: 'mine' });
-    await client.submit([{ task: 'other.run', params: { i: 9 } }], { scan: 'theirs' });
+    await client.submit([spec('other.run', 9)], { scan: 'theirs' });
     // 0 and 3 done, 1 failed for good, 2 failed but retryable (back in the queue: not finished).
     await runAll(client, (i) => (i === 1 ? 'failed' : i === 2 ? 'retry' : 'done'));
     const first = await collect(events, 3);
@@ -90,6 +98,17 @@ describe('GET /v1/scans/:name/events', () => {
     expect(await collect(events, 1)).toEqual([{ i: 2, state: 'failed', result: null }]);
   });
 
+  it('tells the finish of a task submitted before the stream opened', async () => {
+    const { client } = await setup();
+    await client.submit([spec('t.run', 5)], { scan: 'early' });
+    const stop = new AbortController();
+    cleanups.push(() => stop.abort());
+    const events = client.scanEvents('early', { signal: stop.signal });
+    expect((await events.next()).value).toEqual({ type: 'ready' });
+    await runAll(client, () => 'done');
+    expect(await collect(events, 1)).toEqual([{ i: 5, state: 'done', result: { v: 5 } }]);
+  });
+
   it('refuses a bad scan name with 400', async () => {
     const { client } = await setup();
     await expect(client.scanEvents('no spaces').next()).rejects.toMatchObject({ code: 'ERR_BAD_REQUEST' });
@@ -101,7 +120,7 @@ describe('httpDriver', () => {
     const { client } = await setup();
     const driver = httpDriver(client);
     cleanups.push(() => driver.close());
-    const heard: FinishedTask[] = [];
+    const heard: FinishNotice[] = [];
     await driver.follow('s', (task) => heard.push(task));
     expect(await driver.submit('s', [{ task: 't.run', params: { i: 1 } }])).toEqual([]);
     await runAll(client, () => 'done');

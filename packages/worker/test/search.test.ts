@@ -113,6 +113,26 @@ describe('runSearch', () => {
   });
 });
 
+describe('a finish the follower never hears of (a lease that expired for good, a cancel)', () => {
+  it('is found when the controller reads its tasks in flight after a quiet period', async () => {
+    const local = localDriver((_task, params) => bowl(params));
+    let dropped: string | undefined;
+    // The first finish is lost on its way: only a read of the task tells it.
+    const driver = {
+      ...local,
+      follow: (scan: string, onFinish: Parameters<typeof local.follow>[1]) =>
+        local.follow(scan, (task) => {
+          if (dropped === undefined) dropped = task.key;
+          else onFinish(task);
+        }),
+    };
+    const outcome = await runSearch(quadratic({ maxTasks: 6, maxParallel: 1 }), { driver, recheckMs: 1 });
+    expect(dropped).toBeDefined();
+    expect(outcome).toMatchObject({ reason: 'budget', told: 6 });
+    expect(local.ran).toHaveLength(6);
+  });
+});
+
 describe('a search of a dozen lines (docs/search.md)', () => {
   it('finds the minimum of (x - 0.7)² within 0.02, in at most 60 tasks', async () => {
     function search() {
@@ -162,6 +182,53 @@ describe('bad searches', () => {
     await expect(runSearch(search, { driver: localDriver(() => null) })).rejects.toMatchObject({
       code: 'ERR_BAD_SEARCH',
     });
+  });
+
+  it("an error thrown by the search's own ask or tell fails the search with ERR_BAD_SEARCH", async () => {
+    const throwing = (where: 'ask' | 'tell') =>
+      resolveSearch(
+        {
+          ...base,
+          ask:
+            where === 'ask'
+              ? () => {
+                  throw new Error('oops');
+                }
+              : () => [{ a: 1 }],
+          tell:
+            where === 'tell'
+              ? () => {
+                  throw new Error('oops');
+                }
+              : () => {},
+        } as unknown as Search,
+        's',
+      );
+    for (const where of ['ask', 'tell'] as const) {
+      await expect(runSearch(throwing(where), { driver: localDriver(() => null) })).rejects.toMatchObject({
+        code: 'ERR_BAD_SEARCH',
+        message: expect.stringMatching(new RegExp(`the search's ${where}.* threw: oops`)),
+      });
+    }
+  });
+
+  it('a search file with an unknown key or strategy is refused, naming it', async () => {
+    const { searchFromFile } = await import('../src/search/search-file.js');
+    const file = {
+      task: 't',
+      objective: { minimize: 'v' },
+      budget: { maxTasks: 3 },
+      space: { x: { int: [0, 3] } },
+    };
+    expect(() => searchFromFile({ ...file, strategie: {} }, 's.yaml')).toThrow(
+      /s\.yaml: unknown key "strategie"/,
+    );
+    expect(() => searchFromFile({ ...file, strategy: { bayes: {} } }, 's.yaml')).toThrow(
+      /strategy must name one of random, gridRefinement, successiveHalving/,
+    );
+    expect(() => resolveSearch(searchFromFile({ ...file, budget: {} }, 's.yaml'), 's')).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_SEARCH' }),
+    );
   });
 
   it('randomSearch refuses a bad range, naming the parameter', () => {

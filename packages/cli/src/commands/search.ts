@@ -9,7 +9,8 @@ export const searchCommand = {
       .positional('search', {
         type: 'string',
         demandOption: true,
-        description: "module.export of a search() (e.g. 'examples/quadratic.search'); see docs/search.md",
+        description:
+          "module.export of a search() (e.g. 'examples/quadratic.search'), or a search file (.yaml/.json) naming a built-in strategy",
       })
       .option('root', { type: 'string', description: 'Folder the module is resolved in (default: cwd)' })
       .option('scan', { type: 'string', description: "Scan name (default: the search's, else file.export)" })
@@ -21,6 +22,7 @@ export const searchCommand = {
         type: 'number',
         description: "Most tasks in flight at once (default: the search's budget, else 1)",
       })
+      .example('$0 search refine.yaml', 'a search file: task, objective, budget, strategy, space')
       .example(
         '$0 search examples/quadratic.search',
         'minimise the example function; Ctrl-C stops, running it again resumes',

@@ -1,15 +1,23 @@
 /**
  * `GET /v1/scans/:name/events`: Server-Sent Events of one scan's finished tasks, for a search
  * controller that follows its results. The stream opens with `event: ready` (from then on no finish
- * is missed), then sends `event: finish` with the task (as `GET /v1/tasks/:key` has it) each time
- * a report ends one of the scan's tasks as done or failed. A task failed by an expired lease or
- * cancelled is not told here: a follower reads the tasks it waits for when the stream is quiet.
+ * is missed), then sends `event: finish` (ScanFinishEvent) each time a report ends one of the scan's
+ * tasks as done, or failed for good. A task failed by an expired lease or cancelled is not told
+ * here: a follower reads the tasks it waits for when the stream is quiet.
  *
- * The queue's finish hook is listened to only while a stream is open; each finished task then costs
- * one read (to learn its scan and final state).
+ * Cheap on the report path: while a scan is followed, the keys of its unfinished tasks are kept
+ * (read once when its first stream opens, then added from its submits), so that a done report is
+ * told from the report itself, with no read. Only a failed report costs a read, to tell a failure
+ * for good from one that went back to the queue.
  */
-import type { TaskInfo } from '@bottle/protocol';
-import { scanNameSchema } from '@bottle/protocol';
+import {
+  type CompleteReport,
+  type FailReport,
+  type ScanFinishEvent,
+  type SubmitRequest,
+  scanNameSchema,
+  taskKey,
+} from '@bottle/protocol';
 import type { Response, Router } from 'express';
 import type { Queue } from '../queue/queue.js';
 import { every } from '../store/clock.js';
@@ -23,47 +31,122 @@ export interface ScanEventStreams {
   close(): void;
 }
 
+interface Followed {
+  streams: Set<Response>;
+  /** Resolves once the scan's unfinished keys are read: its streams are told `ready` then. */
+  loaded: Promise<void>;
+}
+
 export function mountScanEvents(
   router: Router,
   queue: Queue,
   onError: (error: unknown) => void,
 ): ScanEventStreams {
-  const byScan = new Map<string, Set<Response>>();
-  let stopListening: (() => void) | undefined;
-  let stopKeepalive: (() => void) | undefined;
-  // Reads run one after the other, so that finishes go out in the order the reports came.
-  let telling: Promise<void> = Promise.resolve();
+  const followed = new Map<string, Followed>();
+  /** The unfinished tasks of the followed scans: key to scan. */
+  const waiting = new Map<string, string>();
+  let stops: Array<() => void> = [];
+  // Failed reports are read one after the other, so that finishes go out in the order they came.
+  let reading: Promise<void> = Promise.resolve();
 
-  const tell = async (keys: readonly string[]) => {
-    for (const key of keys) {
-      const { task } = await queue.store.getTask(key);
-      if (task.state !== 'done' && task.state !== 'failed') continue;
-      const streams = byScan.get(task.scan);
-      if (!streams) continue;
-      const frame = finishFrame(task);
-      for (const res of streams) res.write(frame);
+  const send = (scan: string, event: ScanFinishEvent) => {
+    const frame = `event: finish\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const res of followed.get(scan)?.streams ?? []) res.write(frame);
+  };
+  /** Failed reports being read: a finish after one waits its turn, so that the order stays the reports'. */
+  let reads = 0;
+  const inTurn = (tell: () => Promise<void> | void) => {
+    if (reads === 0) {
+      void tell();
+      return;
+    }
+    reading = reading.then(tell).catch(onError);
+  };
+  const onFinished = (reports: readonly (CompleteReport | FailReport)[]) => {
+    const now = queue.clock.now();
+    for (const report of reports) {
+      const scan = waiting.get(report.key);
+      if (scan === undefined) continue;
+      if (report.outcome === 'done') {
+        waiting.delete(report.key);
+        const event: ScanFinishEvent = {
+          key: report.key,
+          state: 'done',
+          result: report.result ?? null,
+          error: null,
+          finishedAt: now,
+        };
+        inTurn(() => send(scan, event));
+        continue;
+      }
+      reads++;
+      reading = reading
+        .then(async () => {
+          const { task } = await queue.store.getTask(report.key);
+          if (task.state !== 'failed' || waiting.get(report.key) !== scan) return;
+          waiting.delete(report.key);
+          send(scan, {
+            key: task.key,
+            state: 'failed',
+            result: null,
+            error: task.error,
+            finishedAt: task.finishedAt ?? now,
+          });
+        })
+        .catch(onError)
+        .finally(() => {
+          reads--;
+        });
     }
   };
-  const listen = () => {
-    stopListening ??= queue.onFinished((keys) => {
-      telling = telling.then(() => tell(keys)).catch(onError);
-    });
-    stopKeepalive ??= every(queue.clock, KEEPALIVE_MS, () => {
-      for (const streams of byScan.values()) for (const res of streams) res.write(': keepalive\n\n');
-      return undefined;
-    });
+  const onSubmitted = (request: SubmitRequest) => {
+    for (const spec of request.tasks) {
+      const scan = spec.scan ?? request.scan ?? 'default';
+      if (followed.has(scan)) waiting.set(taskKey(spec.task, spec.params), scan);
+    }
+  };
+  const readUnfinished = async (scan: string) => {
+    for (const state of ['queued', 'running'] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await queue.store.listTasks({ scan, state, limit: 10_000, cursor });
+        for (const task of page.tasks) waiting.set(task.key, scan);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    }
+  };
+  const follow = (scan: string): Followed => {
+    const known = followed.get(scan);
+    if (known) return known;
+    if (followed.size === 0) {
+      stops = [
+        queue.onFinished(onFinished),
+        queue.onSubmitted(onSubmitted),
+        every(queue.clock, KEEPALIVE_MS, () => {
+          for (const { streams } of followed.values())
+            for (const res of streams) res.write(': keepalive\n\n');
+          return undefined;
+        }),
+      ];
+    }
+    // Registered before the read, so that a submit meanwhile is caught by onSubmitted.
+    const entry: Followed = { streams: new Set(), loaded: Promise.resolve() };
+    followed.set(scan, entry);
+    entry.loaded = readUnfinished(scan);
+    return entry;
   };
   const forget = (scan: string, res: Response) => {
-    const streams = byScan.get(scan);
-    streams?.delete(res);
-    if (streams?.size === 0) byScan.delete(scan);
-    if (byScan.size > 0) return;
-    stopListening?.();
-    stopKeepalive?.();
-    stopListening = stopKeepalive = undefined;
+    const entry = followed.get(scan);
+    entry?.streams.delete(res);
+    if (!entry || entry.streams.size > 0) return;
+    followed.delete(scan);
+    for (const [key, of] of waiting) if (of === scan) waiting.delete(key);
+    if (followed.size > 0) return;
+    for (const stop of stops) stop();
+    stops = [];
   };
 
-  router.get('/v1/scans/:name/events', (req, res) => {
+  router.get('/v1/scans/:name/events', async (req, res) => {
     const scan = parseWith(scanNameSchema, req.params['name'], 'scan') as string;
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -71,17 +154,24 @@ export function mountScanEvents(
       'X-Accel-Buffering': 'no',
     });
     res.flushHeaders();
-    const streams = byScan.get(scan) ?? new Set<Response>();
-    byScan.set(scan, streams);
-    streams.add(res);
-    listen();
+    const entry = follow(scan);
+    entry.streams.add(res);
     req.once('close', () => forget(scan, res));
+    try {
+      await entry.loaded;
+    } catch (error) {
+      // The stream is open already: no error answer can go out; the follower reconnects.
+      onError(error);
+      forget(scan, res);
+      res.end();
+      return;
+    }
     res.write('retry: 2000\n\nevent: ready\ndata: {}\n\n');
   });
 
   return {
     close() {
-      for (const [scan, streams] of [...byScan]) {
+      for (const [scan, { streams }] of [...followed]) {
         for (const res of [...streams]) {
           res.end();
           forget(scan, res);
@@ -89,8 +179,4 @@ export function mountScanEvents(
       }
     },
   };
-}
-
-function finishFrame(task: TaskInfo): string {
-  return `event: finish\ndata: ${JSON.stringify(task)}\n\n`;
 }

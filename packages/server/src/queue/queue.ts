@@ -7,6 +7,8 @@
 import type {
   ClaimedTask,
   ClaimRequest,
+  CompleteReport,
+  FailReport,
   HeartbeatRequest,
   HeartbeatResponse,
   Report,
@@ -67,11 +69,13 @@ export interface Queue {
    */
   report(workerId: string | undefined, reports: readonly Report[]): Promise<ReportResult[]>;
   /**
-   * Calls `listener` with the keys of the tasks each accepted done or failed report was about (a
-   * retryable failure may have put its task back in the queue: read the task to know). Returns the
-   * function that stops listening. With no listener a report costs nothing more.
+   * Calls `listener` with the accepted done and failed reports of each report batch (a retryable
+   * failure may have put its task back in the queue: read the task to know). Returns the function
+   * that stops listening. With no listener a report costs nothing more.
    */
   onFinished(listener: FinishListener): () => void;
+  /** Calls `listener` with each submit once it is committed; returns the function that stops listening. */
+  onSubmitted(listener: (request: SubmitRequest) => void): () => void;
   /** Work may have become ready (a release, a retry, a rerun): serves the waiting claims. */
   notify(): void;
   /**
@@ -84,8 +88,8 @@ export interface Queue {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Told the keys of the tasks that done or failed reports were about; must not throw. */
-export type FinishListener = (keys: readonly string[]) => void;
+/** Told the accepted done and failed reports of a batch; must not throw. */
+export type FinishListener = (reports: readonly (CompleteReport | FailReport)[]) => void;
 
 /** How often the monitor reads the scans and workers, unless told otherwise. */
 export const MONITOR_INTERVAL_MS = 1_000;
@@ -128,16 +132,21 @@ export function createQueue(options: QueueOptions): Queue {
   );
   monitor.start();
   const finishListeners = new Set<FinishListener>();
+  const submitListeners = new Set<(request: SubmitRequest) => void>();
+  const submit = async (request: SubmitRequest) => {
+    const result = await notifier.submit(request);
+    for (const listener of submitListeners) listener(request);
+    return result;
+  };
   const report = async (workerId: string | undefined, reports: readonly Report[]) => {
     const results = await backend.report(workerId, reports);
     let requeued = false;
-    const finished: string[] = [];
+    const finished: (CompleteReport | FailReport)[] = [];
     for (let i = 0; i < results.length; i++) {
-      const result = results[i]!;
-      if (!result.ok) continue;
-      const outcome = reports[i]!.outcome;
-      if (outcome !== 'done') requeued = true;
-      if (outcome !== 'released' && finishListeners.size > 0) finished.push(result.key);
+      const item = reports[i]!;
+      if (!results[i]!.ok) continue;
+      if (item.outcome !== 'done') requeued = true;
+      if (item.outcome !== 'released' && finishListeners.size > 0) finished.push(item);
     }
     if (requeued) notifier.notify();
     events.reported(workerId, reports, results);
@@ -151,6 +160,7 @@ export function createQueue(options: QueueOptions): Queue {
     closed = true;
     finishListeners.clear();
     closing.abort();
+    submitListeners.clear();
     stopSweeping();
     stopListening();
     stopReducing();
@@ -164,7 +174,7 @@ export function createQueue(options: QueueOptions): Queue {
     get waiting() {
       return notifier.waiting;
     },
-    submit: (request) => notifier.submit(request),
+    submit,
     claim: (request, waitMs, signal) => notifier.claim(request, waitMs, signal),
     async heartbeat(request) {
       const response = await backend.heartbeat(request);
@@ -176,6 +186,12 @@ export function createQueue(options: QueueOptions): Queue {
       finishListeners.add(listener);
       return () => {
         finishListeners.delete(listener);
+      };
+    },
+    onSubmitted(listener) {
+      submitListeners.add(listener);
+      return () => {
+        submitListeners.delete(listener);
       };
     },
     notify: () => {

@@ -39,11 +39,13 @@ import {
   type RerunScanRequest,
   redactUrl,
   reportResponseSchema,
+  type ScanFinishEvent,
   type ScanInfo,
   type ScanWaitResponse,
   type SubmitAllOptions,
   type SubmitAllResult,
   type SubmitResponse,
+  scanFinishEventSchema,
   scanInfoSchema,
   scanWaitResponseSchema,
   submitInChunks,
@@ -64,7 +66,7 @@ import { encodePath, openStream, streamToFile } from './_output-requests.js';
 import { readSse } from './_sse.js';
 
 /** What `GET /v1/scans/:name/events` tells: the stream follows now, or a task of the scan finished. */
-export type ScanEvent = { type: 'ready' } | { type: 'finish'; task: TaskInfo };
+export type ScanEvent = { type: 'ready' } | { type: 'finish'; finish: ScanFinishEvent };
 
 /** The server writes a comment every 25 s on an idle event stream; silence this long is a dead link. */
 const EVENT_STREAM_IDLE_MS = 60_000;
@@ -274,7 +276,8 @@ export class BottleClient {
 
   /**
    * Follows a scan's finished tasks (`GET /v1/scans/:name/events`): yields `ready` once the server
-   * follows (no finish after it is missed), then each task that a report ended as done or failed.
+   * follows (no finish after it is missed), then each of the scan's tasks that a report ended as done
+   * or failed for good.
    * Ends when the server closes the stream; throws when the link breaks. Abort with `signal` to stop.
    */
   async *scanEvents(name: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<ScanEvent> {
@@ -288,13 +291,13 @@ export class BottleClient {
       for await (const message of readSse(body)) {
         if (message.event === 'ready') yield { type: 'ready' };
         else if (message.event === 'finish') {
-          const parsed = taskInfoSchema.safeParse(JSON.parse(message.data));
+          const parsed = scanFinishEventSchema.safeParse(JSON.parse(message.data));
           if (!parsed.success)
             throw new BottleError(
               'ERR_HTTP',
               `GET ${url} sent a finish event that does not match the protocol`,
             );
-          yield { type: 'finish', task: parsed.data };
+          yield { type: 'finish', finish: parsed.data };
         }
       }
     } catch (error) {

@@ -5,8 +5,15 @@
  * as it arrives. Finishes that arrive together are told together, and answered with one ask and
  * one submit: the controller costs a sweep a round trip per batch, not per task.
  */
-import { assertParams, BottleError, type JsonValue, type Params, taskKey } from '@bottle/protocol';
-import type { FinishedTask, SearchDriver } from './driver.js';
+import {
+  assertParams,
+  BottleError,
+  hashParams,
+  type JsonValue,
+  type Params,
+  taskKey,
+} from '@bottle/protocol';
+import type { FinishedTask, FinishNotice, SearchDriver } from './driver.js';
 import { isBetter, objectiveValue, type ResolvedSearch, type Told } from './search.js';
 
 /** The best told task. */
@@ -49,7 +56,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
   const { maxTasks, maxParallel, target } = search.budget;
   const told = new Map<string, FinishedTask>();
   const inFlight = new Map<string, Params>();
-  let arrived: FinishedTask[] = [];
+  let arrived: FinishNotice[] = [];
   let wake: (() => void) | undefined;
   let best: BestTask | undefined;
   let submitted = 0;
@@ -63,12 +70,16 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     key: task.key,
     paramsHash: task.paramsHash,
   });
-  const learn = async (task: FinishedTask) => {
-    if (told.has(task.key)) return;
+  const learn = async (notice: FinishNotice) => {
+    if (told.has(notice.key)) return;
+    const params = notice.params ?? inFlight.get(notice.key);
+    // Not a task this search waits for (nor one it replays): not its own.
+    if (params === undefined) return;
+    const task: FinishedTask = { ...notice, params, paramsHash: notice.paramsHash ?? hashParams(params) };
     told.set(task.key, task);
     inFlight.delete(task.key);
     const outcome = toldOf(task);
-    await search.tell(task.params, outcome);
+    await ownCode('tell', () => search.tell(task.params, outcome));
     if (outcome.value !== undefined && isBetter(search.objective, outcome.value, best?.value)) {
       const { params, key, paramsHash, result } = task;
       best = { params, value: outcome.value, key, paramsHash, result };
@@ -89,7 +100,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
 
   /** One ask, one submit. Answers how many were proposed, submitted, and told again from before. */
   const proposeRound = async (room: number) => {
-    const proposals = await search.ask(room);
+    const proposals = await ownCode(`ask(${room})`, () => search.ask(room));
     if (!Array.isArray(proposals))
       throw new BottleError(
         'ERR_BAD_SEARCH',
@@ -111,7 +122,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
       const before = told.get(key);
       if (before) {
         // Asked again for a set that ran: told from what the queue holds, never run twice.
-        await search.tell(before.params, toldOf(before));
+        await ownCode('tell', () => search.tell(before.params, toldOf(before)));
         retold++;
       } else if (!inFlight.has(key)) {
         inFlight.set(key, params);
@@ -184,5 +195,18 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     return { scan: search.scan, reason, told: told.size, submitted, best };
   } finally {
     await driver.close();
+  }
+}
+
+/** Runs the search's own ask or tell: what it throws is the search's fault, said so (ERR_BAD_SEARCH). */
+async function ownCode<T>(what: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    throw new BottleError(
+      'ERR_BAD_SEARCH',
+      `the search's ${what} threw: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }

@@ -16,6 +16,10 @@ export interface FinishedTask {
   finishedAt: number;
 }
 
+/** What a follower hears of a finish: the parameters only when the driver has them at hand. */
+export type FinishNotice = Omit<FinishedTask, 'params' | 'paramsHash'> &
+  Partial<Pick<FinishedTask, 'params' | 'paramsHash'>>;
+
 /** A task submitted before (by an earlier controller) that has not ended yet. */
 export interface UnfinishedTask {
   key: string;
@@ -25,9 +29,10 @@ export interface UnfinishedTask {
 export interface SearchDriver {
   /**
    * Starts following the scan's finished tasks and resolves once it follows: no finish after that is
-   * missed. `onFinish` may hear of a task more than once (after a reconnect); the controller keeps the first.
+   * missed. `onFinish` may hear of a task more than once (after a reconnect); the controller keeps the
+   * first, and takes the parameters of a notice without them from what it submitted.
    */
-  follow(scan: string, onFinish: (task: FinishedTask) => void): Promise<void>;
+  follow(scan: string, onFinish: (task: FinishNotice) => void): Promise<void>;
   /** The scan's tasks now: those that ended, in the order they ended, and those that have not. */
   load(scan: string): Promise<{ finished: FinishedTask[]; unfinished: UnfinishedTask[] }>;
   /**

@@ -6,7 +6,13 @@
  */
 import { type TaskInfo, taskKey } from '@bottle/protocol';
 import type { BottleClient } from '../client/client.js';
-import { type FinishedTask, finishedStates, type SearchDriver, type UnfinishedTask } from './driver.js';
+import {
+  type FinishedTask,
+  type FinishNotice,
+  finishedStates,
+  type SearchDriver,
+  type UnfinishedTask,
+} from './driver.js';
 
 export interface HttpDriverOptions {
   /** Told when the event stream broke and when it follows again (for a progress line). */
@@ -29,7 +35,7 @@ export function httpDriver(client: BottleClient, options: HttpDriverOptions = {}
     return { finished, unfinished };
   };
 
-  const follow = async (scan: string, onFinish: (task: FinishedTask) => void) => {
+  const follow = async (scan: string, onFinish: (task: FinishNotice) => void) => {
     let ready: ((error?: unknown) => void) | undefined;
     const following = new Promise<void>((resolve, reject) => {
       ready = (error) => (error === undefined ? resolve() : reject(error));
@@ -40,9 +46,8 @@ export function httpDriver(client: BottleClient, options: HttpDriverOptions = {}
       while (!stop.signal.aborted) {
         try {
           for await (const event of client.scanEvents(scan, { signal: stop.signal })) {
-            if (event.type === 'finish') {
-              if (finishedStates.has(event.task.state)) onFinish(finishedOf(event.task));
-            } else if (ready) {
+            if (event.type === 'finish') onFinish(event.finish);
+            else if (ready) {
               ready();
               ready = undefined;
             } else {

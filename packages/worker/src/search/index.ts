@@ -11,7 +11,7 @@ export {
   type SearchOutcome,
   type StopReason,
 } from './controller.js';
-export type { FinishedTask, SearchDriver, UnfinishedTask } from './driver.js';
+export type { FinishedTask, FinishNotice, SearchDriver, UnfinishedTask } from './driver.js';
 export { type HttpDriverOptions, httpDriver } from './http-driver.js';
 export { loadSearch, resolveSearch } from './load-search.js';
 export { type Evaluate, type LocalDriver, localDriver } from './local-driver.js';

@@ -2,12 +2,24 @@
  * Loads a search module's `search()` export (`path/to/module.search`) as the controller runs it:
  * called, checked (ERR_BAD_SEARCH), its task name resolved against the module, its defaults filled in.
  */
-import { basename } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { BottleError } from '@bottle/protocol';
+import { readDataFile } from '../_data-file.js';
 import { loadTaskModule } from '../task/load-module.js';
 import { checkSearch, type ResolvedSearch, type Search } from './search.js';
+import { searchFromFile } from './search-file.js';
 
+const SEARCH_FILE = /\.(ya?ml|json)$/i;
+
+/**
+ * Loads `spec`: a module's search export (`path/to/module.search`), or a search file (`.yaml`,
+ * `.yml`, `.json`, read relative to `root`) naming a built-in strategy.
+ */
 export async function loadSearch(spec: string, root: string = process.cwd()): Promise<ResolvedSearch> {
+  if (SEARCH_FILE.test(spec)) {
+    const data = readDataFile(resolve(root, spec), 'ERR_BAD_SEARCH', 'the search file', spec);
+    return resolveSearch(searchFromFile(data, spec), basename(spec, extname(spec)));
+  }
   const { resolved, value } = await loadTaskModule(spec, root);
   const where = `${resolved.module}.${resolved.exportName}`;
   if (typeof value !== 'function') {
