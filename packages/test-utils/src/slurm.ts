@@ -1,6 +1,15 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -174,6 +183,12 @@ export async function startSlurm(): Promise<SlurmFixture> {
       await waitUntil(() => pids.every((pid) => pid === undefined || !alive(pid)), 10_000).catch(() => {
         for (const pid of pids) if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
       });
+      // A job step's slurmstepd outlives the slurmd that started it (it is re-parented to init).
+      for (const pid of processesWithEnv(`SLURM_CONF=${conf}`)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -186,6 +201,19 @@ function readPid(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The pids of this machine's processes whose environment holds `entry` (those this user may read). */
+function processesWithEnv(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry)) found.push(pid);
+    } catch {}
+  }
+  return found;
 }
 
 function alive(pid: number): boolean {
