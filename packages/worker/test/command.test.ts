@@ -110,9 +110,10 @@ const nasty = [
 describe('command tasks', () => {
   it('passes every parameter value as one exact argument, without a shell, and in shell form as one word', async () => {
     const { root, client, newWorker, outDir } = await setup();
+    // Two folders per value: tasks with the same parameters would share one, and its logs.
     const specs: TaskSpec[] = nasty.flatMap((v) => [
       { task: 'echo', params: { v } },
-      { task: 'shell-echo', params: { v } },
+      { task: 'shell-echo', params: { v, form: 'shell' } },
     ]);
     await client.submit(specs);
     const summary = await newWorker({ slots: 4 }).run();
@@ -120,7 +121,7 @@ describe('command tasks', () => {
     for (const v of nasty) {
       const argv = JSON.parse(readFileSync(join(outDir({ v }), 'stdout.log'), 'utf8'));
       expect(argv).toEqual([v, `--flag=${v}`, '{literal}']);
-      expect(readFileSync(join(outDir({ v }), 'shell-out.txt'), 'utf8')).toBe(v);
+      expect(readFileSync(join(outDir({ v, form: 'shell' }), 'shell-out.txt'), 'utf8')).toBe(v);
     }
     expect(existsSync(join(root, 'pwned'))).toBe(false);
   });
