@@ -23,6 +23,47 @@ function gatedClaims(store: SqliteStore, gate: { closed?: Promise<void> }): Sqli
 }
 
 describe('ClaimNotifier', () => {
+  it('wakes a waiting claim for a task whose backoff ended between its claim and its look at the backoffs', async () => {
+    const clock = new ManualClock();
+    const store = new SqliteStore(':memory:', { clock, policy: { retryBackoffMs: 50 } });
+    await store.submit({ tasks: specs(1) });
+    const [[task] = []] = await store.claim([{ workerId: 'w', host: 'h', max: 1, waitMs: 0 }]);
+    await store.report('w', [
+      { outcome: 'failed', key: task!.key, leaseToken: task!.leaseToken, error: 'flaky', retryable: true },
+    ]);
+    // The claim finds the task backed off; its backoff ends before the notifier reads when it ends.
+    let moved = false;
+    const slowClaims = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name === 'claim') {
+          return async (requests: ClaimRequest[]) => {
+            const served = await target.claim(requests);
+            if (!moved) {
+              moved = true;
+              clock.advance(60);
+            }
+            return served;
+          };
+        }
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const notifier = new ClaimNotifier(slowClaims, clock, () => {});
+    const waiting = notifier.claim(
+      { workerId: 'w2', host: 'h', max: 1, waitMs: 10_000 },
+      10_000,
+      new AbortController().signal,
+    );
+    await waitFor(() => notifier.waiting === 1);
+    clock.advance(0);
+    await waitFor(() => notifier.waiting === 0);
+    clock.advance(10_000);
+    expect((await waiting).map((t) => t.key)).toEqual([task!.key]);
+    notifier.close();
+    await store.close();
+  });
+
   it('gives back, uncharged, the tasks leased for a claim that stopped waiting meanwhile', async () => {
     const store = new SqliteStore(':memory:');
     const clock = new ManualClock();

@@ -70,6 +70,7 @@ export class ClaimNotifier {
     for (;;) {
       if (this.closed || signal.aborted) return [];
       const generation = this.generation;
+      const looked = this.clock.now();
       const [tasks = []] = await this.#claim([request]);
       if (signal.aborted && tasks.length > 0) {
         await this.giveBack(request.workerId, tasks);
@@ -78,7 +79,7 @@ export class ClaimNotifier {
       // A full batch may have left work that waiting claims did not see (leases expired at claim time).
       if (tasks.length === request.max && this.waiters.size > 0) this.notify();
       if (tasks.length > 0 || this.clock.now() >= deadline) return tasks;
-      await this.scheduleBackoffWake();
+      await this.scheduleBackoffWake(looked);
       // Something arrived while we claimed: try again before waiting.
       if (this.generation !== generation) continue;
       return this.wait(request, deadline - this.clock.now(), signal);
@@ -152,6 +153,7 @@ export class ClaimNotifier {
         wanted += waiter.request.max;
       }
       if (batch.length === 0) return;
+      const looked = this.clock.now();
       const served = await this.#claim(batch.map((w) => w.request));
       let dry = false;
       const orphans: Promise<void>[] = [];
@@ -165,7 +167,7 @@ export class ClaimNotifier {
       });
       await Promise.all(orphans);
       if (!dry) this.drainAgain = true;
-      else await this.scheduleBackoffWake();
+      else await this.scheduleBackoffWake(looked);
     } while (this.drainAgain && this.waiters.size > 0 && !this.closed);
   }
 
@@ -176,9 +178,13 @@ export class ClaimNotifier {
     return served;
   }
 
-  /** Waiting claims are woken again when the earliest backed-off task becomes ready. */
-  private async scheduleBackoffWake(): Promise<void> {
-    const readyAt = await this.store.nextReadyAt();
+  /**
+   * Waiting claims are woken again when the earliest backed-off task becomes ready. "Backed off" is
+   * as the claim saw it (`looked`, taken before it): a task whose backoff ended between the claim and
+   * this read is still one to wake for (at once), not one that is ready and so not waited for.
+   */
+  private async scheduleBackoffWake(looked: number): Promise<void> {
+    const readyAt = await this.store.nextReadyAt(looked);
     if (readyAt !== null) this.wakeAt(readyAt);
   }
 
