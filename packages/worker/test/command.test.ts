@@ -111,7 +111,7 @@ describe('command tasks', () => {
   it('passes every parameter value as one exact argument, without a shell, and in shell form as one word', async () => {
     const { root, client, newWorker, outDir } = await setup();
     // Two folders per value: tasks with the same parameters would share one, and its logs.
-    const specs: TaskSpec[] = nasty.flatMap((v) => [
+    const specs: TaskSpec[] = nasty.flatMap((v): TaskSpec[] => [
       { task: 'echo', params: { v } },
       { task: 'shell-echo', params: { v, form: 'shell' } },
     ]);
