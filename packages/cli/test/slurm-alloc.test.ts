@@ -53,7 +53,8 @@ describe.skipIf(skip !== undefined)('bottle-server --slurm-alloc against a real 
     });
     await server.child.waitForOutput(/no task waits \(0 running, 0 pending\)/, 30_000);
     expect(server.child.stderr.match(/submitted job/g)).toHaveLength(1);
-  });
+    // Slurm starts a job when its scheduler next looks: the waits above bound each step, not this.
+  }, 150_000);
 
   it('a restarted server knows the jobs it submitted and does not submit them again', async () => {
     scene = new Scene();
@@ -68,5 +69,5 @@ describe.skipIf(skip !== undefined)('bottle-server --slurm-alloc against a real 
     const second = await scene.server(args, { port, env });
     await second.child.waitForOutput(/tasks wait; at --max-workers 1 \(1 running, 0 pending\)/, 30_000);
     expect(second.child.stderr).not.toMatch(/submitted job/);
-  });
+  }, 120_000);
 });

@@ -72,7 +72,7 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
         what: 'the jobs to leave the queue',
       },
     );
-  });
+  }, 120_000);
 
   it('--cancel: SIGTERM reaches the running worker, a second --cancel makes it release its tasks uncharged; a pending element is cancelled', async () => {
     scene = new Scene();
@@ -136,7 +136,7 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
     const tasks = await allTasks(server.client);
     expect(tasks.map((task) => task.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
     for (const task of tasks) expect((await server.client.getTask(task.key)).task.chargedAttempts).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe('bottle launch --slurm: the script and mistakes, no Slurm needed', () => {

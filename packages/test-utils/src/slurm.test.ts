@@ -47,5 +47,5 @@ describe.skipIf(skip !== undefined)('the one-node test Slurm', () => {
     await slurm.stop();
     expect(existsSync(dir)).toBe(false);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
-  });
+  }, 60_000);
 });

@@ -196,6 +196,12 @@ export class PostgresStore implements Store {
       const client = await this.pool.connect();
       const inner: PgContext = { ...ctx, db: client, transaction: (next) => next(inner) };
       let broken: Error | undefined;
+      // A connection cut between two statements (the server restarted, the database was dropped)
+      // is told as an 'error' event: with no listener it would end the process.
+      const cut = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', cut);
       try {
         await client.query('BEGIN');
         const result = await fn(inner);
@@ -207,6 +213,7 @@ export class PostgresStore implements Store {
         if (broken || attempt >= 3 || !isRetryable(error)) throw error;
         debug(`transaction retried after ${(error as Error).message}`);
       } finally {
+        client.off('error', cut);
         client.release(broken);
       }
     }
