@@ -17,6 +17,10 @@ export const errorCatalog = {
     status: 400,
     hint: 'Check the parameter-set expression (names, values, zip lengths).',
   },
+  ERR_BAD_RESOURCES: {
+    status: 400,
+    hint: 'Write resources as named amounts (gpus=1, cpus=4, memory=16GiB: names of letters, digits, _ . -; amounts >= 0) and labels as names (cuda12).',
+  },
   ERR_UNAUTHORIZED: { status: 401, hint: 'Pass the server token with --token or BOTTLE_TOKEN.' },
   ERR_NOT_FOUND: { status: 404, hint: 'Check the route, task key or scan name.' },
   ERR_AMBIGUOUS_KEY: {

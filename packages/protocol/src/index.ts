@@ -46,6 +46,19 @@ export {
 } from './pset.js';
 export { isClaimRequest, isClaimResponse, isReportRequest, isReportResponse } from './quick-checks.js';
 export {
+  labelsSchema,
+  type Needs,
+  needsShape,
+  parseLabels,
+  parseNeedsShape,
+  parseResourceAmount,
+  parseResources,
+  RESOURCE_NAME,
+  type Resources,
+  resourceNameSchema,
+  resourcesSchema,
+} from './resources.js';
+export {
   type AttemptInfo,
   type AttemptOutcome,
   attemptInfoSchema,

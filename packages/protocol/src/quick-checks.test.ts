@@ -67,9 +67,26 @@ const EDGES: unknown[] = [
   { code: 'ERR_x', message: 'm' },
   { code: 'ERR_X' },
   false,
+  { gpus: -1 },
+  { '1gpu': 1 },
+  { gpus: '1' },
+  ['cuda12'],
+  ['9x'],
+  [],
+  {},
 ];
 
-const claim = { workerId: 'w', host: 'h', max: 10, waitMs: 500, claimId: 'c', exclude: ['m.T'] };
+const claim = {
+  workerId: 'w',
+  host: 'h',
+  max: 10,
+  waitMs: 500,
+  claimId: 'c',
+  exclude: ['m.T'],
+  resources: { gpus: 2, memory: 1.5e10 },
+  free: { gpus: 0.5 },
+  labels: ['cuda12', 'a.b-c_d'],
+};
 const done = {
   outcome: 'done',
   key,
@@ -92,6 +109,7 @@ const claimed = {
   leaseExpiresAt: 1_700_000_000_000,
   timeoutMs: 5,
   attemptsLeft: 0,
+  resources: { gpus: 1 },
 };
 const refused = { key, ok: false, error: { code: 'ERR_STALE_LEASE', message: 'm' } };
 const answer = { tasks: [claimed], leaseMs: 1000, heartbeatMs: 300, upload: { maxBytes: 9 }, retryAt: 5 };

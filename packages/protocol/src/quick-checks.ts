@@ -7,6 +7,7 @@
 import { isWellFormed } from './_well-formed.js';
 import { ERROR_CODE_FORM } from './errors.js';
 import { jsonValueIssue, SHA256_HEX } from './hash.js';
+import { RESOURCE_NAME } from './resources.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -42,7 +43,34 @@ const hash = (value: unknown): boolean => typeof value === 'string' && SHA256_HE
 
 const jsonValue = (value: unknown): boolean => jsonValueIssue(value) === undefined;
 
-const CLAIM_KEYS = new Set(['workerId', 'host', 'max', 'waitMs', 'claimId', 'exclude']);
+const CLAIM_KEYS = new Set([
+  'workerId',
+  'host',
+  'max',
+  'waitMs',
+  'claimId',
+  'exclude',
+  'resources',
+  'free',
+  'labels',
+]);
+
+/** Named amounts as `resourcesSchema` accepts them. */
+function isResources(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  let count = 0;
+  for (const name in value) {
+    const amount = value[name];
+    if (++count > 32 || !RESOURCE_NAME.test(name)) return false;
+    if (typeof amount !== 'number' || !(amount >= 0 && amount <= Number.MAX_SAFE_INTEGER)) return false;
+  }
+  return Object.getOwnPropertyNames(value).length === count;
+}
+
+const isLabels = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  value.length <= 32 &&
+  value.every((label) => typeof label === 'string' && RESOURCE_NAME.test(label));
 
 /** True when `value` is a valid `POST /v1/claim` body (as `claimRequestSchema` would accept it). */
 export function isClaimRequest(value: unknown): value is ClaimRequest {
@@ -51,6 +79,8 @@ export function isClaimRequest(value: unknown): value is ClaimRequest {
   if (!text(workerId, 1, 200) || !text(host, 1, 255) || !int(max, 1, 1000) || !int(waitMs, 0, 120_000))
     return false;
   if (!optional(claimId, (id) => text(id, 1, 200))) return false;
+  if (!optional(value['resources'], isResources) || !optional(value['free'], isResources)) return false;
+  if (!optional(value['labels'], isLabels)) return false;
   if (exclude === undefined) return true;
   return Array.isArray(exclude) && exclude.length <= 1000 && exclude.every((name) => text(name, 1, 512));
 }
@@ -133,6 +163,7 @@ function isClaimedTask(value: unknown): value is ClaimedTask {
     int(leaseExpiresAt, Number.MIN_SAFE_INTEGER) &&
     optional(value['timeoutMs'], (ms) => int(ms, 1)) &&
     optional(value['attemptsLeft'], (n) => int(n, 0)) &&
+    optional(value['resources'], isResources) &&
     isObject(params) &&
     jsonValue(params)
   );

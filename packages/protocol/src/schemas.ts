@@ -10,6 +10,7 @@ import { isWellFormed } from './_well-formed.js';
 import { type AnyErrorCode, ERROR_CODE_FORM } from './errors.js';
 import { jsonValueIssue, SHA256_HEX } from './hash.js';
 import type { JsonValue, Params } from './json.js';
+import { labelsSchema, resourcesSchema } from './resources.js';
 
 /**
  * Checks in one walk, without copying, what `canonicalJson` accepts: a copy would drop a
@@ -85,6 +86,10 @@ export const taskSpecSchema = z.strictObject({
   timeoutMs: z.int().min(1).optional(),
   /** Higher is handed out first; first in, first out among equals (default: the request's, else 0). */
   priority: z.int().min(-1_000_000).max(1_000_000).optional(),
+  /** What the task holds while it runs (`{ gpus: 1 }`): only a worker with that much free gets it. */
+  resources: resourcesSchema.optional(),
+  /** Labels its worker must have (`['cuda12']`). */
+  needs: labelsSchema.optional(),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
@@ -104,6 +109,10 @@ export const submitRequestSchema = z.strictObject({
    * `<scan>.reduce`, each time every task of the scan has ended. Replaces the scan's former one.
    */
   reduce: taskNameSchema.optional(),
+  /** Resources of tasks that give none (see `TaskSpec.resources`). */
+  resources: resourcesSchema.optional(),
+  /** Labels of tasks that give none (see `TaskSpec.needs`). */
+  needs: labelsSchema.optional(),
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 
@@ -137,6 +146,19 @@ export const claimRequestSchema = z.strictObject({
    * handed out whose scan's done tasks took longer on average.
    */
   timeLeftMs: z.int().min(0).optional(),
+  /**
+   * What this worker has in all (`{ cpus: 16, memory: 68719476736, gpus: 2 }`): shown with the
+   * worker, and what tells that a task no worker can take. A worker that declares nothing gets only
+   * tasks that ask nothing.
+   */
+  resources: resourcesSchema.optional(),
+  /**
+   * What this worker has free now: `resources` less what the tasks it holds ask (default: all of
+   * `resources`). Only tasks that fit are handed out, counted together within the claim.
+   */
+  free: resourcesSchema.optional(),
+  /** Labels this worker has (`['cuda12']`): a task is handed out only if it has every label it needs. */
+  labels: labelsSchema.optional(),
 });
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;
 
@@ -157,6 +179,8 @@ export const claimedTaskSchema = z.object({
    * worker knows a task failed for good).
    */
   attemptsLeft: z.int().min(0).optional(),
+  /** What the task holds while it runs (absent when it asks nothing). */
+  resources: resourcesSchema.optional(),
 });
 export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
 
@@ -340,6 +364,15 @@ export const taskInfoSchema = z.object({
   error: z.string().nullable(),
   /** Higher is handed out first. Absent from servers older than priorities. */
   priority: z.int().optional(),
+  /** What the task holds while it runs (absent when it asks nothing). */
+  resources: resourcesSchema.optional(),
+  /** Labels its worker must have (absent when none). */
+  needs: labelsSchema.optional(),
+  /**
+   * True for a queued task that no worker heard from lately can ever take (not enough resources in
+   * all, or a label missing): it waits for a worker that fits. Absent otherwise.
+   */
+  unfit: z.boolean().optional(),
 });
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 
@@ -502,6 +535,10 @@ export const workerInfoSchema = z.object({
    * silent, holding nothing. Set by the server from the worker's last contact.
    */
   state: z.enum(['alive', 'stale', 'stopped']).optional(),
+  /** What the worker has in all, as its last claim declared (absent if it declared nothing). */
+  resources: resourcesSchema.optional(),
+  /** Its labels, as its last claim declared. */
+  labels: labelsSchema.optional(),
 });
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 

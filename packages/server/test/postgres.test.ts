@@ -100,6 +100,7 @@ describe.skipIf(!reachable)('PostgresStore on a real database', () => {
       'scan_ends_told',
       'scan_minutes',
       'scans',
+      'task_shapes',
       'tasks',
       'workers',
     ]);

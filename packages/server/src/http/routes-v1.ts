@@ -26,6 +26,7 @@ import {
 import type { Request, Response, Router } from 'express';
 import { withWorkerStates } from '../events/worker-state.js';
 import type { Queue } from '../queue/queue.js';
+import { markUnfit } from '../queue/unfit.js';
 import { parseQuick, parseWith } from './errors.js';
 import type { HotRoutes } from './hot-path.js';
 import type { ResolvedRouterOptions } from './options.js';
@@ -154,10 +155,16 @@ export function mountV1Routes(router: Router, context: RouteContext, hot: HotRou
   });
 
   router.get('/v1/tasks', async (req, res) => {
-    res.json(await store.listTasks(parseWith(listTasksQuerySchema, { ...req.query }, 'query')));
+    const page = await store.listTasks(parseWith(listTasksQuerySchema, { ...req.query }, 'query'));
+    res.json({
+      ...page,
+      tasks: await markUnfit(page.tasks, store, queue.clock.now(), options.staleWorkerMs),
+    });
   });
   router.get('/v1/tasks/:key', async (req, res) => {
-    res.json(await store.getTask(await operatorKey(req)));
+    const detail = await store.getTask(await operatorKey(req));
+    const [task] = await markUnfit([detail.task], store, queue.clock.now(), options.staleWorkerMs);
+    res.json({ ...detail, task });
   });
   router.get('/v1/tasks/:key/logs', async (req, res) => {
     const { attempt } = parseWith(taskLogsQuerySchema, { ...req.query }, 'query');

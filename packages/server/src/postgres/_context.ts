@@ -1,5 +1,7 @@
 /** What each SQL operation gets: a connection (inside a transaction or not), the clock and the policy. */
 import type pg from 'pg';
+import type { DeclaredCache } from '../store/declared.js';
+import type { ShapeCache } from '../store/fit.js';
 import type { QueuePolicy } from '../store/policy.js';
 import type { RunTimeCache } from '../store/time-left.js';
 
@@ -12,6 +14,10 @@ export interface PgContext {
   channel: string;
   /** The scans' run times, for claims that say how much time their worker has left. */
   runTimes: RunTimeCache;
+  /** The shapes of tasks with needs, for claims of workers that declared what they have. */
+  shapes: ShapeCache;
+  /** What each worker last declared it has, as written. */
+  declared: DeclaredCache;
   /** Runs `fn` in a transaction (the current one, when `db` holds one already). */
   transaction<T>(fn: (ctx: PgContext) => Promise<T>): Promise<T>;
 }

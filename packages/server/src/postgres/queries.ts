@@ -112,7 +112,7 @@ export async function getScan(ctx: ReadContext, name: string, now: number): Prom
 export async function listWorkers(ctx: ReadContext): Promise<ListWorkersResponse> {
   const found = await rows<WorkerRow>(
     ctx,
-    `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, coalesce(r.n, 0)::int AS running
+    `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, w.resources, w.labels, coalesce(r.n, 0)::int AS running
      FROM workers w LEFT JOIN (
        SELECT worker_id, count(*) AS n FROM tasks WHERE state = 'running' GROUP BY worker_id
      ) r ON r.worker_id = w.worker_id
@@ -128,7 +128,7 @@ export async function listLegacy(
 ): Promise<LegacyTask[]> {
   const sql =
     which === 'queued'
-      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY ${QUEUE_ORDER} LIMIT $1`
+      ? `SELECT task, params FROM tasks WHERE state = 'queued' AND shape IS NULL ORDER BY ${QUEUE_ORDER} LIMIT $1`
       : 'SELECT task, params FROM tasks ORDER BY seq LIMIT $1';
   return (await rows<Pick<TaskRow, 'task' | 'params'>>(ctx, sql, [limit])).map(toLegacyTask);
 }

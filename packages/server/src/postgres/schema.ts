@@ -204,6 +204,18 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (scan, completion)
   );
   `,
+  // 8: resources and labels, as SQLite's 11: the shape of a task's needs (NULL: it asks nothing), the
+  // shapes ever submitted, one partial index for each kind of queued task, what each worker declared.
+  `
+  ALTER TABLE tasks ADD COLUMN shape text;
+  CREATE TABLE task_shapes (shape text PRIMARY KEY);
+  DROP INDEX tasks_queue;
+  CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued' AND shape IS NULL;
+  CREATE INDEX tasks_shaped ON tasks (shape, priority DESC, not_before, seq)
+    WHERE state = 'queued' AND shape IS NOT NULL;
+  ALTER TABLE workers ADD COLUMN resources text;
+  ALTER TABLE workers ADD COLUMN labels text;
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

@@ -27,6 +27,8 @@ import {
 import createDebug from 'debug';
 import pg from 'pg';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
+import { DeclaredCache } from '../store/declared.js';
+import { ShapeCache } from '../store/fit.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
@@ -95,6 +97,8 @@ export class PostgresStore implements Store {
   /** When each worker claiming through this store was last recorded as heard from. */
   private readonly heard = new Map<string, number>();
   private readonly runTimes = new RunTimeCache();
+  private readonly shapes = new ShapeCache();
+  private readonly declared = new DeclaredCache();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -173,6 +177,8 @@ export class PostgresStore implements Store {
         policy: this.policy,
         channel: this.channel,
         runTimes: this.runTimes,
+        shapes: this.shapes,
+        declared: this.declared,
         transaction: (inner) => this.inTransaction(ctx, inner),
       };
       return await fn(ctx);
@@ -227,7 +233,10 @@ export class PostgresStore implements Store {
       request.reduce === undefined ? undefined : { scan: request.scan ?? DEFAULT_SCAN, task: request.reduce };
     // A submit of one statement skips BEGIN and COMMIT: a fresh task is claimable after one round trip.
     const within = isOneStatement(tasks, rerun) && !reduce ? this.run.bind(this) : this.tx.bind(this);
-    return within((ctx) => submitPrepared(ctx, tasks, rerun, reduce));
+    const answer = await within((ctx) => submitPrepared(ctx, tasks, rerun, reduce));
+    // A new shape is claimable at once from this server (others read theirs again within the second).
+    if (tasks.some((task) => task.shape !== null)) this.shapes.forget();
+    return answer;
   }
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {

@@ -16,13 +16,16 @@ const INSERT_TASKS = `
 WITH scans_added AS (
   INSERT INTO scans (name, created_at) SELECT DISTINCT unnest($9::text[]), $8::bigint
   ON CONFLICT DO NOTHING
+), shapes_added AS (
+  INSERT INTO task_shapes (shape) SELECT DISTINCT s FROM unnest($11::text[]) AS s WHERE s IS NOT NULL
+  ON CONFLICT DO NOTHING
 ), inserted AS (
   INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
-                     created_at, updated_at, not_before, priority)
-  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8, priority
+                     created_at, updated_at, not_before, priority, shape)
+  SELECT key, task, params, params_hash, scan, 'queued', max_attempts, timeout_ms, $8, $8, $8, priority, shape
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
-              $10::int[])
-    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, priority, ord)
+              $10::int[], $11::text[])
+    WITH ORDINALITY AS i(key, task, params, params_hash, scan, max_attempts, timeout_ms, priority, shape, ord)
   ORDER BY ord
   ON CONFLICT (key) DO NOTHING
   RETURNING 1
@@ -58,6 +61,7 @@ export async function submitPrepared(
       now,
       [...new Set(chunk.map((t) => t.scan))],
       chunk.map((t) => t.priority),
+      chunk.map((t) => t.shape),
     ]);
     created += inserted?.n ?? 0;
     if (rerun) {

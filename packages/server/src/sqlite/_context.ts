@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type Declared, DeclaredCache } from '../store/declared.js';
 import type { QueuePolicy } from '../store/policy.js';
 import { RunTimeCache } from '../store/time-left.js';
 import type { AttemptEnd } from '../store/transitions.js';
@@ -12,6 +13,8 @@ export interface SqlContext {
   touched: Map<string, { host: string; at: number }>;
   /** The scans' run times, for claims that say how much time their worker has left. */
   runTimes: RunTimeCache;
+  /** What each worker last declared it has, as written. */
+  declared: DeclaredCache;
 }
 
 export interface OpContext extends SqlContext {
@@ -25,6 +28,7 @@ export function createSqlContext(db: Database.Database): SqlContext {
     db,
     touched: new Map(),
     runTimes: new RunTimeCache(),
+    declared: new DeclaredCache(),
     stmt(sql) {
       let statement = cache.get(sql);
       if (!statement) {
@@ -56,6 +60,14 @@ export function touchWorker(ctx: OpContext, workerId: string, host: string | und
          last_seen = excluded.last_seen`,
     )
     .run(workerId, host ?? '', ctx.now, ctx.now);
+}
+
+/** Records what a worker declared it has, when it changed (its row exists: touchWorker made it). */
+export function declareWorker(ctx: OpContext, workerId: string, declared: Declared): void {
+  if (!ctx.declared.changed(workerId, declared)) return;
+  ctx
+    .stmt('UPDATE workers SET resources = ?, labels = ? WHERE worker_id = ?')
+    .run(declared.resources, declared.labels, workerId);
 }
 
 /** Ends the attempt `attempt` of task `seq` as `end` says. */

@@ -13,7 +13,16 @@ import type { OpContext } from './_context.js';
 interface GrantedRow
   extends Pick<
     TaskRow,
-    'seq' | 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms' | 'max_attempts' | 'charged'
+    | 'seq'
+    | 'key'
+    | 'task'
+    | 'params'
+    | 'params_hash'
+    | 'scan'
+    | 'timeout_ms'
+    | 'max_attempts'
+    | 'charged'
+    | 'shape'
   > {
   attempt: number;
   lease_token: string;
@@ -22,7 +31,7 @@ interface GrantedRow
 }
 
 const SELECT_GRANTED = `SELECT t.seq, t.key, t.task, t.params, t.params_hash, t.scan, t.timeout_ms,
-    t.max_attempts, t.charged, a.attempt,
+    t.max_attempts, t.charged, t.shape, a.attempt,
     a.lease_token, (t.state = 'running' AND t.lease_token = a.lease_token) AS held
   FROM attempts a JOIN tasks t ON t.seq = a.task_seq
   WHERE a.claim_id = ? AND a.worker_id = ? ORDER BY a.id`;

@@ -1,11 +1,14 @@
 /** Claim: lease up to `max` ready tasks, in queue order, each with a fresh random lease token. */
 import { randomUUID } from 'node:crypto';
 import type { ClaimedTask, ClaimRequest, LegacyTask } from '@bottle/protocol';
+import { declaredBy } from '../store/declared.js';
+import { fittingShapes, offerOf } from '../store/fit.js';
 import { QUEUE_ORDER } from '../store/queue-order.js';
 import { type TaskRow, toClaimedTask, toLegacyTask } from '../store/rows.js';
 import type { LegacyClaimant } from '../store/store.js';
 import { type ScanRunTime, scansTooLong } from '../store/time-left.js';
-import { type OpContext, touchWorker } from './_context.js';
+import { declareWorker, type OpContext, touchWorker } from './_context.js';
+import { CLAIM_COLUMNS, knownShapes, readFitting } from './claim-fit.js';
 import { repeatClaim } from './claim-repeat.js';
 import { expireLeases } from './expiry.js';
 import { scanRunTimes } from './run-times.js';
@@ -23,18 +26,18 @@ type ReadyRow = Pick<
   | 'timeout_ms'
   | 'max_attempts'
   | 'charged'
+  | 'shape'
 >;
 
-// Reads the partial index tasks_queue in order and stops after LIMIT: no sort, no scan of the queue.
-const READY_COLUMNS =
-  'seq, key, task, params, params_hash, scan, attempt_count, timeout_ms, max_attempts, charged';
-export const SELECT_READY = `SELECT ${READY_COLUMNS}
-  FROM tasks WHERE state = 'queued' AND not_before <= ? ORDER BY ${QUEUE_ORDER} LIMIT ?`;
+// Reads the partial index tasks_queue (tasks that ask nothing) in order and stops after LIMIT: no
+// sort, no scan of the queue. Tasks with needs go only to claims they fit (claim-fit.ts).
+export const SELECT_READY = `SELECT ${CLAIM_COLUMNS}
+  FROM tasks WHERE state = 'queued' AND shape IS NULL AND not_before <= ? ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
 // The same, skipping the task names a worker cannot run (its claim's `exclude`) and the scans whose
 // tasks it has no time left for (JSON arrays).
-const SELECT_READY_EXCLUDING = `SELECT ${READY_COLUMNS}
-  FROM tasks WHERE state = 'queued' AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
+const SELECT_READY_EXCLUDING = `SELECT ${CLAIM_COLUMNS}
+  FROM tasks WHERE state = 'queued' AND shape IS NULL AND not_before <= ? AND task NOT IN (SELECT value FROM json_each(?))
     AND scan NOT IN (SELECT value FROM json_each(?))
   ORDER BY ${QUEUE_ORDER} LIMIT ?`;
 
@@ -86,16 +89,26 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
   // Expiring first means a lease that ran out is handed out again even between timer sweeps.
   expireLeases(ctx);
   const heard = new Set<string>();
-  // Claims that exclude task names read the queue each for itself (each sees the leases before it);
-  // the others share one read of the queue's head.
-  const shared = requests.every((r) => !r.exclude?.length && r.timeLeftMs === undefined);
+  const offers = requests.map(offerOf);
+  const shapes = offers.some((offer) => offer !== null) ? knownShapes(ctx) : [];
+  const fitting = requests.map((r, i) => {
+    const offer = offers[i];
+    return offer && shapes.length > 0 ? fittingShapes(shapes, offer, r.max) : [];
+  });
+  // Claims that exclude task names, or that tasks with needs fit, read the queue each for itself
+  // (each sees the leases before it); the others share one read of the queue's head.
+  const shared = requests.every(
+    (r, i) => !r.exclude?.length && r.timeLeftMs === undefined && fitting[i]?.length === 0,
+  );
   const wanted = shared ? requests.reduce((sum, r) => sum + r.max, 0) : 0;
   const rows = wanted > 0 ? (ctx.stmt(SELECT_READY).all(ctx.now, wanted) as ReadyRow[]) : [];
   let next = 0;
-  return requests.map((request) => {
+  return requests.map((request, i) => {
     if (!heard.has(request.workerId)) {
       heard.add(request.workerId);
       touchWorker(ctx, request.workerId, request.host);
+      const declared = declaredBy(request);
+      if (declared) declareWorker(ctx, request.workerId, declared);
     }
     // A claim repeated after a network error gets the leases its first answer carried, no new ones.
     const repeated = request.claimId === undefined ? undefined : repeatClaim(ctx, request);
@@ -106,12 +119,16 @@ export function claim(ctx: OpContext, requests: readonly ClaimRequest[]): Claime
       next += mine.length;
     } else {
       const tooLong = request.timeLeftMs === undefined ? [] : scansTooLong(runTimes(ctx), request.timeLeftMs);
+      const fits = fitting[i] ?? [];
+      const offer = offers[i];
       mine = (
-        request.exclude?.length || tooLong.length
-          ? ctx
-              .stmt(SELECT_READY_EXCLUDING)
-              .all(ctx.now, JSON.stringify(request.exclude ?? []), JSON.stringify(tooLong), request.max)
-          : ctx.stmt(SELECT_READY).all(ctx.now, request.max)
+        fits.length > 0 && offer
+          ? readFitting(ctx, fits, offer, request.max, request.exclude ?? [], tooLong)
+          : request.exclude?.length || tooLong.length
+            ? ctx
+                .stmt(SELECT_READY_EXCLUDING)
+                .all(ctx.now, JSON.stringify(request.exclude ?? []), JSON.stringify(tooLong), request.max)
+            : ctx.stmt(SELECT_READY).all(ctx.now, request.max)
       ) as ReadyRow[];
     }
     return mine.map((row) =>

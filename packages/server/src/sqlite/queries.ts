@@ -109,7 +109,7 @@ export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
 export function listWorkers(ctx: SqlContext): ListWorkersResponse {
   const rows = ctx
     .stmt(
-      `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, coalesce(r.n, 0) AS running
+      `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, w.resources, w.labels, coalesce(r.n, 0) AS running
        FROM workers w LEFT JOIN (
          SELECT worker_id, count(*) AS n FROM tasks INDEXED BY tasks_leased WHERE state = 'running' GROUP BY worker_id
        ) r ON r.worker_id = w.worker_id
@@ -122,7 +122,7 @@ export function listWorkers(ctx: SqlContext): ListWorkersResponse {
 export function listLegacy(ctx: SqlContext, which: 'queued' | 'all', limit: number): LegacyTask[] {
   const sql =
     which === 'queued'
-      ? `SELECT task, params FROM tasks WHERE state = 'queued' ORDER BY ${QUEUE_ORDER} LIMIT ?`
+      ? `SELECT task, params FROM tasks WHERE state = 'queued' AND shape IS NULL ORDER BY ${QUEUE_ORDER} LIMIT ?`
       : 'SELECT task, params FROM tasks ORDER BY seq LIMIT ?';
   return (ctx.stmt(sql).all(limit) as Pick<TaskRow, 'task' | 'params'>[]).map(toLegacyTask);
 }

@@ -186,6 +186,20 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (scan, completion)
   ) WITHOUT ROWID;
   `,
+  // 11: resources and labels (store/fit.ts). A task's needs as one canonical text, its shape (NULL: it
+  // asks nothing); the shapes ever submitted, few however many tasks. Each queued task sits in one of
+  // two partial indexes: tasks_queue for those that ask nothing (the claim's path as before), and
+  // tasks_shaped, read one shape at a time, for the others. What each worker declared it has.
+  `
+  ALTER TABLE tasks ADD COLUMN shape TEXT;
+  CREATE TABLE task_shapes (shape TEXT PRIMARY KEY) WITHOUT ROWID;
+  DROP INDEX tasks_queue;
+  CREATE INDEX tasks_queue ON tasks (priority DESC, not_before, seq) WHERE state = 'queued' AND shape IS NULL;
+  CREATE INDEX tasks_shaped ON tasks (shape, priority DESC, not_before, seq)
+    WHERE state = 'queued' AND shape IS NOT NULL;
+  ALTER TABLE workers ADD COLUMN resources TEXT;
+  ALTER TABLE workers ADD COLUMN labels TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

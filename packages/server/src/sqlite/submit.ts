@@ -15,19 +15,25 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
   const insertScan = ctx.stmt('INSERT INTO scans (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const insertTask = ctx.stmt(
     `INSERT INTO tasks (key, task, params, params_hash, scan, state, max_attempts, timeout_ms,
-                        created_at, updated_at, not_before, priority)
-     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, not_before, priority, shape)
+     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (key) DO NOTHING`,
   );
   const requeue = ctx.stmt(
     `UPDATE tasks SET ${requeueSet('@now')} WHERE key = @key AND state IN ${FINISHED_STATES}`,
   );
+  const insertShape = ctx.stmt('INSERT INTO task_shapes (shape) VALUES (?) ON CONFLICT DO NOTHING');
   const scans = new Set<string>();
+  const shapes = new Set<string>();
   let created = 0;
   let existing = 0;
   let requeued = 0;
   request.tasks.forEach((spec, i) => {
-    const task = prepareTask(spec, i, defaultScan, ctx.policy.maxAttempts, request.priority);
+    const task = prepareTask(spec, i, defaultScan, ctx.policy.maxAttempts, request.priority, request);
+    if (task.shape !== null && !shapes.has(task.shape)) {
+      shapes.add(task.shape);
+      insertShape.run(task.shape);
+    }
     if (!scans.has(task.scan)) {
       scans.add(task.scan);
       insertScan.run(task.scan, now);
@@ -44,6 +50,7 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
       now,
       now,
       task.priority,
+      task.shape,
     );
     if (inserted.changes > 0) {
       created++;

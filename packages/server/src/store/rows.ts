@@ -9,6 +9,7 @@ import type {
   TaskState,
   WorkerInfo,
 } from '@bottle/protocol';
+import { needsOf } from './fit.js';
 import { badCursor } from './messages.js';
 
 export interface TaskRow {
@@ -35,6 +36,8 @@ export interface TaskRow {
   result: string | null;
   error: string | null;
   priority: number;
+  /** The canonical text of its needs (store/fit.ts); null when it asks nothing. */
+  shape: string | null;
 }
 
 export interface AttemptRow {
@@ -70,6 +73,17 @@ export function toTaskInfo(row: TaskRow): TaskInfo {
     result: row.result === null ? null : (JSON.parse(row.result) as JsonValue),
     error: row.error,
     priority: row.priority,
+    ...needsInfo(row.shape),
+  };
+}
+
+/** A shape as the wire's `resources` and `needs`, each only when not empty. */
+function needsInfo(shape: string | null | undefined): Pick<TaskInfo, 'resources' | 'needs'> {
+  if (shape === null || shape === undefined) return {};
+  const { resources, needs } = needsOf(shape);
+  return {
+    ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    ...(needs.length > 0 ? { needs } : {}),
   };
 }
 
@@ -99,7 +113,7 @@ export function toLegacyTask(row: Pick<TaskRow, 'task' | 'params'>): LegacyTask 
  */
 export function toClaimedTask(
   row: Pick<TaskRow, 'key' | 'task' | 'params' | 'params_hash' | 'scan' | 'timeout_ms'> &
-    Partial<Pick<TaskRow, 'max_attempts' | 'charged'>>,
+    Partial<Pick<TaskRow, 'max_attempts' | 'charged' | 'shape'>>,
   lease: { attempt: number; leaseToken: string; leaseExpiresAt: number },
 ): ClaimedTask {
   const claimed: ClaimedTask = {
@@ -113,6 +127,11 @@ export function toClaimedTask(
   if (row.max_attempts !== undefined && row.charged !== undefined)
     claimed.attemptsLeft = Math.max(Number(row.max_attempts) - Number(row.charged), 0);
   if (row.timeout_ms !== null) claimed.timeoutMs = row.timeout_ms;
+  // The worker counts what its tasks hold against what it has: it needs each task's resources.
+  if (row.shape) {
+    const { resources } = needsOf(row.shape);
+    if (Object.keys(resources).length > 0) claimed.resources = resources;
+  }
   return claimed;
 }
 
@@ -122,6 +141,9 @@ export interface WorkerRow {
   first_seen: number;
   last_seen: number;
   running: number;
+  /** JSON of what it declared it has, null if nothing. */
+  resources: string | null;
+  labels: string | null;
 }
 
 export function toWorkerInfo(row: WorkerRow): WorkerInfo {
@@ -131,6 +153,8 @@ export function toWorkerInfo(row: WorkerRow): WorkerInfo {
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     running: row.running,
+    ...(row.resources ? { resources: JSON.parse(row.resources) as WorkerInfo['resources'] } : {}),
+    ...(row.labels ? { labels: JSON.parse(row.labels) as string[] } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Submitted task specs as every store keeps them: canonical params, their hash and the task key. */
 import { hash } from 'node:crypto';
-import { canonicalJson, type SubmitRequest } from '@bottle/protocol';
+import { canonicalJson, needsShape, type SubmitRequest } from '@bottle/protocol';
 
 export const DEFAULT_SCAN = 'default';
 
@@ -17,6 +17,8 @@ export interface PreparedTask {
   maxAttempts: number;
   timeoutMs: number | null;
   priority: number;
+  /** The canonical text of its needs (store/fit.ts), null when it asks nothing. */
+  shape: string | null;
 }
 
 /** Throws ERR_BAD_PARAMS naming tasks[i].params... for values without a stable JSON form. */
@@ -26,6 +28,7 @@ export function prepareTask(
   defaultScan: string,
   defaultMaxAttempts: number,
   defaultPriority = 0,
+  defaults: Pick<SubmitRequest, 'resources' | 'needs'> = {},
 ): PreparedTask {
   const params = canonicalJson(spec.params, `tasks[${i}].params`);
   return {
@@ -39,6 +42,7 @@ export function prepareTask(
     maxAttempts: spec.maxAttempts ?? defaultMaxAttempts,
     timeoutMs: spec.timeoutMs ?? null,
     priority: spec.priority ?? defaultPriority,
+    shape: needsShape(spec.resources ?? defaults.resources, spec.needs ?? defaults.needs),
   };
 }
 
@@ -46,6 +50,6 @@ export function prepareTask(
 export function prepareSubmit(request: SubmitRequest, defaultMaxAttempts: number): PreparedTask[] {
   const defaultScan = request.scan ?? DEFAULT_SCAN;
   return request.tasks.map((spec, i) =>
-    prepareTask(spec, i, defaultScan, defaultMaxAttempts, request.priority ?? 0),
+    prepareTask(spec, i, defaultScan, defaultMaxAttempts, request.priority ?? 0, request),
   );
 }
