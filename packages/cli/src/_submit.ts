@@ -2,6 +2,7 @@ import {
   BottleError,
   isBottleError,
   type Params,
+  type Resources,
   type SubmitChunk,
   type SubmitResponse,
   submitInChunks,
@@ -31,6 +32,10 @@ export interface SubmitOptions {
   priority?: number | undefined;
   /** The scan's reduce task (module.export or a command task). */
   reduce?: string | undefined;
+  /** What tasks that give none hold while they run (`--resources`). */
+  resources?: Resources | undefined;
+  /** Labels for tasks that give none (`--needs`). */
+  needs?: string[] | undefined;
   dryRun?: boolean;
   context: CliContext;
 }
@@ -59,7 +64,7 @@ export async function submitScan(
   const progress = progressLine(options.context);
   const sizeText = scan.size === undefined ? '' : ` of ${scan.size}`;
   const totals = await submitInChunks(
-    blamingTheScan(scan.specs, spec, preview),
+    withNeeds(blamingTheScan(scan.specs, spec, preview), options),
     options.dryRun ? countOnly : options.submit,
     {
       scan: scan.name,
@@ -73,6 +78,21 @@ export async function submitScan(
   progress.done();
   const { created, existing, requeued, submitted } = totals;
   return { scan: scan.name, task: scan.task, total: submitted, created, existing, requeued, preview };
+}
+
+/** The tasks, with the command line's `--resources` and `--needs` where a task gives none. */
+async function* withNeeds(
+  specs: AsyncIterable<TaskSpec>,
+  { resources, needs }: Pick<SubmitOptions, 'resources' | 'needs'>,
+): AsyncGenerator<TaskSpec> {
+  if (resources === undefined && needs === undefined) return yield* specs;
+  for await (const spec of specs) {
+    yield {
+      ...spec,
+      ...(spec.resources === undefined && resources !== undefined ? { resources } : {}),
+      ...(spec.needs === undefined && needs !== undefined ? { needs } : {}),
+    };
+  }
 }
 
 /**

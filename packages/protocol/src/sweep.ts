@@ -7,6 +7,7 @@ import { parseDuration } from './duration.js';
 import { BottleError } from './errors.js';
 import type { JsonValue } from './json.js';
 import { concat, fromList, type ParamSet, product, pset, zip } from './pset.js';
+import { parseLabels, parseResources, type Resources } from './resources.js';
 import { scanNameSchema, taskNameSchema } from './schemas.js';
 
 /** A sweep ready to submit: the task its parameter sets run with, and its scan name. */
@@ -16,6 +17,10 @@ export interface Sweep {
   params: ParamSet;
   maxAttempts?: number;
   timeoutMs?: number;
+  /** What each task holds while it runs (see docs/resources.md). */
+  resources?: Resources;
+  /** Labels each task's worker must have. */
+  needs?: string[];
 }
 
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -142,11 +147,22 @@ export function paramSetFromSpec(expr: unknown, path = 'params'): ParamSet {
   return tail.length === 0 ? (head as ParamSet) : product(head as ParamSet, ...tail);
 }
 
-const SWEEP_KEYS = new Set(['task', 'scan', 'params', 'timeout', 'maxAttempts', '$schema']);
+const SWEEP_KEYS = new Set([
+  'task',
+  'scan',
+  'params',
+  'timeout',
+  'maxAttempts',
+  'resources',
+  'needs',
+  '$schema',
+]);
 
 /**
- * A sweep file's object: `{ task, scan?, params, timeout?, maxAttempts? }`. The scan name defaults to
- * the task name when that is a valid scan name; `timeout` is seconds or a duration (`90s`, `5m`, `2h`).
+ * A sweep file's object: `{ task, scan?, params, timeout?, maxAttempts?, resources?, needs? }`. The
+ * scan name defaults to the task name when that is a valid scan name; `timeout` is seconds or a
+ * duration (`90s`, `5m`, `2h`); `resources` named amounts (`{ gpus: 1, memory: 16GiB }`) and `needs`
+ * labels that every task of the sweep asks (ERR_BAD_RESOURCES when they are not).
  */
 export function sweepFromSpec(spec: unknown, where = 'sweep'): Sweep {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
@@ -176,5 +192,8 @@ export function sweepFromSpec(spec: unknown, where = 'sweep'): Sweep {
     if (!Number.isInteger(n) || (n as number) < 1) throw bad(`${where}.maxAttempts: a whole number >= 1`);
     sweep.maxAttempts = n as number;
   }
+  if (object.resources !== undefined)
+    sweep.resources = parseResources(object.resources, `${where}.resources`);
+  if (object.needs !== undefined) sweep.needs = parseLabels(object.needs, `${where}.needs`);
   return sweep;
 }

@@ -1,7 +1,7 @@
 /** The options of a {@link Worker}: one interface, one defaults object, unknown keys rejected. */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, hostname } from 'node:os';
-import type { BottleLogger } from '@bottle/protocol';
+import { availableParallelism, hostname, totalmem } from 'node:os';
+import { type BottleLogger, labelsSchema, type Resources, resourcesSchema } from '@bottle/protocol';
 import type { BottleClient } from './client/client.js';
 import { defaultLogger } from './logger.js';
 import { type Isolation, isolations } from './runner/runner.js';
@@ -73,8 +73,22 @@ export interface WorkerOptions {
   reportDelayMs?: number;
   /** Longest wait between retries while the server is unreachable. Default 5,000. */
   maxBackoffMs?: number;
+  /**
+   * What this worker has (the CLI's `--resources gpus=2,cpus=16`): named counts that tasks asking
+   * resources hold while they run (see docs/resources.md). Merged over what is detected: `cpus`
+   * (`os.availableParallelism()`) and `memory` in bytes (`os.totalmem()`); any other name, `gpus`
+   * included, is 0 unless given. `slots` stays the most tasks at once.
+   */
+  resources?: Resources;
+  /** Labels this worker has (the CLI's `--labels cuda12`): tasks that need a label go only to workers that have it. */
+  labels?: string[];
   /** Where the worker's messages go (default: `DEBUG=bottle:worker`). */
   logger?: BottleLogger;
+}
+
+/** What a worker has when it is told nothing: its CPU count and memory in bytes. */
+export function detectedResources(): Resources {
+  return { cpus: availableParallelism(), memory: totalmem() };
 }
 
 /** Defaults of {@link WorkerOptions}. */
@@ -114,6 +128,8 @@ const knownKeys = new Set<string>([
   'reportBatchSize',
   'reportDelayMs',
   'maxBackoffMs',
+  'resources',
+  'labels',
   'logger',
 ]);
 
@@ -123,6 +139,8 @@ export type ResolvedWorkerOptions = typeof workerDefaults &
     host: string;
     workerId: string;
     processes: number;
+    resources: Resources;
+    labels: string[];
   };
 
 /** Merges the defaults and checks every option; throws a TypeError naming a bad one. */
@@ -139,6 +157,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     root: options.root ?? process.cwd(),
     host,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    resources: { ...detectedResources(), ...options.resources },
+    labels: [...new Set(options.labels ?? [])],
   } as ResolvedWorkerOptions;
   if (merged.server === undefined && merged.client === undefined) {
     throw new TypeError('Worker: give `server` (a URL) or `client`');
@@ -165,6 +185,18 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   positive('reportBatchSize', 1, merged.reportBatchSize);
   positive('reportDelayMs', 0, merged.reportDelayMs);
   positive('maxBackoffMs', 1, merged.maxBackoffMs);
+  const resources = resourcesSchema.safeParse(merged.resources);
+  if (!resources.success) {
+    throw new TypeError(
+      `Worker: \`resources\` must name amounts >= 0 (e.g. { gpus: 2 }): ${resources.error.issues[0]?.message}`,
+    );
+  }
+  const labels = labelsSchema.safeParse(merged.labels);
+  if (!labels.success) {
+    throw new TypeError(
+      `Worker: \`labels\` must be names such as cuda12: ${labels.error.issues[0]?.message}`,
+    );
+  }
   const extra = merged.prefetch === 'auto' ? merged.slots : merged.prefetch;
   if (merged.slots + extra > 1000) throw new TypeError('Worker: `slots` + `prefetch` must be <= 1000');
   if (merged.claimWaitMs > 120_000) throw new TypeError('Worker: `claimWaitMs` must be <= 120000');

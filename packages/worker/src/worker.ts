@@ -18,6 +18,7 @@ import {
   type ReportResult,
 } from '@bottle/protocol';
 import { Heartbeats } from './_heartbeats.js';
+import { claimOffer } from './_offer.js';
 import { PrefetchPolicy } from './_prefetch.js';
 import { Reporter } from './_reporter.js';
 import { resolvable, WakeUp, withDeadline } from './_wakeup.js';
@@ -246,7 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // little for more (a failed task may come back) but not so long that finishing is delayed.
       // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
       // (the server wakes the long poll then; the margin covers a skew between the clocks).
-      const waitMs = Math.min(
+      let waitMs = Math.min(
         timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - (o.taskTimeMs ?? 0),
         o.retryIfEmpty
           ? o.claimWaitMs
@@ -258,6 +259,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
               ),
             ),
       );
+      const offer = claimOffer(o.resources, o.labels, this.#held.values());
+      // A claim says what is free when it is sent: while tasks hold resources, it waits at most a
+      // second, so that resources they free are offered again soon (slots free up between claims).
+      if (offer.free !== undefined) waitMs = Math.min(waitMs, 1_000);
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
       const client = this.#servers.current;
@@ -269,6 +274,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         claimId: randomUUID(),
         ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
         ...(timeLeftMs === undefined ? {} : { timeLeftMs }),
+        ...offer,
       };
       unanswered = undefined;
       try {

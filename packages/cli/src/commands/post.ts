@@ -45,6 +45,17 @@ export const postCommand = {
         description:
           'Priority of the new tasks: higher is handed out first, first in first out among equals (default 0)',
       })
+      .option('resources', {
+        type: 'string',
+        array: true,
+        description:
+          'What each task holds while it runs, e.g. gpus=1,memory=16GiB: only workers with that much free take it (tasks that give their own keep them)',
+      })
+      .option('needs', {
+        type: 'string',
+        array: true,
+        description: 'Labels the worker of each task must have, e.g. cuda12',
+      })
       .option('dry-run', {
         type: 'boolean',
         default: false,

@@ -13,6 +13,17 @@ export function workerOptions<T>(yargs: Argv<T>) {
     )
     .positional('server', { type: 'string', array: true, description: 'Server URL(s), or SSH host with -t' })
     .option('x', { alias: 'slots', type: 'number', default: 1, description: 'Tasks to run at once' })
+    .option('resources', {
+      type: 'string',
+      array: true,
+      description:
+        'What this worker has, e.g. gpus=2,cpus=16,memory=64GiB: tasks that ask resources get only what is free (default: the CPUs and memory detected, gpus from CUDA_VISIBLE_DEVICES, else 0)',
+    })
+    .option('labels', {
+      type: 'string',
+      array: true,
+      description: 'Labels this worker has, e.g. cuda12: tasks that need a label go only to workers with it',
+    })
     .option('isolation', {
       type: 'string',
       choices: isolations,
@@ -105,6 +116,10 @@ export function workerOptions<T>(yargs: Argv<T>) {
     .example('$0 http://host:1988 -x 12', 'run 12 tasks at once')
     .example('$0 http://a:1988,http://b:1988', 'two servers of one database: fail over from a to b')
     .example('$0 host -t', 'reach host:1988 through an SSH tunnel')
+    .example(
+      '$0 http://host:1988 -x 8 --resources gpus=2 --labels cuda12',
+      'a GPU box: GPU tasks, two at a time',
+    )
     .example('$0 http://host:1988 -p examples/dummy.scan --post', 'submit a scan to a running server');
 }
 

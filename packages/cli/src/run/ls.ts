@@ -1,6 +1,7 @@
 import type { TaskInfo } from '@bottle/protocol';
 import { clientFor } from '../_client.js';
 import type { CliContext } from '../_context.js';
+import { formatNeeds } from '../_resources.js';
 import { renderTable } from '../_table.js';
 import type { LsArgs } from '../commands/ls.js';
 
@@ -28,11 +29,27 @@ export async function runLs(argv: LsArgs, context: CliContext): Promise<number> 
     context.stdout(`${JSON.stringify({ tasks })}\n`);
     return 0;
   }
-  const header = ['key', 'scan', 'state', 'attempts', 'host', 'params', 'error'];
+  // The priority and needs columns show when some task has them, so that plain queues stay narrow.
+  const priorities = tasks.some((task) => (task.priority ?? 0) !== 0);
+  const needs = tasks.some((task) => task.resources !== undefined || task.needs !== undefined);
+  const header = [
+    'key',
+    'scan',
+    'state',
+    ...(priorities ? ['priority'] : []),
+    ...(needs ? ['needs'] : []),
+    'attempts',
+    'host',
+    'params',
+    'error',
+  ];
   const rows = tasks.map((task) => [
     task.key,
     task.scan,
-    task.state,
+    // A task no worker heard from lately can take waits for good: say so where its state is.
+    task.unfit ? `${task.state} (no worker fits)` : task.state,
+    ...(priorities ? [String(task.priority ?? 0)] : []),
+    ...(needs ? [formatNeeds(task.resources, task.needs)] : []),
     `${task.chargedAttempts}/${task.maxAttempts}`,
     task.host ?? '',
     JSON.stringify(task.params),

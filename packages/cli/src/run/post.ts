@@ -2,6 +2,7 @@ import { clientFor } from '../_client.js';
 import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { priorityValue } from '../_options.js';
+import { taskNeeds } from '../_resources.js';
 import { dryRunText, type SubmitOptions, submitScan, submitScanSpec } from '../_submit.js';
 import { gridScan, jsonLinesScan } from '../_sweep.js';
 import type { PostArgs } from '../commands/post.js';
@@ -15,6 +16,7 @@ export async function runPost(argv: PostArgs, context: CliContext): Promise<numb
     rerun: argv.rerun,
     priority: priorityValue(argv.priority),
     reduce: argv.reduce,
+    ...taskNeeds(argv),
     dryRun: argv['dry-run'],
     context,
   };

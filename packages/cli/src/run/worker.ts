@@ -5,6 +5,7 @@ import type { SshTunnel } from '@bottle/worker/ssh';
 import { type CliContext, contextLogger } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveServers, resolveToken } from '../_options.js';
+import { workerResources } from '../_resources.js';
 import { onStopSignals } from '../_signals.js';
 import { SLURM_TERM_GRACE_S, slurmJobLabel, workerStopAt } from '../_slurm-env.js';
 import { dryRunText, submitScanSpec } from '../_submit.js';
@@ -106,6 +107,7 @@ async function runPool(
     ...(argv['task-file'] !== undefined ? { taskFile: argv['task-file'] } : {}),
     retryIfEmpty: argv['retry-if-empty'],
     prefetch: parsePrefetch(argv.prefetch),
+    ...workerResources(argv, context.env),
     host: hostname(),
     // `bottle workers` then shows which Slurm job each worker is.
     ...(slurmJob ? { workerId: `slurm-${slurmJob}-${hostname()}-${process.pid}` } : {}),

@@ -1,5 +1,6 @@
 import { clientFor } from '../_client.js';
 import type { CliContext } from '../_context.js';
+import { formatNeeds } from '../_resources.js';
 import { renderTable } from '../_table.js';
 import type { WorkersArgs } from '../commands/workers.js';
 
@@ -17,7 +18,9 @@ export async function runWorkers(argv: WorkersArgs, context: CliContext): Promis
     w.state ?? '?',
     String(w.running),
     `${Math.max(0, Math.round((now - w.lastSeen) / 1000))} s ago`,
+    formatNeeds(w.resources, w.labels),
   ]);
-  context.stdout(renderTable(['worker', 'host', 'state', 'running', 'last seen'], rows, context.columns));
+  const header = ['worker', 'host', 'state', 'running', 'last seen', 'has'];
+  context.stdout(renderTable(header, rows, context.columns));
   return 0;
 }

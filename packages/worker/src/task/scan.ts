@@ -1,6 +1,7 @@
 /**
  * Loads a scan: an export that is a function returning a ParamSet, an array of parameter objects,
- * or `{ task, params }` naming the task its parameters run with; or a sweep file (YAML or JSON, see
+ * or `{ task, params, resources?, needs? }` naming the task its parameters run with and what each
+ * task asks (docs/resources.md); or a sweep file (YAML or JSON, see
  * docs/sweeps.md), a scan written as data.
  */
 import { resolve } from 'node:path';
@@ -8,6 +9,8 @@ import {
   BottleError,
   isParamSet,
   type Params,
+  parseLabels,
+  parseResources,
   type Sweep,
   sweepFromSpec,
   type TaskSpec,
@@ -62,8 +65,10 @@ export async function loadScan(spec: string, options: LoadScanOptions = {}): Pro
   }
   let returned: unknown = await (value as () => unknown)();
   let taskName: string | undefined;
+  let needsOf: (params: Params) => Partial<TaskSpec> = () => ({});
   if (isTaskAndParams(returned)) {
     taskName = returned.task.includes('.') ? returned.task : `${resolved.module}.${returned.task}`;
+    needsOf = scanNeeds(returned, where);
     returned = returned.params;
   } else if ('Task' in exports) taskName = `${resolved.module}.Task`;
   else if ('task' in exports) taskName = `${resolved.module}.task`;
@@ -95,10 +100,11 @@ export async function loadScan(spec: string, options: LoadScanOptions = {}): Pro
   const task = taskName;
   const specs = isAsyncIterable(source)
     ? (async function* () {
-        for await (const params of source) yield { task, params, scan: name, ...extra };
+        for await (const params of source) yield { task, params, scan: name, ...extra, ...needsOf(params) };
       })()
     : (function* () {
-        for (const params of source as Iterable<Params>) yield { task, params, scan: name, ...extra };
+        for (const params of source as Iterable<Params>)
+          yield { task, params, scan: name, ...extra, ...needsOf(params) };
       })();
   return { name, task, ...(size === undefined ? {} : { size }), specs };
 }
@@ -113,15 +119,44 @@ export function sweepScan(sweep: Sweep): LoadedScan {
   return { name: scan, task, size: params.size, specs: specs() };
 }
 
-/** The attempts and timeout to put on every task spec, those that are set. */
-function specLimits(from: { maxAttempts?: number | undefined; timeoutMs?: number | undefined }) {
+/** The attempts, timeout and needs to put on every task spec, those that are set. */
+function specLimits(from: Pick<TaskSpec, 'maxAttempts' | 'timeoutMs' | 'resources' | 'needs'>) {
   return {
     ...(from.maxAttempts === undefined ? {} : { maxAttempts: from.maxAttempts }),
     ...(from.timeoutMs === undefined ? {} : { timeoutMs: from.timeoutMs }),
+    ...(from.resources === undefined ? {} : { resources: from.resources }),
+    ...(from.needs === undefined ? {} : { needs: from.needs }),
   };
 }
 
-function isTaskAndParams(value: unknown): value is { task: string; params: unknown } {
+/**
+ * The needs a scan's `{ task, params, resources?, needs? }` gives its tasks: the same for each, or
+ * `resources` as a function of each task's parameters. ERR_BAD_RESOURCES names the scan.
+ */
+function scanNeeds(returned: TaskAndParams, where: string): (params: Params) => Partial<TaskSpec> {
+  const needs = returned.needs === undefined ? {} : { needs: parseLabels(returned.needs, `${where} needs`) };
+  const { resources } = returned;
+  if (typeof resources === 'function') {
+    return (params) => ({
+      resources: parseResources((resources as (p: Params) => unknown)(params), `${where} resources`),
+      ...needs,
+    });
+  }
+  const fixed = {
+    ...(resources === undefined ? {} : { resources: parseResources(resources, `${where} resources`) }),
+    ...needs,
+  };
+  return () => fixed;
+}
+
+interface TaskAndParams {
+  task: string;
+  params: unknown;
+  resources?: unknown;
+  needs?: unknown;
+}
+
+function isTaskAndParams(value: unknown): value is TaskAndParams {
   return (
     typeof value === 'object' &&
     value !== null &&
