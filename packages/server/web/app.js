@@ -227,7 +227,7 @@ async function loadTasks() {
         const tr = row([
           el('td', task.key.slice(0, 12), 'key'),
           task.scan,
-          el('td', task.state, `state s-text-${task.state}`),
+          el('td', task.unfit ? `${task.state} (no worker fits)` : task.state, `state s-text-${task.state}`),
           params,
           task.workerId ?? '',
           task.attempts,
@@ -258,6 +258,8 @@ async function showTask(key, attempt) {
   $('d-scan').textContent = task.scan;
   $('d-task').textContent = task.task;
   $('d-priority').textContent = String(task.priority ?? 0);
+  $('d-needs').textContent =
+    needsText(task.resources, task.needs) + (task.unfit ? ' (no worker heard from lately fits)' : '');
   $('d-params').textContent = JSON.stringify(task.params, null, 2);
   $('d-result').textContent = task.result === null ? '' : JSON.stringify(task.result, null, 2);
   $('d-error').textContent = task.error ?? '';
@@ -295,6 +297,18 @@ async function showTask(key, attempt) {
 
 // ------------------------------------------------------------------ workers
 
+const GIB = 1024 ** 3;
+
+/** What a task asks or a worker has: `gpus=2 memory=16GiB cuda12` (see docs/resources.md). */
+function needsText(resources, labels) {
+  const amounts = Object.entries(resources ?? {}).map(([name, amount]) =>
+    name === 'memory' && amount >= GIB / 10
+      ? `memory=${Number((amount / GIB).toFixed(1))}GiB`
+      : `${name}=${amount}`,
+  );
+  return [...amounts, ...(labels ?? [])].join(' ');
+}
+
 function renderWorkers(workers) {
   $('workers').tBodies[0].replaceChildren(
     ...workers.map((w) =>
@@ -305,6 +319,7 @@ function renderWorkers(workers) {
         w.running,
         ago(w.lastSeen),
         time(w.firstSeen),
+        needsText(w.resources, w.labels),
       ]),
     ),
   );

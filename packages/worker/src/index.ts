@@ -13,4 +13,4 @@ export {
 } from './task/task-base.js';
 export { Worker } from './worker.js';
 export type { TaskEndInfo, WorkerEvents, WorkerSummary } from './worker-events.js';
-export { type WorkerOptions, workerDefaults } from './worker-options.js';
+export { detectedResources, type WorkerOptions, workerDefaults } from './worker-options.js';
