@@ -95,6 +95,22 @@ describe('sweepFromSpec', () => {
     );
     expect(codeOf(() => sweepFromSpec({ task: 't', params: { a: { x: 1 } } }))).toBe('ERR_BAD_PARAM_SET');
   });
+  it('reads what each task asks: resources (memory as a size) and needs', () => {
+    const sweep = sweepFromSpec({
+      task: 't',
+      params: { a: 1 },
+      resources: { gpus: 1, memory: '1KiB' },
+      needs: ['cuda12'],
+    });
+    expect(sweep.resources).toEqual({ gpus: 1, memory: 1024 });
+    expect(sweep.needs).toEqual(['cuda12']);
+    expect(codeOf(() => sweepFromSpec({ task: 't', params: { a: 1 }, resources: { gpus: 'x' } }))).toBe(
+      'ERR_BAD_RESOURCES',
+    );
+    expect(codeOf(() => sweepFromSpec({ task: 't', params: { a: 1 }, needs: 'a b' }))).toBe(
+      'ERR_BAD_RESOURCES',
+    );
+  });
 });
 
 describe('parseDuration', () => {

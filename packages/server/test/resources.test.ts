@@ -4,8 +4,9 @@
  * worker; a task no worker fits is told.
  */
 import type { ClaimedTask, ClaimRequest } from '@bottle/protocol';
-import type { Store } from '@bottle/server';
+import type { SqliteStore, Store } from '@bottle/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { fittingSql } from '../src/sqlite/claim-fit.js';
 import { specs } from './helpers.js';
 import { contractStores, type StoreKind } from './stores.js';
 
@@ -122,5 +123,29 @@ describe.each(stores)('a task no worker fits ($name)', (kind: StoreKind) => {
     expect((await listed()).map((task) => task.unfit ?? false)).toEqual([false, false, false]);
     await call('POST', '/v1/claim', { ...gpuWorker, max: 1, waitMs: 0, free: { gpus: 0, cpus: 8 } });
     expect((await listed()).map((task) => task.unfit ?? false)).toEqual([true, false, false]);
+  });
+});
+
+describe('the claim of tasks with needs (SQLite plan)', () => {
+  it('reads each fitting shape by index, and the tasks that ask nothing through tasks_queue', async () => {
+    const [sqlite] = stores;
+    const store = (await sqlite!.openStore()) as SqliteStore;
+    const sql = fittingSql(2);
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({
+      now: 0,
+      max: 1,
+      exclude: '[]',
+      tooLong: '[]',
+      s0: 'a',
+      n0: 1,
+      s1: 'b',
+      n1: 1,
+    }) as { detail: string }[];
+    const details = plan.map((step) => step.detail).join('\n');
+    expect(details).toMatch(/INDEX tasks_queue/);
+    expect(details.match(/INDEX tasks_shaped \(shape=\?\)/g)).toHaveLength(2);
+    // No step reads the table whole.
+    expect(details).not.toMatch(/SCAN tasks(?! USING)/);
+    await store.close();
   });
 });

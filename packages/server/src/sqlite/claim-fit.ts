@@ -16,7 +16,7 @@ const READY = `state = 'queued' AND not_before <= @now AND task NOT IN (SELECT v
     AND scan NOT IN (SELECT value FROM json_each(@tooLong))`;
 
 /** The statement for `count` fitting shapes (the statement cache keeps one per count). */
-function fittingSql(count: number): string {
+export function fittingSql(count: number): string {
   const columns = `${CLAIM_COLUMNS}, priority, not_before`;
   const parts = [
     `SELECT * FROM (SELECT ${columns} FROM tasks WHERE ${READY} AND shape IS NULL ORDER BY ${QUEUE_ORDER} LIMIT @max)`,
