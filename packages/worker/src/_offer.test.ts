@@ -1,10 +1,11 @@
+import type { Resources } from '@bottle/protocol';
 import { describe, expect, it } from 'vitest';
 import { claimOffer } from './_offer.js';
 
 describe('claimOffer', () => {
   const has = { cpus: 8, gpus: 2 };
   it('offers what the worker has, free less what the tasks it holds ask', () => {
-    const held = [
+    const held: { state: string; task: { resources?: Resources } }[] = [
       { state: 'running', task: { resources: { gpus: 1, cpus: 2 } } },
       { state: 'queued', task: { resources: { gpus: 1 } } },
       { state: 'running', task: {} },
