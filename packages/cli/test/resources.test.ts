@@ -21,7 +21,7 @@ describe('resources and labels through bottle-server and bottle-worker', () => {
     );
     writeFileSync(
       join(scene.root, 'big.yaml'),
-      'task: sweep.Task\nscan: big\nparams: { n: 999 }\nresources: { gpus: 4 }\nneeds: [cuda12]\n',
+      'task: sweep.Task\nscan: big\nparams: { n: 999 }\nresources: { gpus: 4 }\nneeds: [cuda12]\npriority: -3\n',
     );
     const server = await scene.server();
     for (const spec of ['gpu.yaml', 'big.yaml', 'sweep.slow']) {
@@ -58,6 +58,9 @@ describe('resources and labels through bottle-server and bottle-worker', () => {
     const table = await scene.bottle(['ls', '--scan', 'big', '--server', server.url]);
     expect(table.stdout).toMatch(/queued \(no worker fits\)/);
     expect(table.stdout).toMatch(/gpus=4 cuda12/);
+    // A sweep file's priority, shown in its own column since it is not 0.
+    expect(table.stdout).toMatch(/priority/);
+    expect(big?.priority).toBe(-3);
     const listed = await scene.bottle(['workers', '--server', server.url]);
     expect(listed.stdout).toMatch(/gpus=1/);
   });

@@ -101,7 +101,12 @@ describe('sweepFromSpec', () => {
       params: { a: 1 },
       resources: { gpus: 1, memory: '1KiB' },
       needs: ['cuda12'],
+      priority: 5,
     });
+    expect(sweep.priority).toBe(5);
+    expect(codeOf(() => sweepFromSpec({ task: 't', params: { a: 1 }, priority: 1.5 }))).toBe(
+      'ERR_BAD_PARAM_SET',
+    );
     expect(sweep.resources).toEqual({ gpus: 1, memory: 1024 });
     expect(sweep.needs).toEqual(['cuda12']);
     expect(codeOf(() => sweepFromSpec({ task: 't', params: { a: 1 }, resources: { gpus: 'x' } }))).toBe(

@@ -21,6 +21,8 @@ export interface Sweep {
   resources?: Resources;
   /** Labels each task's worker must have. */
   needs?: string[];
+  /** Priority of each task (higher is handed out first). */
+  priority?: number;
 }
 
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -155,11 +157,12 @@ const SWEEP_KEYS = new Set([
   'maxAttempts',
   'resources',
   'needs',
+  'priority',
   '$schema',
 ]);
 
 /**
- * A sweep file's object: `{ task, scan?, params, timeout?, maxAttempts?, resources?, needs? }`. The
+ * A sweep file's object: `{ task, scan?, params, timeout?, maxAttempts?, priority?, resources?, needs? }`. The
  * scan name defaults to the task name when that is a valid scan name; `timeout` is seconds or a
  * duration (`90s`, `5m`, `2h`); `resources` named amounts (`{ gpus: 1, memory: 16GiB }`) and `needs`
  * labels that every task of the sweep asks (ERR_BAD_RESOURCES when they are not).
@@ -195,5 +198,11 @@ export function sweepFromSpec(spec: unknown, where = 'sweep'): Sweep {
   if (object.resources !== undefined)
     sweep.resources = parseResources(object.resources, `${where}.resources`);
   if (object.needs !== undefined) sweep.needs = parseLabels(object.needs, `${where}.needs`);
+  if (object.priority !== undefined) {
+    const n = object.priority;
+    if (!Number.isInteger(n) || Math.abs(n as number) > 1_000_000)
+      throw bad(`${where}.priority: a whole number from -1000000 to 1000000 (higher goes first)`);
+    sweep.priority = n as number;
+  }
   return sweep;
 }

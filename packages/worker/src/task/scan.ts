@@ -119,9 +119,10 @@ export function sweepScan(sweep: Sweep): LoadedScan {
   return { name: scan, task, size: params.size, specs: specs() };
 }
 
-/** The attempts, timeout and needs to put on every task spec, those that are set. */
-function specLimits(from: Pick<TaskSpec, 'maxAttempts' | 'timeoutMs' | 'resources' | 'needs'>) {
+/** The attempts, timeout, priority and needs to put on every task spec, those that are set. */
+function specLimits(from: Pick<TaskSpec, 'maxAttempts' | 'timeoutMs' | 'priority' | 'resources' | 'needs'>) {
   return {
+    ...(from.priority === undefined ? {} : { priority: from.priority }),
     ...(from.maxAttempts === undefined ? {} : { maxAttempts: from.maxAttempts }),
     ...(from.timeoutMs === undefined ? {} : { timeoutMs: from.timeoutMs }),
     ...(from.resources === undefined ? {} : { resources: from.resources }),
