@@ -69,6 +69,18 @@ describe.each(stores)('resources and labels ($name)', (kind: StoreKind) => {
     await store.close();
   });
 
+  it('serves a GPU worker after a CPU worker came away empty in the same batch of claims', async () => {
+    const store = await kind.openStore();
+    await store.submit({ tasks: specs(3, { resources: { gpus: 1 } }) });
+    const [cpu, gpu] = await store.claim([
+      { ...cpuWorker, max: 5, waitMs: 0 },
+      { ...gpuWorker, max: 5, waitMs: 0 },
+    ]);
+    expect(cpu).toHaveLength(0);
+    expect(gpu).toHaveLength(2);
+    await store.close();
+  });
+
   it('hands out the tasks that ask nothing to a worker that declares nothing', async () => {
     const store = await kind.openStore();
     await store.submit({ tasks: [...specs(2), ...specs(2, { resources: { cpus: 1 } }, 'u')] });

@@ -28,7 +28,7 @@ import createDebug from 'debug';
 import pg from 'pg';
 import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import { DeclaredCache } from '../store/declared.js';
-import { ShapeCache } from '../store/fit.js';
+import { offerOf, ShapeCache } from '../store/fit.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
@@ -40,6 +40,7 @@ import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
 import { checkSchemaName, parseDatabaseUrl } from './_url.js';
 import { scanActivity } from './activity.js';
 import { claim, claimLegacy } from './claim.js';
+import { knownShapes } from './claim-fit.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
 import { heartbeat } from './heartbeat.js';
 import { WorkListener } from './listen.js';
@@ -244,8 +245,12 @@ export class PostgresStore implements Store {
     // and the workers of the rest are only recorded as heard from.
     const answers: ClaimedTask[][] = [];
     const unserved: ClaimRequest[] = [];
+    // A claim that came short leaves tasks that ask nothing dry, not the shapes another worker fits.
+    const shaped = requests.some((request) => offerOf(request) !== null)
+      ? (await this.run((ctx) => knownShapes(ctx))).length > 0
+      : false;
     for (const request of requests) {
-      if (unserved.length > 0) {
+      if (unserved.length > 0 && !(shaped && offerOf(request) !== null)) {
         unserved.push(request);
         answers.push([]);
         continue;
