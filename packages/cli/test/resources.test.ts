@@ -61,6 +61,9 @@ describe('resources and labels through bottle-server and bottle-worker', () => {
     // A sweep file's priority, shown in its own column since it is not 0.
     expect(table.stdout).toMatch(/priority/);
     expect(big?.priority).toBe(-3);
+    const shown = await scene.bottle(['show', big?.key ?? '', '--server', server.url]);
+    expect(shown.stdout).toMatch(/needs {6}gpus=4 cuda12/);
+    expect(shown.stdout).toMatch(/queued \(no worker heard from lately fits\)/);
     const listed = await scene.bottle(['workers', '--server', server.url]);
     expect(listed.stdout).toMatch(/gpus=1/);
   });

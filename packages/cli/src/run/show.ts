@@ -1,5 +1,6 @@
 import { clientFor, orNotFound } from '../_client.js';
 import type { CliContext } from '../_context.js';
+import { formatNeeds } from '../_resources.js';
 import { renderTable } from '../_table.js';
 import type { ShowArgs } from '../commands/show.js';
 
@@ -18,13 +19,15 @@ export async function runShow(argv: ShowArgs, context: CliContext): Promise<numb
     `key        ${task.key}`,
     `task       ${task.task}`,
     `scan       ${task.scan}`,
-    `state      ${task.state}`,
+    `state      ${task.state}${task.unfit ? ' (no worker heard from lately fits)' : ''}`,
     `params     ${JSON.stringify(task.params)}`,
     `outputs    <outDir>/${task.paramsHash}/`,
     // The limit counts attempts since the last rerun; the history below holds them all.
     `attempts   ${task.chargedAttempts} of ${task.maxAttempts}` +
       (task.attempts > task.chargedAttempts ? ` (${task.attempts} in all, with reruns)` : ''),
   ];
+  if (task.resources !== undefined || task.needs !== undefined)
+    lines.push(`needs      ${formatNeeds(task.resources, task.needs)}`);
   if (task.result !== null) lines.push(`result     ${JSON.stringify(task.result)}`);
   if (task.error) lines.push(`error      ${task.error.split('\n').join('\n           ')}`);
   context.stdout(`${lines.join('\n')}\n`);
