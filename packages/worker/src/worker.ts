@@ -73,6 +73,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #prefetch: PrefetchPolicy;
   readonly #summary: WorkerSummary;
   #claimAbort = new AbortController();
+  /** Cuts the waiting claim short when a task that held resources ends (set while tasks hold some). */
+  #reoffer: AbortController | undefined;
   readonly #wakeUp = new WakeUp();
   #stopping: 'no' | 'graceful' | 'force' = 'no';
   readonly #heartbeats: Heartbeats;
@@ -226,6 +228,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
      * claimId, so that leases the server granted before the answer was lost come back to this worker.
      */
     let unanswered: ClaimRequest | undefined;
+    /** The id of a claim cut short to offer freed resources (see #report). */
+    let reclaim: string | undefined;
     const o = this.options;
     while (this.#stopping === 'no') {
       const timeLeftMs = o.stopAt === undefined ? undefined : Math.max(0, o.stopAt - Date.now());
@@ -247,7 +251,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // little for more (a failed task may come back) but not so long that finishing is delayed.
       // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
       // (the server wakes the long poll then; the margin covers a skew between the clocks).
-      let waitMs = Math.min(
+      const waitMs = Math.min(
         timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - (o.taskTimeMs ?? 0),
         o.retryIfEmpty
           ? o.claimWaitMs
@@ -260,9 +264,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
             ),
       );
       const offer = claimOffer(o.resources, o.labels, this.#held.values());
-      // A claim says what is free when it is sent: while tasks hold resources, it waits at most a
-      // second, so that resources they free are offered again soon (slots free up between claims).
-      if (offer.free !== undefined) waitMs = Math.min(waitMs, 1_000);
+      // A claim says what is free when it is sent: while tasks hold resources, a task ending cuts the
+      // waiting claim short (#report), and the next one offers what it freed.
+      const reoffer = new AbortController();
+      this.#reoffer = offer.free === undefined ? undefined : reoffer;
       let tasks: ClaimedTask[];
       let upload: Held['upload'];
       const client = this.#servers.current;
@@ -271,14 +276,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
         host: o.host,
         max: Math.min(capacity, 1000),
         waitMs,
-        claimId: randomUUID(),
+        // A claim cut short to offer freed resources keeps its id: leases it may have granted come back.
+        claimId: reclaim ?? randomUUID(),
         ...(this.#cannotRun.size > 0 ? { exclude: [...this.#cannotRun] } : {}),
         ...(timeLeftMs === undefined ? {} : { timeLeftMs }),
         ...offer,
       };
       unanswered = undefined;
+      reclaim = undefined;
       try {
-        const answer = await client.claim(request, { signal: this.#claimAbort.signal });
+        const signal = AbortSignal.any([this.#claimAbort.signal, reoffer.signal]);
+        const answer = await client.claim(request, { signal });
         this.#servers.succeeded(client);
         backoffMs = 0;
         connected = true;
@@ -288,6 +296,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.#heartbeats.every(answer.heartbeatMs);
       } catch (error) {
         if (this.#stopping !== 'no') break;
+        if (reoffer.signal.aborted) {
+          reclaim = request.claimId;
+          continue;
+        }
         if (isTransient(error)) unanswered = request;
         // Another server of the list may answer: try it at once, back off only when all are down.
         if (this.#servers.failed(client, error)) {
@@ -512,6 +524,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #report(held: Held, report: Report): void {
     held.state = 'reporting';
     this.#reporter.add(report);
+    // What it held is free: a claim waiting with the offer made before is cut short and sent again.
+    if (held.task.resources !== undefined) this.#reoffer?.abort();
   }
 
   #onReported(report: Report, result: ReportResult): void {
