@@ -3,14 +3,14 @@
  * the tasks it holds, and a task that ends offers what it held again at once, not after the claim's
  * long wait.
  */
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskInfo } from '@bottle/protocol';
+import type { TaskInfo, TaskSpec } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { makeTempDir, waitFor } from '@bottle/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BottleClient, Worker } from '../src/index.js';
+import { BottleClient, loadScan, Worker } from '../src/index.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const cleanups: Array<() => unknown> = [];
@@ -69,6 +69,29 @@ describe('a worker with resources', () => {
     const { workers } = await client.listWorkers();
     expect(workers[0]?.resources).toMatchObject({ gpus: 1 });
     expect(workers[0]?.resources?.['cpus']).toBeGreaterThan(0);
+  });
+
+  it('takes what a scan asks for its tasks: the same for each, or by their parameters', async () => {
+    const temp = makeTempDir();
+    cleanups.push(() => temp.remove());
+    writeFileSync(
+      join(temp.path, 'gpus.mjs'),
+      `export function scan() {
+        return { task: 'Task', params: [{ big: true }, { big: false }],
+                 resources: (p) => ({ gpus: p.big ? 2 : 1 }), needs: ['cuda12'] };
+      }
+      export function bad() { return { task: 'Task', params: [{}], resources: { gpus: 'many' } }; }
+      export class Task { run() {} }`,
+    );
+    const scan = await loadScan('gpus.scan', { root: temp.path });
+    const specs = [...(scan.specs as Iterable<TaskSpec>)];
+    expect(specs.map((spec) => [spec.resources, spec.needs])).toEqual([
+      [{ gpus: 2 }, ['cuda12']],
+      [{ gpus: 1 }, ['cuda12']],
+    ]);
+    await expect(loadScan('gpus.bad', { root: temp.path })).rejects.toMatchObject({
+      code: 'ERR_BAD_RESOURCES',
+    });
   });
 
   it('refuses resources that are not named amounts, naming the option', () => {
