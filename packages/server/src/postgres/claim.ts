@@ -1,5 +1,6 @@
 /**
- * Claim: lease up to `max` ready tasks in queue order, in one statement. `FOR UPDATE SKIP LOCKED`
+ * Claim: lease up to `max` ready tasks in queue order, in one statement (a worker that tasks with
+ * needs fit: in one transaction, see claim-fit.ts). `FOR UPDATE SKIP LOCKED`
  * lets servers claim side by side: each takes rows no other claim holds, and none waits.
  * Idempotent claims as in SQLite (sqlite/claim-repeat.ts): a claim id that already granted leases
  * to this worker leases nothing new, and is answered with the leases it granted and still holds.
