@@ -9,7 +9,8 @@
 //     tasks with maxParallel 256 (--parallel), from the start of the submit (or of the bottle search process, module
 //     load included) to the last completion. The search proposes {n: 0}, {n: 1}, ... so that what is
 //     measured is the controller, not a strategy. Runs alternate; medians of --repeat runs (default 3).
-// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--parallel 256] [--quick]`.
+// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--parallel 256] [--quick]`;
+// `--cpu-prof DIR` writes V8 CPU profiles of the server, the worker and each controller into DIR.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +33,11 @@ const REPEAT = flag('--repeat', 3);
 const PARALLEL = flag('--parallel', 256);
 /** A smoke run: the loose tolerance alone. */
 const quick = process.argv.includes('--quick');
+const profDir = process.argv.includes('--cpu-prof')
+  ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
+  : undefined;
+/** Node's own flags for the programs measured: the profiler when asked for. */
+const nodeFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (name) => join(here, '..', 'packages/cli/bin', `${name}.js`);
 
@@ -120,12 +126,18 @@ export function search() {
 `,
 );
 
-const server = startProcess(null, [bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'], {
-  cwd: dir,
-});
+const server = startProcess(
+  null,
+  [...nodeFlags, bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'],
+  {
+    cwd: dir,
+  },
+);
 const [, url] = await server.waitFor(/listening on (http:\/\/[\d.]+:\d+)/);
 await server.waitFor(/tasks queued/);
-const worker = startProcess(null, [bin('bottle-worker'), url, '-x', '16', '--retry-if-empty'], { cwd: dir });
+const worker = startProcess(null, [...nodeFlags, bin('bottle-worker'), url, '-x', '16', '--retry-if-empty'], {
+  cwd: dir,
+});
 await worker.waitFor(/working for/);
 
 async function waitDone(scan) {
@@ -155,10 +167,14 @@ async function searched(run) {
   const scan = `search-${run}`;
   const cpu0 = [cpuMs(server.child.pid), cpuMs(worker.child.pid)];
   const t0 = performance.now();
-  const controller = startProcess(null, [bin('bottle'), 'search', 'noop.search', '--server', url, '--json'], {
-    cwd: dir,
-    env: { ...process.env, BENCH_SCAN: scan },
-  });
+  const controller = startProcess(
+    null,
+    [...nodeFlags, bin('bottle'), 'search', 'noop.search', '--server', url, '--json'],
+    {
+      cwd: dir,
+      env: { ...process.env, BENCH_SCAN: scan },
+    },
+  );
   let controllerCpu = 0;
   // Read while it runs: once it has exited /proc no longer has it.
   const sampler = setInterval(() => {
