@@ -48,12 +48,16 @@ export interface RunSearchOptions {
   onTold?: (progress: { told: number; inFlight: number; best: BestTask | undefined }) => void;
 }
 
+/** A search with maxParallel m waits for m / SUBMIT_SHARE free places before it asks and submits. */
+const SUBMIT_SHARE = 4;
+
 /** Rounds in a row whose proposals were all told already before the space counts as exhausted. */
 const MAX_IDLE_ROUNDS = 100;
 
 export async function runSearch(search: ResolvedSearch, options: RunSearchOptions): Promise<SearchOutcome> {
   const { driver, signal } = options;
   const { maxTasks, maxParallel, target } = search.budget;
+  const submitBatch = Math.max(1, Math.floor(maxParallel / SUBMIT_SHARE));
   const told = new Map<string, FinishedTask>();
   /** Tasks submitted and not told yet, by key: their parameters and, when known, their hash. */
   const inFlight = new Map<string, { params: Params; paramsHash?: string }>();
@@ -190,8 +194,11 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
       if (reason === undefined && reached()) reason = 'target';
       if (reason === undefined && told.size + inFlight.size >= maxTasks && inFlight.size === 0)
         reason = 'budget';
-      const room = reason ? 0 : Math.min(maxParallel - inFlight.size, maxTasks - told.size - inFlight.size);
-      if (room > 0) {
+      const left = maxTasks - told.size - inFlight.size;
+      const room = reason ? 0 : Math.min(maxParallel - inFlight.size, left);
+      // Wide searches submit in batches of a quarter of maxParallel at least: a submit costs the
+      // queue a transaction, and a thin trickle of them cost more than the tasks (bench/search.mjs).
+      if (room > 0 && (room >= submitBatch || room === left || inFlight.size === 0)) {
         const round = await proposeRound(room);
         if (round.proposed === 0 && inFlight.size === 0 && arrived.length === 0) reason = 'exhausted';
         else if (round.submitted === 0 && round.retold > 0 && inFlight.size === 0) {
