@@ -49,10 +49,12 @@ describe('runSearch', () => {
   it('a wide search submits in batches of a quarter of maxParallel, keeping at most maxParallel in flight', async () => {
     let running = 0;
     let most = 0;
+    let started = 0;
+    // Tasks of 0 to 3 ms: their finishes trickle in, one or two at a time.
     const driver = localDriver(async (_task, params) => {
       running++;
       most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, started++ % 4));
       running--;
       return bowl(params);
     });
