@@ -8,8 +8,10 @@
 //     tasks; a plain scan of N tasks (submitted in batches of 5,000) against `bottle search` running N
 //     tasks with maxParallel 256 (--parallel), from the start of the submit (or of the bottle search process, module
 //     load included) to the last completion. The search proposes {n: 0}, {n: 1}, ... so that what is
-//     measured is the controller, not a strategy. Runs alternate; medians of --repeat runs (default 3).
-// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--parallel 256] [--quick]`.
+//     measured is the controller, not a strategy; and the same search run inside `bottle-server -p`
+//     (a server and worker of their own). Runs alternate; medians of --repeat runs (default 3).
+// Run after `pnpm build`: `node bench/search.mjs [--tasks 10000] [--repeat 3] [--parallel 256] [--quick]`;
+// `--cpu-prof DIR` writes V8 CPU profiles of the server, the worker and each controller into DIR.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +23,7 @@ import {
   resolveSearch,
   runSearch,
 } from '../packages/worker/dist/search.js';
-import { call, cpuMs, median, sleep, startProcess } from './_measure.mjs';
+import { call, cpuMs, freePort, median, sleep, startProcess } from './_measure.mjs';
 
 const flag = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -32,6 +34,11 @@ const REPEAT = flag('--repeat', 3);
 const PARALLEL = flag('--parallel', 256);
 /** A smoke run: the loose tolerance alone. */
 const quick = process.argv.includes('--quick');
+const profDir = process.argv.includes('--cpu-prof')
+  ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
+  : undefined;
+/** Node's own flags for the programs measured: the profiler when asked for. */
+const nodeFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (name) => join(here, '..', 'packages/cli/bin', `${name}.js`);
 
@@ -120,17 +127,23 @@ export function search() {
 `,
 );
 
-const server = startProcess(null, [bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'], {
-  cwd: dir,
-});
+const server = startProcess(
+  null,
+  [...nodeFlags, bin('bottle-server'), '--db', join(dir, 'bench.db'), '--port', '0'],
+  {
+    cwd: dir,
+  },
+);
 const [, url] = await server.waitFor(/listening on (http:\/\/[\d.]+:\d+)/);
 await server.waitFor(/tasks queued/);
-const worker = startProcess(null, [bin('bottle-worker'), url, '-x', '16', '--retry-if-empty'], { cwd: dir });
+const worker = startProcess(null, [...nodeFlags, bin('bottle-worker'), url, '-x', '16', '--retry-if-empty'], {
+  cwd: dir,
+});
 await worker.waitFor(/working for/);
 
-async function waitDone(scan) {
+async function waitDone(scan, at = url) {
   for (;;) {
-    const info = await call(url, 'GET', `/v1/scans/${scan}`).catch(() => undefined);
+    const info = await call(at, 'GET', `/v1/scans/${scan}`).catch(() => undefined);
     if (info && info.counts.done + info.counts.failed >= TASKS) return info;
     await sleep(25);
   }
@@ -148,17 +161,38 @@ async function plain(run) {
   }
   await waitDone(scan);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, cpu: [cpuMs(server.child.pid) - cpu0[0], cpuMs(worker.child.pid) - cpu0[1], 0] };
+  const cpu = [cpuMs(server.child.pid) - cpu0[0], cpuMs(worker.child.pid) - cpu0[1], 0];
+  return { seconds, span: await span(scan), cpu };
+}
+
+/** Seconds from the scan's first task start to its last finish, as the store recorded them. */
+async function span(scan, at = url) {
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  let cursor = '';
+  do {
+    const page = await call(at, 'GET', `/v1/tasks?scan=${scan}&limit=10000${cursor}`);
+    for (const task of page.tasks) {
+      first = Math.min(first, task.startedAt);
+      last = Math.max(last, task.finishedAt);
+    }
+    cursor = page.nextCursor ? `&cursor=${encodeURIComponent(page.nextCursor)}` : '';
+  } while (cursor);
+  return (last - first) / 1000;
 }
 
 async function searched(run) {
   const scan = `search-${run}`;
   const cpu0 = [cpuMs(server.child.pid), cpuMs(worker.child.pid)];
   const t0 = performance.now();
-  const controller = startProcess(null, [bin('bottle'), 'search', 'noop.search', '--server', url, '--json'], {
-    cwd: dir,
-    env: { ...process.env, BENCH_SCAN: scan },
-  });
+  const controller = startProcess(
+    null,
+    [...nodeFlags, bin('bottle'), 'search', 'noop.search', '--server', url, '--json'],
+    {
+      cwd: dir,
+      env: { ...process.env, BENCH_SCAN: scan },
+    },
+  );
   let controllerCpu = 0;
   // Read while it runs: once it has exited /proc no longer has it.
   const sampler = setInterval(() => {
@@ -173,7 +207,41 @@ async function searched(run) {
   const info = await waitDone(scan);
   if (info.counts.done !== TASKS) throw new Error(`search ran ${info.counts.done} tasks, not ${TASKS}`);
   // The scan is created by the first submit: from there on, the controller's start-up is behind it.
-  return { seconds, fromFirstSubmit: (ended - info.createdAt) / 1000, cpu };
+  return { seconds, fromFirstSubmit: (ended - info.createdAt) / 1000, span: await span(scan), cpu };
+}
+
+// 3. The same search inside `bottle-server -p noop.search`: a second server on a port of its own,
+// with its own worker. Each run starts that server again with a new scan name (the worker reconnects),
+// so what is compared is the span from the first task start to the last finish, start-up left out.
+const inPort = await freePort();
+const inUrl = `http://127.0.0.1:${inPort}`;
+let inServer;
+async function startInServer(scan) {
+  inServer = startProcess(
+    null,
+    [...nodeFlags, bin('bottle-server'), '--db', join(dir, 'in-server.db'), '--port', String(inPort)].concat([
+      '-p',
+      'noop.search',
+    ]),
+    { cwd: dir, env: { ...process.env, BENCH_SCAN: scan } },
+  );
+  await inServer.waitFor(/tasks queued/);
+}
+await startInServer('in-server-warm');
+const inWorker = startProcess(
+  null,
+  [...nodeFlags, bin('bottle-worker'), inUrl, '-x', '16', '--retry-if-empty'],
+  { cwd: dir },
+);
+await waitDone('in-server-warm', inUrl);
+
+async function inServerSearch(run) {
+  const scan = `in-server-${run}`;
+  await inServer.stop();
+  await startInServer(scan);
+  const info = await waitDone(scan, inUrl);
+  if (info.counts.done !== TASKS) throw new Error(`search ran ${info.counts.done} tasks, not ${TASKS}`);
+  return { span: await span(scan, inUrl), cpu: [cpuMs(inServer.child.pid), cpuMs(inWorker.child.pid)] };
 }
 
 // One of each first, to warm the worker's task processes and the module loads.
@@ -181,10 +249,13 @@ await plain('warm');
 await searched('warm');
 const plainRuns = [];
 const searchRuns = [];
+const inServerRuns = [];
 for (let run = 0; run < REPEAT; run++) {
   plainRuns.push(await plain(run));
   searchRuns.push(await searched(run));
+  inServerRuns.push(await inServerSearch(run));
 }
+const row = (runs) => `${runs.map((s) => s.toFixed(2)).join(', ')}  median ${median(runs).toFixed(2)}`;
 console.log(
   `\n${TASKS} no-op tasks, one worker -x 16, maxParallel ${PARALLEL}: seconds from the start to the last completion`,
 );
@@ -194,10 +265,22 @@ const cpuRow = (runs) =>
     .join(', ');
 console.log(`CPU per task (medians), plain scan: ${cpuRow(plainRuns)}`);
 console.log(`CPU per task (medians), bottle search (its start-up included): ${cpuRow(searchRuns)}`);
+console.log(
+  `CPU per task (medians), search in the server: server ${((median(inServerRuns.map((r) => r.cpu[0])) * 1000) / TASKS).toFixed(0)} µs (its start-up included)`,
+);
+const spanRow = (runs) => row(runs.map((r) => r.span));
+console.log("first task start to last finish (the store's times):");
+console.log(`  plain scan:             ${spanRow(plainRuns)}`);
+console.log(`  bottle search:          ${spanRow(searchRuns)}`);
+console.log(`  search in the server:   ${spanRow(inServerRuns)}`);
+const spanRatio = (runs) =>
+  (median(runs.map((r) => r.span)) / median(plainRuns.map((r) => r.span))).toFixed(2);
+console.log(
+  `  ratio to the plain scan (medians): bottle search ${spanRatio(searchRuns)}, in the server ${spanRatio(inServerRuns)}`,
+);
 plainRuns.splice(0, plainRuns.length, ...plainRuns.map((r) => r.seconds));
 const whole = searchRuns.map((r) => r.seconds);
 const fromSubmit = searchRuns.map((r) => r.fromFirstSubmit);
-const row = (runs) => `${runs.map((s) => s.toFixed(2)).join(', ')}  median ${median(runs).toFixed(2)}`;
 console.log(`plain scan:                                        ${row(plainRuns)}`);
 console.log(`bottle search, from its start (node, module load): ${row(whole)}`);
 console.log(`bottle search, from its first submit:              ${row(fromSubmit)}`);
@@ -210,5 +293,7 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
+await inWorker.stop();
+await inServer.stop();
 await worker.stop();
 await server.stop();

@@ -122,7 +122,7 @@ async function* blamingTheScan(
  * An error thrown by the user's scan function (or met calling it) is the user's to fix, not a bug
  * of bottle: it names the module and export, and what went wrong.
  */
-function scanError(spec: string, error: unknown): unknown {
+export function scanError(spec: string, error: unknown): unknown {
   if (isBottleError(error)) return error;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const hint = /^TypeError: Class constructor /.test(message)

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isBottleError } from './errors.js';
-import { canonicalJson, formatPath, hashParams, sha256Hex, taskKey } from './hash.js';
+import { canonicalJson, formatPath, hashParams, sha256Hex, taskIdentity, taskKey } from './hash.js';
 import type { JsonValue } from './json.js';
 
 function refusal(value: unknown, root?: string): { code: string; message: string; path: unknown } {
@@ -94,6 +94,16 @@ describe('hashParams and taskKey', () => {
     expect(taskKey('examples/dummy.scan', { b: 'a', a: 1 })).toBe(
       sha256Hex(canonicalJson({ task: 'examples/dummy.scan', params: { a: 1, b: 'a' } })),
     );
+  });
+
+  it('are what taskIdentity answers at once', () => {
+    const params = { b: [1, { c: 'x' }], a: -2.5 };
+    expect(taskIdentity('m.run', params)).toEqual({
+      key: taskKey('m.run', params),
+      paramsHash: hashParams(params),
+    });
+    expect(() => taskIdentity('', {})).toThrow(/task name/);
+    expect(() => taskIdentity('m.a', { x: undefined })).toThrow(/params\.x/);
   });
 
   it('tell tasks apart by name and parameters', () => {

@@ -175,6 +175,22 @@ export function taskKey(task: string, params: Params | Record<string, unknown>):
   return sha256Hex(`{"params":${paramsJson(params)},"task":${canonicalJson(task, 'task')}}`);
 }
 
+/**
+ * A task's key and its parameters' hash at once (`taskKey` and `hashParams`), from one canonical
+ * JSON of the parameters: for callers that need both for every task they submit.
+ */
+export function taskIdentity(
+  task: string,
+  params: Params | Record<string, unknown>,
+): { key: string; paramsHash: string } {
+  if (typeof task !== 'string' || task === '') throw bad('task', 'the task name must be a non-empty string');
+  const json = paramsJson(params);
+  return {
+    key: sha256Hex(`{"params":${json},"task":${canonicalJson(task, 'task')}}`),
+    paramsHash: sha256Hex(json),
+  };
+}
+
 /** SHA-256 of a string's UTF-8 bytes, lowercase hex. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

@@ -30,6 +30,7 @@ export {
   isSha256Hex,
   MAX_JSON_DEPTH,
   sha256Hex,
+  taskIdentity,
   taskKey,
 } from './hash.js';
 export type { JsonValue, Params } from './json.js';

@@ -46,6 +46,33 @@ describe('runSearch', () => {
     expect(outcome.best?.paramsHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('a wide search submits in batches of a quarter of maxParallel, keeping at most maxParallel in flight', async () => {
+    let running = 0;
+    let most = 0;
+    let started = 0;
+    // Tasks of 0 to 3 ms: their finishes trickle in, one or two at a time.
+    const driver = localDriver(async (_task, params) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, started++ % 4));
+      running--;
+      return bowl(params);
+    });
+    const sizes: number[] = [];
+    const submit = driver.submit;
+    driver.submit = (scan, specs) => {
+      sizes.push(specs.length);
+      return submit(scan, specs);
+    };
+    const outcome = await runSearch(quadratic({ maxTasks: 103, maxParallel: 16 }), { driver });
+    expect(outcome).toMatchObject({ reason: 'budget', told: 103 });
+    expect(most).toBeLessThanOrEqual(16);
+    expect(sizes[0]).toBe(16);
+    // Then 4 at least each time, but for the budget's last few (103 = 16 + 4k + 3 at the least).
+    expect(sizes.slice(1, -1).every((size) => size >= 4)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(103);
+  });
+
   it('stops proposing at the target, and maximize reads a dotted field', async () => {
     const driver = localDriver((_task, params) => ({ m: { score: -bowl(params).loss } }));
     const outcome = await runSearch(

@@ -5,13 +5,13 @@ import type { Argv } from 'yargs';
 export function serverOptions<T>(yargs: Argv<T>) {
   return yargs
     .usage(
-      '$0 [options]\n\nServe a task queue; with -p, first submit a scan from a task module.\nTasks persist in a SQLite file: restarting the same command adds nothing and loses nothing.',
+      '$0 [options]\n\nServe a task queue; with -p, first submit a scan from a task module (or run a search).\nTasks persist in a SQLite file: restarting the same command adds nothing and loses nothing.',
     )
     .option('p', {
       alias: 'module',
       type: 'string',
       description:
-        "Scan to submit at start: module.export (e.g. 'examples/dummy.scan') or a sweep file (.yaml/.json)",
+        "Scan to submit at start: module.export (e.g. 'examples/dummy.scan') or a sweep file (.yaml/.json); or a search (module.search, a search file) that the server runs and resumes on restart",
     })
     .option('port', {
       type: 'number',

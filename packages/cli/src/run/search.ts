@@ -63,7 +63,8 @@ const REASONS = {
   stopped: 'was stopped',
 };
 
-function summary(
+/** What a search ended with, for a person: why it stopped, the best value, its parameters and folder. */
+export function summary(
   scan: string,
   reason: keyof typeof REASONS,
   told: number,

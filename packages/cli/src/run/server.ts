@@ -2,13 +2,15 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseByteSize, redactUrl } from '@bottle/protocol';
 import { createEventLog, type NotifyOptions, startBottleServer } from '@bottle/server';
+import { loadScanOrSearch } from '@bottle/worker/search';
 import { reachableUrls } from '../_addresses.js';
 import type { CliContext } from '../_context.js';
 import { UsageError } from '../_exit.js';
 import { positiveInt, positiveSeconds, resolveToken } from '../_options.js';
+import { type ServerSearch, startServerSearch } from '../_server-search.js';
 import { onStopSignals } from '../_signals.js';
 import { readSlurmAllocation, startSlurmAllocator } from '../_slurm-alloc.js';
-import { submitScanSpec } from '../_submit.js';
+import { scanError, submitScan } from '../_submit.js';
 import type { ServerArgs } from '../commands/server.js';
 
 const PROGRAM = 'bottle-server';
@@ -60,6 +62,7 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
   });
   let removeHandlers = () => {};
   let allocator: { close(): Promise<void> } | undefined;
+  let search: ServerSearch | undefined;
   const stopping = new Promise<void>((resolve) => {
     removeHandlers = onStopSignals(
       () => {
@@ -76,17 +79,35 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     context.stdout(`${PROGRAM}: listening on ${urls.local}${everywhere} (queue in ${redactUrl(argv.db)})\n`);
     if (argv.gather !== undefined) context.stdout(`${PROGRAM}: gathering outputs in ${argv.gather}\n`);
     if (argv.p) {
-      const outcome = await submitScanSpec(argv.p, {
-        root: argv.root ?? context.cwd,
-        submit: (tasks, flags) => server.submit({ tasks, ...flags }),
-        rerun: argv.rerun,
-        context,
+      const root = argv.root ?? context.cwd;
+      const spec = argv.p;
+      const loaded = await loadScanOrSearch(spec, { root }).catch((error: unknown) => {
+        throw scanError(spec, error);
       });
-      context.stdout(
-        `${PROGRAM}: scan '${outcome.scan}': ${outcome.created} new tasks, ${outcome.existing} already known` +
-          (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
-          '\n',
-      );
+      if ('search' in loaded) {
+        if (argv.rerun) throw new UsageError('--rerun submits a scan again; a search (-p) replays its own');
+        const { scan, budget } = loaded.search;
+        context.stdout(
+          `${PROGRAM}: search '${scan}': ${budget.maxTasks} tasks at most, ${budget.maxParallel} at a time\n`,
+        );
+        search = startServerSearch(loaded.search, server, logger, context.stdout);
+      } else {
+        const outcome = await submitScan(
+          loaded.scan,
+          {
+            root,
+            submit: (tasks, flags) => server.submit({ tasks, ...flags }),
+            rerun: argv.rerun,
+            context,
+          },
+          spec,
+        );
+        context.stdout(
+          `${PROGRAM}: scan '${outcome.scan}': ${outcome.created} new tasks, ${outcome.existing} already known` +
+            (outcome.requeued ? `, ${outcome.requeued} requeued` : '') +
+            '\n',
+        );
+      }
     }
     // After the -p scan is in: the first decision sees its tasks.
     if (allocation !== undefined) {
@@ -108,6 +129,8 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
     await stopping;
   } finally {
     removeHandlers();
+    // Before the queue closes: the search stops proposing, its tasks in flight stay queued.
+    await search?.stop();
     await allocator?.close();
     await server.close();
   }

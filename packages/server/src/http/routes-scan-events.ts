@@ -49,9 +49,10 @@ export function mountScanEvents(
   // Failed reports are read one after the other, so that finishes go out in the order they came.
   let reading: Promise<void> = Promise.resolve();
 
-  const send = (scan: string, event: ScanFinishEvent) => {
-    const frame = `event: finish\ndata: ${JSON.stringify(event)}\n\n`;
-    for (const res of followed.get(scan)?.streams ?? []) res.write(frame);
+  const frameOf = (event: ScanFinishEvent) => `event: finish\ndata: ${JSON.stringify(event)}\n\n`;
+  /** Writes frames to the scan's streams: one write per stream for a batch's finishes, not one per task. */
+  const send = (scan: string, frames: string) => {
+    for (const res of followed.get(scan)?.streams ?? []) res.write(frames);
   };
   /** Failed reports being read: a finish after one waits its turn, so that the order stays the reports'. */
   let reads = 0;
@@ -64,40 +65,56 @@ export function mountScanEvents(
   };
   const onFinished = (reports: readonly (CompleteReport | FailReport)[]) => {
     const now = queue.clock.now();
+    /** The done finishes met since the last failed one, as frames by scan. */
+    let pending = new Map<string, string>();
+    const sendPending = () => {
+      if (pending.size === 0) return;
+      const batch = pending;
+      pending = new Map();
+      inTurn(() => {
+        for (const [scan, frames] of batch) send(scan, frames);
+      });
+    };
     for (const report of reports) {
       const scan = waiting.get(report.key);
       if (scan === undefined) continue;
       if (report.outcome === 'done') {
         waiting.delete(report.key);
-        const event: ScanFinishEvent = {
+        const frame = frameOf({
           key: report.key,
           state: 'done',
           result: report.result ?? null,
           error: null,
           finishedAt: now,
-        };
-        inTurn(() => send(scan, event));
+        });
+        pending.set(scan, (pending.get(scan) ?? '') + frame);
         continue;
       }
+      // A failure is read before it is told: the finishes before it go out first.
+      sendPending();
       reads++;
       reading = reading
         .then(async () => {
           const { task } = await queue.store.getTask(report.key);
           if (task.state !== 'failed' || waiting.get(report.key) !== scan) return;
           waiting.delete(report.key);
-          send(scan, {
-            key: task.key,
-            state: 'failed',
-            result: null,
-            error: task.error,
-            finishedAt: task.finishedAt ?? now,
-          });
+          send(
+            scan,
+            frameOf({
+              key: task.key,
+              state: 'failed',
+              result: null,
+              error: task.error,
+              finishedAt: task.finishedAt ?? now,
+            }),
+          );
         })
         .catch(onError)
         .finally(() => {
           reads--;
         });
     }
+    sendPending();
   };
   const onSubmitted = (request: SubmitRequest) => {
     for (const spec of request.tasks) {

@@ -11,7 +11,7 @@ import {
   hashParams,
   type JsonValue,
   type Params,
-  taskKey,
+  taskIdentity,
 } from '@bottle/protocol';
 import type { FinishedTask, FinishNotice, SearchDriver } from './driver.js';
 import { isBetter, objectiveValue, type ResolvedSearch, type Told } from './search.js';
@@ -48,14 +48,19 @@ export interface RunSearchOptions {
   onTold?: (progress: { told: number; inFlight: number; best: BestTask | undefined }) => void;
 }
 
+/** A search with maxParallel m waits for m / SUBMIT_SHARE free places before it asks and submits. */
+const SUBMIT_SHARE = 4;
+
 /** Rounds in a row whose proposals were all told already before the space counts as exhausted. */
 const MAX_IDLE_ROUNDS = 100;
 
 export async function runSearch(search: ResolvedSearch, options: RunSearchOptions): Promise<SearchOutcome> {
   const { driver, signal } = options;
   const { maxTasks, maxParallel, target } = search.budget;
+  const submitBatch = Math.max(1, Math.floor(maxParallel / SUBMIT_SHARE));
   const told = new Map<string, FinishedTask>();
-  const inFlight = new Map<string, Params>();
+  /** Tasks submitted and not told yet, by key: their parameters and, when known, their hash. */
+  const inFlight = new Map<string, { params: Params; paramsHash?: string }>();
   let arrived: FinishNotice[] = [];
   let wake: (() => void) | undefined;
   let best: BestTask | undefined;
@@ -70,27 +75,40 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
     key: task.key,
     paramsHash: task.paramsHash,
   });
-  const learn = async (notice: FinishNotice) => {
+  /** Tells one finish; a promise only when the search's tell answers one (most are synchronous). */
+  const learn = (notice: FinishNotice): Promise<void> | undefined => {
     if (told.has(notice.key)) return;
-    const params = notice.params ?? inFlight.get(notice.key);
+    const waited = inFlight.get(notice.key);
+    const params = notice.params ?? waited?.params;
     // Not a task this search waits for (nor one it replays): not its own.
     if (params === undefined) return;
-    const task: FinishedTask = { ...notice, params, paramsHash: notice.paramsHash ?? hashParams(params) };
+    const paramsHash = notice.paramsHash ?? waited?.paramsHash ?? hashParams(params);
+    const task: FinishedTask = { ...notice, params, paramsHash };
     told.set(task.key, task);
     inFlight.delete(task.key);
     const outcome = toldOf(task);
-    await ownCode('tell', () => search.tell(task.params, outcome));
-    if (outcome.value !== undefined && isBetter(search.objective, outcome.value, best?.value)) {
-      const { params, key, paramsHash, result } = task;
-      best = { params, value: outcome.value, key, paramsHash, result };
+    const learnt = () => {
+      if (outcome.value !== undefined && isBetter(search.objective, outcome.value, best?.value)) {
+        const { params, key, paramsHash, result } = task;
+        best = { params, value: outcome.value, key, paramsHash, result };
+      }
+      options.onTold?.({ told: told.size, inFlight: inFlight.size, best });
+    };
+    const telling = ownCode('tell', () => search.tell(task.params, outcome));
+    if (telling === undefined) {
+      learnt();
+      return undefined;
     }
-    options.onTold?.({ told: told.size, inFlight: inFlight.size, best });
+    return telling.then(learnt);
   };
   const learnArrived = async () => {
     while (arrived.length > 0) {
       const batch = arrived;
       arrived = [];
-      for (const task of batch) await learn(task);
+      for (const task of batch) {
+        const telling = learn(task);
+        if (telling) await telling;
+      }
     }
   };
   const reached = () =>
@@ -118,14 +136,14 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
           { cause },
         );
       }
-      const key = taskKey(search.task, params);
+      const { key, paramsHash } = taskIdentity(search.task, params);
       const before = told.get(key);
       if (before) {
         // Asked again for a set that ran: told from what the queue holds, never run twice.
         await ownCode('tell', () => search.tell(before.params, toldOf(before)));
         retold++;
       } else if (!inFlight.has(key)) {
-        inFlight.set(key, params);
+        inFlight.set(key, { params, paramsHash });
         specs.push({ task: search.task, params });
       }
     }
@@ -164,7 +182,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
   try {
     const { finished, unfinished } = await driver.load(search.scan);
     for (const task of finished) await learn(task);
-    for (const task of unfinished) if (!told.has(task.key)) inFlight.set(task.key, task.params);
+    for (const task of unfinished) if (!told.has(task.key)) inFlight.set(task.key, { params: task.params });
     let reason: StopReason | undefined;
     let idleRounds = 0;
     for (;;) {
@@ -176,8 +194,11 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
       if (reason === undefined && reached()) reason = 'target';
       if (reason === undefined && told.size + inFlight.size >= maxTasks && inFlight.size === 0)
         reason = 'budget';
-      const room = reason ? 0 : Math.min(maxParallel - inFlight.size, maxTasks - told.size - inFlight.size);
-      if (room > 0) {
+      const left = maxTasks - told.size - inFlight.size;
+      const room = reason ? 0 : Math.min(maxParallel - inFlight.size, left);
+      // Wide searches submit in batches of a quarter of maxParallel at least: a submit costs the
+      // queue a transaction, and a thin trickle of them cost more than the tasks (bench/search.mjs).
+      if (room > 0 && (room >= submitBatch || room === left || inFlight.size === 0)) {
         const round = await proposeRound(room);
         if (round.proposed === 0 && inFlight.size === 0 && arrived.length === 0) reason = 'exhausted';
         else if (round.submitted === 0 && round.retold > 0 && inFlight.size === 0) {
@@ -198,15 +219,26 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
   }
 }
 
-/** Runs the search's own ask or tell: what it throws is the search's fault, said so (ERR_BAD_SEARCH). */
-async function ownCode<T>(what: string, run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    throw new BottleError(
+/**
+ * Runs the search's own ask or tell: what it throws (or rejects with) is the search's fault, said so
+ * (ERR_BAD_SEARCH). A synchronous answer stays synchronous (undefined for a tell that returned
+ * nothing): telling 10^4 results costs no promise each.
+ */
+function ownCode<T>(what: string, run: () => T | Promise<T>): Promise<T> | undefined {
+  const blame = (cause: unknown) =>
+    new BottleError(
       'ERR_BAD_SEARCH',
       `the search's ${what} threw: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
+  let answer: T | Promise<T>;
+  try {
+    answer = run();
+  } catch (cause) {
+    throw blame(cause);
   }
+  if (answer === undefined) return undefined;
+  return Promise.resolve(answer).catch((cause: unknown) => {
+    throw blame(cause);
+  });
 }

@@ -2,7 +2,7 @@
  * What the controller needs of a queue, so that one controller runs over HTTP (httpDriver) and in
  * process (localDriver, for tests and for strategies tried without a server).
  */
-import type { JsonValue, Params, TaskSpec } from '@bottle/protocol';
+import type { JsonValue, Params, TaskInfo, TaskSpec } from '@bottle/protocol';
 
 /** A task of the search's scan that ended. */
 export interface FinishedTask {
@@ -48,3 +48,16 @@ export interface SearchDriver {
 
 /** The finished states. */
 export const finishedStates: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
+
+/** A finished task as the queue lists it, as the controller tells it. */
+export function finishedOf(task: TaskInfo): FinishedTask {
+  return {
+    key: task.key,
+    params: task.params,
+    paramsHash: task.paramsHash,
+    state: task.state as FinishedTask['state'],
+    result: task.result,
+    error: task.error,
+    finishedAt: task.finishedAt ?? task.updatedAt,
+  };
+}

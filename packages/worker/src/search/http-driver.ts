@@ -4,11 +4,12 @@
  * event stream breaks (the server restarts), it reconnects and reads the scan again, so that the
  * finishes it missed meanwhile are told.
  */
-import { type TaskInfo, taskKey } from '@bottle/protocol';
+import { taskKey } from '@bottle/protocol';
 import type { BottleClient } from '../client/client.js';
 import {
   type FinishedTask,
   type FinishNotice,
+  finishedOf,
   finishedStates,
   type SearchDriver,
   type UnfinishedTask,
@@ -94,18 +95,6 @@ export function httpDriver(client: BottleClient, options: HttpDriverOptions = {}
     async close() {
       stop.abort();
     },
-  };
-}
-
-function finishedOf(task: TaskInfo): FinishedTask {
-  return {
-    key: task.key,
-    params: task.params,
-    paramsHash: task.paramsHash,
-    state: task.state as FinishedTask['state'],
-    result: task.result,
-    error: task.error,
-    finishedAt: task.finishedAt ?? task.updatedAt,
   };
 }
 

@@ -13,8 +13,9 @@ export {
 } from './controller.js';
 export type { FinishedTask, FinishNotice, SearchDriver, UnfinishedTask } from './driver.js';
 export { type HttpDriverOptions, httpDriver } from './http-driver.js';
-export { loadSearch, resolveSearch } from './load-search.js';
+export { loadScanOrSearch, loadSearch, resolveSearch } from './load-search.js';
 export { type Evaluate, type LocalDriver, localDriver } from './local-driver.js';
+export { queueDriver, type SearchQueue } from './queue-driver.js';
 export {
   type Budget,
   checkSearch,

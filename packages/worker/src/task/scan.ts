@@ -16,7 +16,7 @@ import {
   type TaskSpec,
 } from '@bottle/protocol';
 import { readDataFile } from '../_data-file.js';
-import { exportNames, loadTaskModule } from './load-module.js';
+import { exportNames, type LoadedTaskModule, loadTaskModule } from './load-module.js';
 
 /** A scan ready to submit. */
 export interface LoadedScan {
@@ -63,7 +63,17 @@ export async function loadScan(spec: string, options: LoadScanOptions = {}): Pro
       `${where} is a ${typeof value}, not a scan: export a function returning a ParamSet (pset(...)), an array of parameter objects, or { task, params }`,
     );
   }
-  let returned: unknown = await (value as () => unknown)();
+  return scanOfExport({ resolved, exports }, await (value as () => unknown)(), options);
+}
+
+/** A module's scan from what its export returned (loadScan, once it has called the export). */
+export function scanOfExport(
+  { resolved, exports }: Pick<LoadedTaskModule, 'resolved' | 'exports'>,
+  returnedValue: unknown,
+  options: LoadScanOptions = {},
+): LoadedScan {
+  const where = `${resolved.module}.${resolved.exportName}`;
+  let returned = returnedValue;
   let taskName: string | undefined;
   let needsOf: (params: Params) => Partial<TaskSpec> = () => ({});
   if (isTaskAndParams(returned)) {
