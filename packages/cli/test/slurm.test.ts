@@ -115,6 +115,28 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
     expect(longAttempts[1]?.workerId).toMatch(new RegExp(`^slurm-${secondJob}_0-`));
   }, 180_000);
 
+  it('--status says when a pending job asks for more than a node has, and will not start', async () => {
+    scene = new Scene();
+    const cpus = Number((await slurm.run('sinfo', ['-h', '-o', '%c'])).trim());
+    const args = ['launch', '--slurm', '--job-name', 'too-big'];
+    const launch = await scene.bottle([...args, '-s', 'login1', '-x', String(cpus + 1)], slurm.env);
+    expect(launch.code).toBe(0);
+    const jobId = launch.stdout.trim();
+    // Slurm takes the job and leaves it pending; its reason comes with the scheduler's next look.
+    const status = await waitFor(
+      async () => {
+        const run = await scene.bottle([...args, '--status'], slurm.env);
+        return /will not start/.test(run.stderr) ? run : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'squeue to give the reason the job waits' },
+    );
+    expect(status.stdout).toMatch(new RegExp(`^${jobId}\\S*\\s+PENDING`, 'm'));
+    expect(status.stderr).toMatch(
+      new RegExp(`${jobId}\\S* pending \\(\\w+\\): it asks for more than a node of its partition has`),
+    );
+    expect((await scene.bottle([...args, '--cancel'], slurm.env)).code).toBe(0);
+  }, 60_000);
+
   it('--cancel: SIGTERM reaches the running worker, a second --cancel makes it release its tasks uncharged; a pending element is cancelled', async () => {
     scene = new Scene();
     const server = await scene.server(['-p', 'sweep.long'], { env: { SWEEP_MS: '120000' } });

@@ -26,4 +26,5 @@ export {
   type SlurmJob,
   submitJobScript,
 } from './commands.js';
+export { pendingReasonHint } from './reasons.js';
 export { type SlurmJobOptions, shellQuote, slurmJobScript, slurmTimeSeconds } from './script.js';
