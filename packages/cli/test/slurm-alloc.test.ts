@@ -74,6 +74,18 @@ describe.skipIf(skip !== undefined)('bottle-server --slurm-alloc against a real 
     expect(second.child.stderr).not.toMatch(/submitted job/);
   }, 120_000);
 
+  it('says when a job it submitted asks for more than a node has and will not start', async () => {
+    scene = new Scene();
+    const port = await freePort();
+    const cpus = Number((await slurm.run('sinfo', ['-h', '-o', '%c'])).trim());
+    const file = allocFile(scene, port, { slots: cpus + 1, maxWorkers: 1 });
+    const server = await scene.server(['-p', 'sweep.small', '--slurm-alloc', file], { port, env: slurm.env });
+    await server.child.waitForOutput(
+      /5 tasks wait; 1 worker is pending in Slurm's queue \(0 running, 1 pending\); job \d+\S* pending \(\w+\): it asks for more than a node of its partition has/,
+      30_000,
+    );
+  }, 60_000);
+
   it.skipIf(noBrowser !== undefined)(
     "the dashboard shows the allocator's jobs, pending then running, and its last decision",
     async () => {

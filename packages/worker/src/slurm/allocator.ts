@@ -5,6 +5,7 @@
  */
 import { type AllocationDecision, decideAllocation, elementsOf } from './allocate.js';
 import { listJobs, type SlurmCommandOptions, submitJobScript } from './commands.js';
+import { pendingForever, pendingReasonHint } from './reasons.js';
 import { type SlurmJobOptions, slurmJobScript } from './script.js';
 
 /** Where the allocator records the jobs it owns (the Store's methods of that name). */
@@ -82,7 +83,7 @@ export class SlurmAllocator {
         const elements = live.filter((job) => job.jobId.split('_')[0] === jobId);
         return { jobId, pending: workers(true, elements), running: workers(false, elements) };
       });
-      const decision = decideAllocation(
+      const decided = decideAllocation(
         {
           queuedTasks: await o.queuedTasks(),
           pendingWorkers: workers(true),
@@ -91,6 +92,14 @@ export class SlurmAllocator {
         },
         { slots: o.job.slots, maxJobs: o.maxJobs, maxWorkers: o.maxWorkers },
       );
+      // Slurm queues a job that can never start as asked: the decision says so, or it would wait on it for ever.
+      const stuck = live.find((job) => job.state === 'PENDING' && pendingForever(job.nodeOrReason));
+      const decision = stuck
+        ? {
+            ...decided,
+            reason: `${decided.reason}; job ${stuck.jobId} pending ${stuck.nodeOrReason}: ${pendingReasonHint(stuck.nodeOrReason)}`,
+          }
+        : decided;
       if (decision.workers > 0 && !this.#closed) {
         const jobId = await submitJobScript(slurmJobScript({ ...o.job, array: decision.workers }), o.slurm);
         await o.ledger.recordOwnedJob({ jobId, workers: decision.workers, submittedAt: Date.now() });

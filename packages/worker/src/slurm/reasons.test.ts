@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pendingReasonHint } from './reasons.js';
+import { pendingForever, pendingReasonHint } from './reasons.js';
 
 describe('pendingReasonHint', () => {
   it('says which pending reasons mean the job will not start as asked', () => {
@@ -9,5 +9,9 @@ describe('pendingReasonHint', () => {
     expect(pendingReasonHint('(QOSMaxJobsPerUserLimit)')).toMatch(/limit of your account or QOS/);
     expect(pendingReasonHint('(Resources)')).toBe('it waits for free nodes');
     expect(pendingReasonHint('(SomethingNew)')).toBeUndefined();
+    expect(pendingForever('(PartitionConfig)')).toBe(true);
+    expect(pendingForever('(InvalidQOS)')).toBe(true);
+    expect(pendingForever('(Resources)')).toBe(false);
+    expect(pendingForever('(SomethingNew)')).toBe(false);
   });
 });
