@@ -4,20 +4,17 @@
  * page, filter and search, a log tail, a `<script>` parameter shown as text, and progress that moves
  * as the worker finishes tasks, without a reload. Skipped, saying why, where chromium is missing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BottleClient } from '@bottle/worker';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumSkipReason, launchChromium } from './_browser.js';
 import { repoRoot, Scene } from './_e2e.js';
 
-const CHROMIUM = process.env.BOTTLE_CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  console.warn(
-    `dashboard browser tests skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set BOTTLE_CHROMIUM)`,
-  );
-}
+const skip = chromiumSkipReason();
+const available = skip === undefined;
+if (skip) console.warn(skip);
 
 const TOKEN = 'open-sesame';
 const XSS = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
@@ -53,18 +50,7 @@ beforeAll(async () => {
     Array.from({ length: 24 }, (_, n) => ({ task: 'sweep.Task', params: { n, ms: 250 } })),
     { scan: 'live' },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
 });
 
@@ -171,6 +157,8 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     // Without a reload, the page showed intermediate counts on the way to 23 done.
     expect([...seen].filter((n) => n > 0 && n < 23).length).toBeGreaterThan(0);
     expect(await cell('live', 9).textContent()).toBe('finished');
+    // A server without --slurm-alloc shows no Slurm panel.
+    expect(await page.locator('#allocation').isHidden()).toBe(true);
     await page.selectOption('#f-scan', 'live');
     await page.selectOption('#f-state', 'done');
     await page.click('#filters button');

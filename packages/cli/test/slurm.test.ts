@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SlurmFixture, slurmSkipReason, startSlurm, waitFor } from '@bottle/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { allTasks, countDone, Scene } from './_e2e.js';
+import { allTasks, attemptsOf, countDone, Scene } from './_e2e.js';
 
 const skip = slurmSkipReason();
 if (skip) console.warn(skip);
@@ -73,6 +73,69 @@ describe.skipIf(skip !== undefined)('bottle launch --slurm against a real one-no
       },
     );
   }, 120_000);
+
+  it('a worker whose one-minute job ends mid-sweep releases its task uncharged; a second job finishes the sweep', async () => {
+    scene = new Scene();
+    const server = await scene.server(['-p', 'sweep.uneven']);
+    // Each job asks for every CPU of the node: the second waits, pending, until the first ends.
+    const cpus = (await slurm.run('sinfo', ['-h', '-o', '%c'])).trim();
+    const launch = (time: string, output: string) =>
+      scene.bottle(
+        ['launch', '--slurm', '-s', server.url, '-x', cpus, '--time', time, '--output', output],
+        slurm.env,
+      );
+    const first = await launch('1', 'first.out');
+    expect(first.code).toBe(0);
+    const second = await launch('5', 'second.out');
+    expect(second.code).toBe(0);
+    const [firstJob, secondJob] = [first.stdout.trim(), second.stdout.trim()];
+    await waitFor(async () => (await countDone(server.client)) === 9, {
+      timeoutMs: 150_000,
+      intervalMs: 500,
+      what: `the sweep to be done\n${slurm.logs()}`,
+    });
+    // The first worker stopped before its job's end and gave its long task back, uncharged.
+    const firstLog = readFileSync(join(scene.root, 'first.out'), 'utf8');
+    expect(firstLog).toMatch(/[1-9]\d* released to the queue/);
+    const tasks = await allTasks(server.client);
+    const scan = await server.client.getScan(tasks[0]?.scan ?? '');
+    expect(scan.lostAttempts).toBe(0);
+    const attempts = await attemptsOf(server.client, tasks);
+    for (const task of tasks) {
+      const outcomes = (attempts.get(task.key) ?? []).map((attempt) => attempt.outcome);
+      // Done once; any attempt before that was released, none lost or failed.
+      expect(outcomes.filter((outcome) => outcome === 'done')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome !== 'done' && outcome !== 'released')).toEqual([]);
+      expect(task.chargedAttempts).toBe(1);
+    }
+    const long = tasks.find((task) => (task.params as { n: number }).n === 0);
+    const longAttempts = attempts.get(long?.key ?? '') ?? [];
+    expect(longAttempts.map((attempt) => attempt.outcome)).toEqual(['released', 'done']);
+    expect(longAttempts[0]?.workerId).toMatch(new RegExp(`^slurm-${firstJob}_0-`));
+    expect(longAttempts[1]?.workerId).toMatch(new RegExp(`^slurm-${secondJob}_0-`));
+  }, 180_000);
+
+  it('--status says when a pending job asks for more than a node has, and will not start', async () => {
+    scene = new Scene();
+    const cpus = Number((await slurm.run('sinfo', ['-h', '-o', '%c'])).trim());
+    const args = ['launch', '--slurm', '--job-name', 'too-big'];
+    const launch = await scene.bottle([...args, '-s', 'login1', '-x', String(cpus + 1)], slurm.env);
+    expect(launch.code).toBe(0);
+    const jobId = launch.stdout.trim();
+    // Slurm takes the job and leaves it pending; its reason comes with the scheduler's next look.
+    const status = await waitFor(
+      async () => {
+        const run = await scene.bottle([...args, '--status'], slurm.env);
+        return /will not start/.test(run.stderr) ? run : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'squeue to give the reason the job waits' },
+    );
+    expect(status.stdout).toMatch(new RegExp(`^${jobId}\\S*\\s+PENDING`, 'm'));
+    expect(status.stderr).toMatch(
+      new RegExp(`${jobId}\\S* pending \\(\\w+\\): it asks for more than a node of its partition has`),
+    );
+    expect((await scene.bottle([...args, '--cancel'], slurm.env)).code).toBe(0);
+  }, 60_000);
 
   it('--cancel: SIGTERM reaches the running worker, a second --cancel makes it release its tasks uncharged; a pending element is cancelled', async () => {
     scene = new Scene();

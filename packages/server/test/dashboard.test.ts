@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBottleRouter, SqliteStore } from '@bottle/server';
+import { createBottleRouter, type ServerEvent, type ServerEventListener, SqliteStore } from '@bottle/server';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, quietLogger, specs } from './helpers.js';
@@ -18,8 +18,17 @@ afterEach(async () => {
 });
 
 async function mounted(token?: string) {
+  return (await mountedRouter(token)).base;
+}
+
+async function mountedRouter(token?: string, onEvent?: ServerEventListener) {
   const store = new SqliteStore(':memory:');
-  const bottle = createBottleRouter({ store, logger: quietLogger, ...(token ? { token } : {}) });
+  const bottle = createBottleRouter({
+    store,
+    logger: quietLogger,
+    ...(token ? { token } : {}),
+    ...(onEvent ? { onEvent } : {}),
+  });
   const app = express();
   app.use('/lab/bottle', bottle);
   const server: Server = createServer(app).listen(0, '127.0.0.1');
@@ -30,7 +39,7 @@ async function mounted(token?: string) {
     await new Promise((resolve) => server.close(resolve));
     await store.close();
   };
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/lab/bottle`;
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lab/bottle`, bottle, store };
 }
 
 /** Reads server-sent events until `count` progress frames have come. */
@@ -55,7 +64,12 @@ async function progressFrames(url: string, count: number, headers: Record<string
     }
   }
   controller.abort();
-  return frames as { at: number; scans: { name: string; total: number }[]; workers: unknown[] }[];
+  return frames as {
+    at: number;
+    scans: { name: string; total: number }[];
+    workers: unknown[];
+    allocation?: unknown;
+  }[];
 }
 
 describe('the dashboard under a prefix', () => {
@@ -85,6 +99,38 @@ describe('the dashboard under a prefix', () => {
     expect(a![1]!.scans).toMatchObject([{ name: 'sweep', total: 3 }]);
     // The same reads reach both streams: no read of its own per dashboard.
     expect(a!.map((frame) => frame.at)).toEqual(b!.map((frame) => frame.at));
+  });
+
+  it("shows the Slurm allocator's jobs and last decision once it has told one, and none before", async () => {
+    const events: ServerEvent[] = [];
+    const { base, bottle, store } = await mountedRouter(undefined, (event) => events.push(event));
+    await store.recordOwnedJob({ jobId: '41', workers: 2, submittedAt: 1_000 });
+    const [before] = await progressFrames(`${base}/v1/events`, 1);
+    // A server without an allocator has no Slurm panel, even with jobs of an earlier run recorded.
+    expect(before).not.toHaveProperty('allocation');
+    await store.recordOwnedJob({ jobId: '42', workers: 1, submittedAt: 2_000 });
+    const reason = '3 tasks wait; at --max-workers 3 (2 running, 1 pending)';
+    const decision = {
+      type: 'slurm.allocation' as const,
+      workers: 0,
+      reason,
+      jobs: [
+        { jobId: '41', pending: 0, running: 2 },
+        { jobId: '42', pending: 1, running: 0 },
+      ],
+    };
+    bottle.emit(decision);
+    // The router's listener (the event log) hears it as it hears the router's own events.
+    expect(events).toContainEqual(decision);
+    await bottle.queue.monitor.refresh();
+    const [after] = await progressFrames(`${base}/v1/events`, 1);
+    expect(after?.allocation).toEqual({
+      jobs: [
+        { jobId: '42', workers: 1, submittedAt: 2_000, pending: 1, running: 0 },
+        { jobId: '41', workers: 2, submittedAt: 1_000, pending: 0, running: 2 },
+      ],
+      decision: { at: expect.any(Number), workers: 0, reason },
+    });
   });
 
   it('with a token: login sets an HttpOnly SameSite=Strict cookie scoped to the prefix, actions need the header', async () => {

@@ -325,6 +325,32 @@ function renderWorkers(workers) {
   );
 }
 
+// ------------------------------------------------------------------ Slurm allocator
+
+/** Shown only when the server runs an allocator (bottle-server --slurm-alloc). */
+function renderAllocation(allocation) {
+  $('allocation').hidden = !allocation;
+  if (!allocation) return;
+  $('alloc-at').textContent = time(allocation.decision.at);
+  $('alloc-reason').textContent = allocation.decision.reason;
+  $('alloc-jobs').tBodies[0].replaceChildren(
+    ...allocation.jobs.map((job) => {
+      const states = [
+        ...(job.running ? [`${job.running} running`] : []),
+        ...(job.pending ? [`${job.pending} pending`] : []),
+      ];
+      const tr = row([
+        job.jobId,
+        job.workers,
+        el('td', states.join(', ') || 'not in the queue', 'state'),
+        time(job.submittedAt),
+      ]);
+      tr.dataset.job = job.jobId;
+      return tr;
+    }),
+  );
+}
+
 // ------------------------------------------------------------------ live
 
 let tasksAt = 0;
@@ -338,6 +364,7 @@ function connect() {
     const snapshot = JSON.parse(event.data);
     renderScans(snapshot.scans);
     renderWorkers(snapshot.workers);
+    renderAllocation(snapshot.allocation);
     refreshCharts().catch(() => {});
     // The table follows at a gentler pace than the bars.
     if (Date.now() - tasksAt > 2000) {

@@ -1,6 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cancelJobs, listJobs, slurmJobScript, submitJobScript } from '@bottle/worker/slurm';
+import {
+  cancelJobs,
+  listJobs,
+  pendingReasonHint,
+  slurmJobScript,
+  submitJobScript,
+} from '@bottle/worker/slurm';
 import type { CliContext } from '../_context.js';
 import { exitCodes, UsageError } from '../_exit.js';
 import { normalizeServerUrl } from '../_options.js';
@@ -30,6 +36,14 @@ export async function runLaunchSlurm(argv: LaunchArgs, context: CliContext): Pro
           jobs.map((job) => [job.jobId, job.state, job.time, job.timeLimit, job.nodeOrReason]),
         ),
       );
+    // Slurm queues a job that can never start as asked and leaves it pending: say so.
+    const pending = new Map<string, string[]>();
+    for (const job of jobs.filter((job) => job.state === 'PENDING'))
+      pending.set(job.nodeOrReason, [...(pending.get(job.nodeOrReason) ?? []), job.jobId]);
+    for (const [reason, ids] of pending) {
+      const hint = pendingReasonHint(reason);
+      if (hint) context.stderr(`${PROGRAM}: ${ids.join(', ')} pending ${reason}: ${hint}\n`);
+    }
     return exitCodes.ok;
   }
   if (argv.cancel) {

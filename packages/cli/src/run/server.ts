@@ -116,7 +116,8 @@ export async function runServer(argv: ServerArgs, context: CliContext): Promise<
         env: context.env,
         store: server.store,
         remoteUrl: urls.remote[0],
-        onEvent: log.onEvent,
+        // Through the router: the event log hears it, and the dashboard shows it.
+        onEvent: server.router.emit,
       });
     }
     const scans = await server.store.listScans();

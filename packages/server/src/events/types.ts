@@ -19,8 +19,17 @@ export type ServerEvent =
   /** A worker reported on or heartbeated leases that are no longer its own. */
   | { type: 'lease.lost'; workerId: string | null; keys: string[] }
   | { type: 'token.refused'; method: string; path: string; ip: string; reason: 'missing' | 'wrong' }
-  /** The Slurm allocator's decision (bottle-server --slurm-alloc): workers submitted (jobId) or not, and why. */
-  | { type: 'slurm.allocation'; workers: number; reason: string; jobId?: string };
+  /**
+   * The Slurm allocator's decision (bottle-server --slurm-alloc): workers submitted (jobId) or not,
+   * and why; `jobs`, its jobs' workers pending and running in Slurm's queue as it saw them then.
+   */
+  | {
+      type: 'slurm.allocation';
+      workers: number;
+      reason: string;
+      jobId?: string;
+      jobs?: Array<{ jobId: string; pending: number; running: number }>;
+    };
 
 export type ServerEventType = ServerEvent['type'];
 

@@ -6,7 +6,7 @@ import { mountDashboard } from '../dashboard/routes.js';
 import { tokenOrSession } from '../dashboard/session.js';
 import { type EventStreams, mountEventStream } from '../dashboard/stream.js';
 import type { StoreStats } from '../events/store-events.js';
-import { eventFanOut } from '../events/types.js';
+import { eventFanOut, type ServerEvent } from '../events/types.js';
 import { recoverGatherDir } from '../gather/recover.js';
 import { type BottleMetrics, createMetrics } from '../metrics/metrics.js';
 import { mountMetrics } from '../metrics/route.js';
@@ -34,6 +34,11 @@ export interface BottleRouter extends express.Router {
    * ERR_BAD_PARAMS), commits it to the store and answers the claims waiting for work.
    */
   submit(request: unknown): Promise<SubmitResponse>;
+  /**
+   * Tells an event of something beside the router (the Slurm allocator's decisions) where the
+   * router's own go: the event listener, the metrics, the webhooks and the dashboard.
+   */
+  emit(event: ServerEvent): void;
   /** How many claims are waiting for work now (long polls held open). */
   readonly waitingClaims: number;
   /** The queue the routes are mounted over: waiting claims, the expiry sweep, the progress monitor. */
@@ -54,6 +59,9 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     onEvent,
     (event) => metrics?.onEvent(event),
     (event) => webhooks?.onEvent(event),
+    (event) => {
+      if (event.type === 'slurm.allocation') queue.monitor.noteAllocation(event);
+    },
   ]);
   const stats: StoreStats = {
     claimed: (tasks) => metrics?.claimed(tasks),
@@ -136,6 +144,7 @@ export function createBottleRouter(options: BottleRouterOptions): BottleRouter {
     store,
     settings: resolved,
     queue,
+    emit,
     async submit(request: unknown) {
       if (closing) throw new BottleError('ERR_UNAVAILABLE', 'the server is shutting down; retry later');
       return queue.submit(parseWith(submitRequestSchema, request, 'request'));

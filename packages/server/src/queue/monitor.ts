@@ -9,11 +9,14 @@ import type { ServerEventListener } from '../events/types.js';
 import { withWorkerStates } from '../events/worker-state.js';
 import { type Clock, every } from '../store/clock.js';
 import type { Store } from '../store/store.js';
+import { type AllocationEvent, type AllocationSnapshot, allocationSnapshot } from './allocation.js';
 
 export interface ProgressSnapshot {
   at: number;
   scans: ScanInfo[];
   workers: WorkerInfo[];
+  /** The Slurm allocator's jobs and last decision, once it has told one (`bottle-server --slurm-alloc`). */
+  allocation?: AllocationSnapshot;
 }
 
 export interface ProgressMonitorOptions {
@@ -35,6 +38,7 @@ export class ProgressMonitor {
   #finished = new Map<string, boolean>();
   #lost = new Map<string, number>();
   #workerStates = new Map<string, string>();
+  #allocation: { event: AllocationEvent; at: number } | undefined;
 
   constructor(options: ProgressMonitorOptions) {
     this.#options = options;
@@ -64,6 +68,11 @@ export class ProgressMonitor {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Keeps the Slurm allocator's last decision: the next snapshots show it, with its jobs. */
+  noteAllocation(event: AllocationEvent): void {
+    this.#allocation = { event, at: this.#options.clock.now() };
+  }
+
   get subscribers(): number {
     return this.#listeners.size;
   }
@@ -80,9 +89,17 @@ export class ProgressMonitor {
     const { store } = this.#options;
     let snapshot: ProgressSnapshot;
     try {
-      const [{ scans }, workers] = await Promise.all([store.listScans(), store.listWorkers()]);
+      const allocation = this.#allocation;
+      const [{ scans }, workers, owned] = await Promise.all([
+        store.listScans(),
+        store.listWorkers(),
+        // Read only where an allocator runs: a server without one never touches the table.
+        allocation ? store.listOwnedJobs() : undefined,
+      ]);
       const at = this.#options.clock.now();
       snapshot = { at, scans, workers: withWorkerStates(workers, at, this.#options.staleWorkerMs).workers };
+      if (allocation && owned)
+        snapshot.allocation = allocationSnapshot(owned, allocation.event, allocation.at);
     } catch (error) {
       this.#options.onError(error);
       throw error;

@@ -21,7 +21,7 @@ describe('decideAllocation', () => {
     });
     expect(
       decideAllocation({ ...idle, queuedTasks: 50, pendingWorkers: 1, ownedJobs: 1 }, limits).reason,
-    ).toMatch(/1 workers are pending/);
+    ).toMatch(/1 worker is pending/);
     expect(
       decideAllocation({ ...idle, queuedTasks: 50, runningWorkers: 3, ownedJobs: 3 }, limits).reason,
     ).toMatch(/at --max-jobs 3/);

@@ -37,7 +37,7 @@ export function decideAllocation(state: AllocationState, limits: AllocationLimit
   if (pendingWorkers > 0)
     return {
       workers: 0,
-      reason: `${queuedTasks} tasks wait; ${pendingWorkers} workers are pending in Slurm's queue (${now})`,
+      reason: `${queuedTasks} tasks wait; ${pendingWorkers === 1 ? '1 worker is' : `${pendingWorkers} workers are`} pending in Slurm's queue (${now})`,
     };
   if (ownedJobs >= limits.maxJobs)
     return { workers: 0, reason: `${queuedTasks} tasks wait; at --max-jobs ${limits.maxJobs} (${now})` };

@@ -5,6 +5,7 @@
  */
 import { type AllocationDecision, decideAllocation, elementsOf } from './allocate.js';
 import { listJobs, type SlurmCommandOptions, submitJobScript } from './commands.js';
+import { pendingForever, pendingReasonHint } from './reasons.js';
 import { type SlurmJobOptions, slurmJobScript } from './script.js';
 
 /** Where the allocator records the jobs it owns (the Store's methods of that name). */
@@ -12,6 +13,13 @@ export interface OwnedJobLedger {
   listOwnedJobs(): Promise<Array<{ jobId: string; workers: number; submittedAt: number }>>;
   recordOwnedJob(job: { jobId: string; workers: number; submittedAt: number }): Promise<void>;
   forgetOwnedJobs(jobIds: readonly string[]): Promise<void>;
+}
+
+/** An owned job as Slurm's queue shows it: its workers pending and running (or ending). */
+export interface OwnedJobState {
+  jobId: string;
+  pending: number;
+  running: number;
 }
 
 export interface SlurmAllocatorOptions {
@@ -24,8 +32,11 @@ export interface SlurmAllocatorOptions {
   /** Tasks waiting in bottle's queue. */
   queuedTasks(): Promise<number>;
   ledger: OwnedJobLedger;
-  /** Each decision that differs from the one before, and each submission (`jobId`). */
-  onDecision(decision: AllocationDecision & { jobId?: string }): void;
+  /**
+   * Each decision whose reason or jobs differ from the one before, and each submission (`jobId`),
+   * with the owned jobs as Slurm's queue showed them (for the dashboard).
+   */
+  onDecision(decision: AllocationDecision & { jobId?: string; jobs: OwnedJobState[] }): void;
   onError(error: unknown): void;
   slurm?: SlurmCommandOptions;
 }
@@ -34,7 +45,8 @@ export class SlurmAllocator {
   readonly #options: SlurmAllocatorOptions;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<unknown> = Promise.resolve();
-  #lastReason = '';
+  /** The reason and jobs last told, so that an unchanged round says nothing. */
+  #lastTold = '';
   #closed = false;
 
   constructor(options: SlurmAllocatorOptions) {
@@ -57,17 +69,21 @@ export class SlurmAllocator {
     const o = this.#options;
     try {
       const owned = await o.ledger.listOwnedJobs();
-      const jobs = await listJobs({ name: o.job.jobName }, o.slurm);
+      const listed = await listJobs({ name: o.job.jobName }, o.slurm);
       const mine = new Set(owned.map((job) => job.jobId));
-      const live = jobs.filter((job) => mine.has(job.jobId.split('_')[0] as string));
+      const live = listed.filter((job) => mine.has(job.jobId.split('_')[0] as string));
       const alive = new Set(live.map((job) => job.jobId.split('_')[0] as string));
       const ended = owned.filter((job) => !alive.has(job.jobId)).map((job) => job.jobId);
       if (ended.length > 0) await o.ledger.forgetOwnedJobs(ended);
-      const workers = (pending: boolean) =>
-        live
+      const workers = (pending: boolean, of = live) =>
+        of
           .filter((job) => (job.state === 'PENDING') === pending)
           .reduce((sum, job) => sum + elementsOf(job.jobId), 0);
-      const decision = decideAllocation(
+      const jobs: OwnedJobState[] = [...alive].map((jobId) => {
+        const elements = live.filter((job) => job.jobId.split('_')[0] === jobId);
+        return { jobId, pending: workers(true, elements), running: workers(false, elements) };
+      });
+      const decided = decideAllocation(
         {
           queuedTasks: await o.queuedTasks(),
           pendingWorkers: workers(true),
@@ -76,14 +92,28 @@ export class SlurmAllocator {
         },
         { slots: o.job.slots, maxJobs: o.maxJobs, maxWorkers: o.maxWorkers },
       );
+      // Slurm queues a job that can never start as asked: the decision says so, or it would wait on it for ever.
+      const stuck = live.find((job) => job.state === 'PENDING' && pendingForever(job.nodeOrReason));
+      const decision = stuck
+        ? {
+            ...decided,
+            reason: `${decided.reason}; job ${stuck.jobId} pending ${stuck.nodeOrReason}: ${pendingReasonHint(stuck.nodeOrReason)}`,
+          }
+        : decided;
       if (decision.workers > 0 && !this.#closed) {
         const jobId = await submitJobScript(slurmJobScript({ ...o.job, array: decision.workers }), o.slurm);
         await o.ledger.recordOwnedJob({ jobId, workers: decision.workers, submittedAt: Date.now() });
-        o.onDecision({ ...decision, jobId });
-        this.#lastReason = '';
-      } else if (decision.reason !== this.#lastReason) {
-        o.onDecision(decision);
-        this.#lastReason = decision.reason;
+        // Just submitted: its workers wait in Slurm's queue.
+        o.onDecision({
+          ...decision,
+          jobId,
+          jobs: [...jobs, { jobId, pending: decision.workers, running: 0 }],
+        });
+        this.#lastTold = '';
+      } else {
+        const told = JSON.stringify([decision.reason, jobs]);
+        if (told !== this.#lastTold) o.onDecision({ ...decision, jobs });
+        this.#lastTold = told;
       }
       return decision;
     } catch (error) {

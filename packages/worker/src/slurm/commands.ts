@@ -47,7 +47,11 @@ export function runSlurm(
         );
       },
     );
-    child.stdin?.end(options.input ?? '');
+    // A command that exits without reading its input (squeue reads none; sbatch refusing an option)
+    // breaks the pipe: its exit status and stderr, in the callback above, say what happened. Unheard,
+    // the EPIPE would end this process (the server, with its allocator).
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 

@@ -11,7 +11,12 @@ export {
   type AllocationState,
   decideAllocation,
 } from './allocate.js';
-export { type OwnedJobLedger, SlurmAllocator, type SlurmAllocatorOptions } from './allocator.js';
+export {
+  type OwnedJobLedger,
+  type OwnedJobState,
+  SlurmAllocator,
+  type SlurmAllocatorOptions,
+} from './allocator.js';
 export {
   cancelJobs,
   jobTimeLeftSeconds,
@@ -21,4 +26,5 @@ export {
   type SlurmJob,
   submitJobScript,
 } from './commands.js';
+export { pendingReasonHint } from './reasons.js';
 export { type SlurmJobOptions, shellQuote, slurmJobScript, slurmTimeSeconds } from './script.js';
