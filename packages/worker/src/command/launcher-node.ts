@@ -1,26 +1,20 @@
 /**
- * The worker's side of its command launchers (launcher-entry.ts): lean processes that start the
- * programs of command tasks, so that a start forks a small process off the worker's event loop. One
- * launcher per `slotsPerLauncher` slots, started with the runner; a launcher that dies is replaced, and
- * the programs it was running end as crashed (their groups die with it).
+ * The worker's side of a Node command launcher (launcher-entry.ts), used where there is no perl
+ * (launcher-perl.ts): a lean Node process that starts the programs of command tasks, so that a start
+ * forks a small process off the worker's event loop. If it dies, the programs it was running end as
+ * crashed (their groups die with it).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { entryScript } from '../runner/_entry-script.js';
-import type { ExitMessage, FromLauncher, StartMessage } from './launcher-messages.js';
+import type {
+  FromLauncher,
+  LaunchExit,
+  Launched,
+  LauncherProcess,
+  LaunchRequest,
+} from './launcher-messages.js';
 
-/** Slots one launcher serves: each start costs it a fork, so a busy worker gets several. */
-export const slotsPerLauncher = 4;
-
-export type LaunchRequest = Omit<StartMessage, 'type' | 'id'>;
-export type LaunchExit = Omit<ExitMessage, 'type' | 'id'>;
-
-/** A program being started or running: `end` settles when it ended (never rejects). */
-export interface Launched {
-  end: Promise<LaunchExit>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-class Launcher {
+export class NodeLauncher implements LauncherProcess {
   readonly #child: ChildProcess;
   readonly #waiting = new Map<number, (exit: LaunchExit) => void>();
   /** The pids of the programs started and not yet ended, by start id. */
@@ -112,36 +106,5 @@ class Launcher {
     if (this.#waiting.size > 0) return;
     this.#child.channel?.unref();
     this.#child.unref();
-  }
-}
-
-/** The worker's launchers: each start goes to the least busy one. */
-export class Launchers {
-  readonly #launchers: Launcher[] = [];
-  readonly #count: number;
-
-  /** Starts the launchers at once: a Node process takes a moment to boot, the worker's first claim too. */
-  constructor(slots: number) {
-    this.#count = Math.max(1, Math.ceil(slots / slotsPerLauncher));
-    for (let i = 0; i < this.#count; i++) this.#launchers.push(new Launcher());
-  }
-
-  start(request: LaunchRequest): Launched {
-    for (let i = this.#launchers.length - 1; i >= 0; i--) {
-      if (!this.#launchers[i]?.alive) this.#launchers.splice(i, 1);
-    }
-    let launcher = this.#launchers.reduce<Launcher | undefined>(
-      (best, l) => (best === undefined || l.load < best.load ? l : best),
-      undefined,
-    );
-    if (launcher === undefined || (launcher.load > 0 && this.#launchers.length < this.#count)) {
-      launcher = new Launcher();
-      this.#launchers.push(launcher);
-    }
-    return launcher.start(request);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#launchers.splice(0).map((launcher) => launcher.close()));
   }
 }
