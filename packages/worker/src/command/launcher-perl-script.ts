@@ -129,8 +129,9 @@ my $wanted = '';
 vec($wanted, fileno(STDIN), 1) = 1;
 while (1) {
   reap();
-  # The timeout covers a program that ends between reap and select (its SIGCHLD is then missed).
-  my $ready = select(my $got = $wanted, undef, undef, 0.1);
+  # The timeout covers a program that ends between reap and select (its SIGCHLD is then missed);
+  # with none running, the launcher sleeps until the worker writes.
+  my $ready = select(my $got = $wanted, undef, undef, %pid_of ? 0.1 : undef);
   next if $ready <= 0;
   my $n = sysread(STDIN, my $chunk, 65536);
   if (!defined $n) { next if $! == POSIX::EINTR; last }
