@@ -8,8 +8,8 @@
 // log is read for `lease.lost` warnings. GNU parallel: `seq N | parallel -j 8 /bin/true {}` (and
 // `parallel -j 8 -N0 sleep 0.01`). The two sides alternate, and which goes first alternates each round;
 // each row reports the median and the min–max of an odd number of rounds, and the load average before
-// and after. Run after `pnpm build`: `node bench/command.mjs [--rounds 5] [--large] [--quick]`
-// (--quick: 2,000 and 500 tasks, one round).
+// and after. Run after `pnpm build`: `node bench/command.mjs [--rounds 5] [--large] [--quick] [--only nap]`
+// (--quick: 2,000 and 500 tasks, one round; --only nothing|nap: that row alone).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,13 +26,20 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS % 2 === 0) {
   console.error(`--rounds must be an odd count (a median of an even count is no round's figure): ${ROUNDS}`);
   process.exit(2);
 }
-const rows = [
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
+const allRows = [
   { name: '/bin/true', task: 'nothing', tasks: quick ? 2_000 : 10_000, parallel: ['/bin/true', '{}'] },
   { name: 'sleep 0.01', task: 'nap', tasks: quick ? 500 : 2_000, parallel: ['-N0', 'sleep', '0.01'] },
   ...(large
     ? [{ name: '/bin/true', task: 'nothing', tasks: 100_000, parallel: ['/bin/true', '{}'], rounds: 1 }]
     : []),
 ];
+const rows = allRows.filter((row) => only === undefined || row.task === only);
+if (rows.length === 0) {
+  console.error(`--only takes a row's task: nothing or nap (${only})`);
+  process.exit(2);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = (name) => join(here, '..', 'packages/cli/bin', `${name}.js`);
@@ -153,13 +160,19 @@ console.log(`load average after: ${load()}\n`);
 
 const seconds = (xs) =>
   `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-console.log(`${SLOTS} at a time; median (min–max) of the rounds, bottle and GNU parallel alternating`);
-console.log('| tasks | rounds | bottle-worker -x 8 | GNU parallel -j 8 | bottle / parallel | lease.lost |');
-console.log('|---|---|---|---|---|---|');
+const spread = (xs) => `${(Math.max(...xs) - Math.min(...xs)).toFixed(2)} s`;
+console.log(
+  `${SLOTS} at a time; median (min–max) of the rounds and their spread (max − min), bottle and GNU parallel alternating`,
+);
+console.log(
+  '| tasks | rounds | bottle-worker -x 8 | GNU parallel -j 8 | bottle / parallel | spread: bottle / parallel | lease.lost |',
+);
+console.log('|---|---|---|---|---|---|---|');
 for (const { row, rounds, bottle, parallel, lost } of results) {
-  const ratio = parallel.length > 0 ? `${(median(bottle) / median(parallel)).toFixed(2)}×` : '—';
+  const has = parallel.length > 0;
+  const ratio = has ? `${(median(bottle) / median(parallel)).toFixed(2)}×` : '—';
   console.log(
-    `| ${row.tasks.toLocaleString('en')} × \`${row.name}\` | ${rounds} | ${seconds(bottle)} | ${parallel.length > 0 ? seconds(parallel) : '—'} | ${ratio} | ${lost} |`,
+    `| ${row.tasks.toLocaleString('en')} × \`${row.name}\` | ${rounds} | ${seconds(bottle)} | ${has ? seconds(parallel) : '—'} | ${ratio} | ${spread(bottle)} / ${has ? spread(parallel) : '—'} | ${lost} |`,
   );
 }
 console.log('\nrounds (s):');

@@ -178,8 +178,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       `worker ${this.workerId} on ${this.#servers.clients.map((c) => c.url).join(', ')} with ${this.options.slots} slot(s), isolation ${this.options.isolation}, root ${this.options.root}`,
     );
     try {
-      this.#runner = this.#moduleRunner();
-      if (this.#commands !== undefined) {
+      // A worker with a task file mostly runs its commands: its module runner (a warm Node process
+      // by default) starts with the first module task, not beside the command launchers.
+      if (this.#commands === undefined) this.#runner = this.#moduleRunner();
+      else {
         this.#commandRunner = new CommandRunner(this.#commands, {
           host: this.options.host,
           workerId: this.options.workerId,
@@ -247,21 +249,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.#wakeUp.sleep();
         continue;
       }
-      // Without retryIfEmpty an idle worker asks once and finishes; with tasks running it waits a
-      // little for more (a failed task may come back) but not so long that finishing is delayed.
-      // A queue whose tasks wait for a retry backoff is not empty: wait for the first to be ready
-      // (the server wakes the long poll then; the margin covers a skew between the clocks).
+      // Without retryIfEmpty a worker does not wait on the server for tasks that are not there: it
+      // asks, and finishes when nothing is left (an empty queue with tasks still running is handled
+      // below). A queue whose tasks wait for a retry backoff is not empty: wait for the first to be
+      // ready (the server wakes the long poll then; the margin covers a skew between the clocks).
       const waitMs = Math.min(
         timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - (o.taskTimeMs ?? 0),
         o.retryIfEmpty
           ? o.claimWaitMs
-          : Math.min(
-              o.claimWaitMs,
-              Math.max(
-                active === 0 ? 0 : 1_000,
-                retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000,
-              ),
-            ),
+          : Math.min(o.claimWaitMs, retryAt === undefined ? 0 : Math.max(retryAt - Date.now(), 0) + 1_000),
       );
       const offer = claimOffer(o.resources, o.labels, this.#held.values());
       // A claim says what is free when it is sent: while tasks hold resources, a task ending cuts the
@@ -321,9 +317,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       if (tasks.length === 0) {
-        if (!o.retryIfEmpty && this.#countActive() === 0 && retryAt === undefined) {
+        if (!o.retryIfEmpty && retryAt === undefined) {
           if (this.#held.size === 0) break;
-          // A failure still being reported may requeue its task: ask again once the server knows.
+          // The queue is empty, this worker's tasks still run or are being reported: a failure may
+          // requeue its task, so ask again when one ends or its report lands (or after a second),
+          // rather than hold a long poll that makes the last task's end wait for its timeout.
           await this.#wakeUp.sleep(1_000);
         }
         continue;
@@ -413,7 +411,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   #runnerFor(taskName: string): TaskRunner {
     if (this.#commandRunner !== undefined && this.#commands?.tasks.has(taskName)) return this.#commandRunner;
-    return this.#runner as TaskRunner;
+    this.#runner ??= this.#moduleRunner();
+    return this.#runner;
   }
 
   #moduleRunner(): TaskRunner {

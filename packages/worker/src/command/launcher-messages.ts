@@ -1,4 +1,7 @@
-/** What the worker and its command launchers (launcher-entry.ts) say to each other over IPC. */
+/**
+ * What the worker asks of a command launcher, and what the Node launcher (launcher-entry.ts) and the
+ * worker say to each other over IPC.
+ */
 
 /** Start one program in its own process group, its output appended to two log files. */
 export interface StartMessage {
@@ -47,3 +50,22 @@ export interface StartedMessage {
 }
 
 export type FromLauncher = StartedMessage | ExitMessage;
+
+export type LaunchRequest = Omit<StartMessage, 'type' | 'id'>;
+export type LaunchExit = Omit<ExitMessage, 'type' | 'id'>;
+
+/** A program being started or running: `end` settles when it ended (never rejects). */
+export interface Launched {
+  end: Promise<LaunchExit>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** One launcher process, Perl or Node: starts programs until closed. */
+export interface LauncherProcess {
+  readonly alive: boolean;
+  /** Programs started and not yet ended. */
+  readonly load: number;
+  start(request: LaunchRequest): Launched;
+  /** Ends the launcher, and with it any program still running. */
+  close(): Promise<void>;
+}
