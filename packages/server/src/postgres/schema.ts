@@ -204,6 +204,12 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (scan, completion)
   );
   `,
+  // 8: resources and labels, which come in their own change; nothing here.
+  `SELECT 1`,
+  // 9: the objective of a scan (store/scan-settings.ts), as SQLite's 12.
+  `
+  ALTER TABLE scans ADD COLUMN objective text;
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

@@ -186,6 +186,12 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (scan, completion)
   ) WITHOUT ROWID;
   `,
+  // 11: resources and labels, which come in their own change; nothing here.
+  `SELECT 1;`,
+  // 12: the objective of a scan (store/scan-settings.ts), as canonical JSON: a search records its own.
+  `
+  ALTER TABLE scans ADD COLUMN objective TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */
