@@ -15,13 +15,16 @@ export function withServerOptions<T>(yargs: Argv<T>) {
     .option('token', { type: 'string', description: 'Bearer token (default: $BOTTLE_TOKEN)' });
 }
 
-/** `--minimize FIELD` / `--maximize FIELD`: the objective a scan's tasks are ranked by, as in a search. */
+/**
+ * `--minimize FIELD` / `--maximize FIELD`: the objective a scan's tasks are ranked by, as in a search.
+ * They override the objective a scan records (a search's scan records its own).
+ */
 export function withObjectiveOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('minimize', {
       type: 'string',
       description:
-        "Rank done tasks by this result field, lowest first (a dotted path: 'loss', 'metrics.rmse')",
+        "Rank done tasks by this result field, lowest first (a dotted path: 'loss', 'metrics.rmse'; default: the scan's own objective, as a search records it)",
     })
     .option('maximize', {
       type: 'string',

@@ -46,9 +46,11 @@ describe('bottle search', () => {
     expect(tasks.length).toBe(outcome.told);
     for (const worker of workers) await worker.kill9();
 
+    // The scan records the search's objective: results and status rank by it with no flag.
+    expect((await server.client.getScan('quadratic.search')).objective).toEqual({ minimize: 'loss' });
     // The best three, best first; the first is the search's best.
     const results = await scene.bottle([
-      ...['results', '--scan', 'quadratic.search', '--best', '3', '--minimize', 'loss'],
+      ...['results', '--scan', 'quadratic.search', '--best', '3'],
       ...['--format', 'json', '--server', server.url],
     ]);
     expect(results.code, results.stderr).toBe(0);
@@ -57,23 +59,21 @@ describe('bottle search', () => {
     expect(rows[0]).toMatchObject({ loss: outcome.best.value, paramsHash: outcome.best.paramsHash });
     const losses = tasks.map((task) => (task.result as { loss: number }).loss).sort((a, b) => a - b);
     expect(rows.map((row) => row.loss)).toEqual(losses.slice(0, 3));
-    const status = await scene.bottle([
-      'status',
-      'quadratic.search',
-      '--minimize',
-      'loss',
-      '--server',
-      server.url,
+    // A flag overrides the scan's objective: the highest losses first.
+    const worst = await scene.bottle([
+      ...['results', '--scan', 'quadratic.search', '--best', '1', '--maximize', 'loss'],
+      ...['--format', 'json', '--server', server.url],
     ]);
+    expect(worst.code, worst.stderr).toBe(0);
+    expect((JSON.parse(worst.stdout) as Array<{ loss: number }>)[0]?.loss).toBe(losses.at(-1));
+    const status = await scene.bottle(['status', 'quadratic.search', '--server', server.url]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(
       `best loss ${outcome.best.value} at ${JSON.stringify(outcome.best.params)}`,
     );
     const usage = await scene.bottle(['results', '--best', '3', '--server', server.url]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(
-      /--best K ranks by a result field: add --minimize FIELD or --maximize FIELD/,
-    );
+    expect(usage.stderr).toMatch(/--best K ranks by a result field: add --scan NAME .* or --minimize FIELD/);
   });
 
   it('survives kill -9 of the controller and of the server: replays, resumes, runs each set once', async () => {
@@ -155,6 +155,8 @@ describe('bottle search', () => {
       0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
     ]);
     expect(tasks.every((task) => task.state === 'done')).toBe(true);
+    // Inside the server too, the scan records the search's objective.
+    expect((await server.client.getScan('search.slowSteps')).objective).toEqual({ minimize: 'loss' });
   });
 
   it('a search file names a built-in strategy: no code beyond the task', async () => {

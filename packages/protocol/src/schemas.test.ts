@@ -24,6 +24,16 @@ describe('schemas', () => {
     expect(submitRequestSchema.safeParse({ tasks: [] }).success).toBe(false);
   });
 
+  it("accept a scan's objective as one of minimize or maximize, a field named", () => {
+    const ok = { tasks: [{ task: 'examples/dummy.scan', params: { a: 1 } }], scan: 'demo' };
+    const parse = (objective: unknown) => submitRequestSchema.safeParse({ ...ok, objective }).success;
+    expect(parse({ minimize: 'metrics.loss' })).toBe(true);
+    expect(parse({ maximize: 'acc' })).toBe(true);
+    for (const bad of [{ minimize: '' }, { minimize: 'a', maximize: 'b' }, { lowest: 'a' }, 'loss', null])
+      expect(parse(bad), JSON.stringify(bad)).toBe(false);
+    expect(parse({ minimize: 'x'.repeat(257) })).toBe(false);
+  });
+
   it('refuse a claim for 0 tasks or a negative wait', () => {
     const claim = { workerId: 'w1', host: 'box', max: 4, waitMs: 1000 };
     expect(claimRequestSchema.safeParse(claim).success).toBe(true);

@@ -76,6 +76,17 @@ export type AttemptOutcome = z.infer<typeof attemptOutcomeSchema>;
 
 // ---------------------------------------------------------------- submit
 
+/**
+ * A scan's objective: the result field its tasks are ranked by, lower better (`minimize`) or higher
+ * better (`maximize`); a dotted path into a task's result (`loss`, `metrics.acc`). A search's scan
+ * records the search's own, so that status, results and the dashboard rank by it unasked.
+ */
+export const objectiveSchema = z.union([
+  z.strictObject({ minimize: wellFormedString().min(1).max(256) }),
+  z.strictObject({ maximize: wellFormedString().min(1).max(256) }),
+]);
+export type Objective = z.infer<typeof objectiveSchema>;
+
 export const taskSpecSchema = z.strictObject({
   task: taskNameSchema,
   params: paramsSchema,
@@ -113,6 +124,8 @@ export const submitRequestSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   /** Labels of tasks that give none (see `TaskSpec.needs`). */
   needs: labelsSchema.optional(),
+  /** The objective of the request's scan (a search submits its own). Replaces the scan's former one. */
+  objective: objectiveSchema.optional(),
 });
 export type SubmitRequest = z.infer<typeof submitRequestSchema>;
 
@@ -449,6 +462,8 @@ export const scanInfoSchema = z.object({
     .optional(),
   /** The scan's reduce task (`SubmitRequest.reduce`), queued in `<name>.reduce` each time it ends. */
   reduce: taskNameSchema.optional(),
+  /** The scan's objective (`SubmitRequest.objective`), when a submit named one. */
+  objective: objectiveSchema.optional(),
 });
 export type ScanInfo = z.infer<typeof scanInfoSchema>;
 

@@ -3,7 +3,7 @@
  * million-task sweep is never held in memory. The client's `submitAll`, `bottle post` and
  * `bottle-server -p` all submit through it. No I/O of its own: `submit` does the sending.
  */
-import { MAX_SUBMIT_TASKS, type SubmitResponse, type TaskSpec } from './schemas.js';
+import { MAX_SUBMIT_TASKS, type Objective, type SubmitResponse, type TaskSpec } from './schemas.js';
 
 /** Tasks per request unless told otherwise. */
 export const DEFAULT_SUBMIT_CHUNK = 5_000;
@@ -18,6 +18,8 @@ export interface SubmitAllOptions {
   priority?: number;
   /** The scan's reduce task, queued each time every task of the scan has ended. */
   reduce?: string;
+  /** The scan's objective (the result field its tasks are ranked by). */
+  objective?: Objective;
   /** Tasks per request (default 5,000; at most `MAX_SUBMIT_TASKS`, 50,000). */
   chunkSize?: number;
   /** Called after each chunk with the running totals. */
@@ -33,7 +35,7 @@ export interface SubmitAllResult extends SubmitResponse {
 /** Sends one chunk: `BottleClient.submit`, or a server's own `submit`. */
 export type SubmitChunk = (
   tasks: TaskSpec[],
-  options: { scan?: string; rerun?: boolean; priority?: number; reduce?: string },
+  options: Pick<SubmitAllOptions, 'scan' | 'rerun' | 'priority' | 'reduce' | 'objective'>,
 ) => Promise<SubmitResponse>;
 
 export async function submitInChunks(
@@ -47,6 +49,7 @@ export async function submitInChunks(
     ...(options.rerun === undefined ? {} : { rerun: options.rerun }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.reduce === undefined ? {} : { reduce: options.reduce }),
+    ...(options.objective === undefined ? {} : { objective: options.objective }),
   };
   const totals: SubmitAllResult = { submitted: 0, created: 0, existing: 0, requeued: 0 };
   let chunk: TaskSpec[] = [];

@@ -82,7 +82,7 @@ describe('the dashboard under a prefix', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     const html = await page.text();
     expect(html).toContain('<script type="module" src="dashboard/app.js">');
-    for (const file of ['app.js', 'charts.js', 'app.css', 'uplot.js', 'uplot.css']) {
+    for (const file of ['app.js', 'charts.js', 'search.js', 'app.css', 'uplot.js', 'uplot.css']) {
       expect((await fetch(`${base}/dashboard/${file}`)).status, file).toBe(200);
     }
     expect((await fetch(`${base}/dashboard/../package.json`)).status).toBe(404);

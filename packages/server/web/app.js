@@ -1,6 +1,7 @@
 // The bottle dashboard: plain DOM, no framework. Every piece of data is set with textContent, never
 // parsed as HTML: parameters, results and errors are user data.
-import { durationChart, scatterChart, throughputChart } from './charts.js';
+import { durationChart, objectiveChart, scatterChart, throughputChart } from './charts.js';
+import { bestLine, objectiveField, searchProgress } from './search.js';
 
 const $ = (id) => document.getElementById(id);
 const STATES = ['queued', 'running', 'done', 'failed', 'cancelled', 'delivered'];
@@ -45,6 +46,8 @@ function duration(s) {
 
 let selectedScan = '';
 const scanNames = new Set();
+/** The objective each scan records (a search's scan), by name. */
+const scanObjectives = new Map();
 
 function bar(scan) {
   const div = el('div', undefined, 'bar');
@@ -68,6 +71,7 @@ function rate(scan) {
 }
 
 function renderScans(scans) {
+  for (const scan of scans) scanObjectives.set(scan.name, scan.objective);
   const tbody = $('scans').tBodies[0];
   tbody.replaceChildren(
     ...scans.map((scan) => {
@@ -148,10 +152,25 @@ async function refreshCharts() {
   throughputChart($('throughput'), activity.minutes);
   durationChart($('durations'), activity.durations);
   const { tasks } = await api(`v1/tasks?scan=${scan}&state=done&limit=2000`);
+  const objective = scanObjectives.get(selectedScan);
+  $('search-best').hidden = !objective;
+  $('objective-figure').hidden = !objective;
+  scatterProposed = [];
+  if (objective) {
+    const progress = searchProgress(tasks, objective);
+    $('search-best').textContent = bestLine(objective, progress);
+    objectiveChart($('objective'), progress.steps, objectiveField(objective).field);
+    // The sets the search proposed that have no result yet, for the scatter to mark.
+    for (const state of ['running', 'queued']) {
+      const page = await api(`v1/tasks?scan=${scan}&state=${state}&limit=1000`);
+      scatterProposed.push(...page.tasks);
+    }
+  }
   drawScatter(tasks);
 }
 
 let scatterTasks = [];
+let scatterProposed = [];
 /** The numeric fields of these objects, the most varied first (a constant is a poor axis). */
 function numericFields(objects) {
   const values = new Map();
@@ -186,7 +205,8 @@ function drawScatter(tasks) {
   const points = tasks
     .filter((t) => typeof t.params?.[x] === 'number' && typeof t.result?.[y] === 'number')
     .map((t) => [t.params[x], t.result[y]]);
-  scatterChart($('scatter'), points, x, y);
+  const proposed = scatterProposed.map((t) => t.params?.[x]).filter((v) => typeof v === 'number');
+  scatterChart($('scatter'), points, x, y, proposed);
 }
 
 // ------------------------------------------------------------------ tasks

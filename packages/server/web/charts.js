@@ -1,5 +1,5 @@
-// The dashboard's three pictures, drawn by uPlot: throughput over time, a histogram of durations,
-// and a scatter of a result field against a parameter.
+// The dashboard's pictures, drawn by uPlot: throughput over time, a histogram of durations, a
+// scatter of a result field against a parameter, and a search's objective over time.
 import uPlot from './uplot.js';
 
 const WIDTH = 420;
@@ -55,20 +55,48 @@ export function durationChart(holder, durations) {
   );
 }
 
-/** points: [[x, y]], sorted by x. */
-export function scatterChart(holder, points, xName, yName) {
-  points.sort((a, b) => a[0] - b[0]);
+/**
+ * points: [[x, y]] of done tasks. proposed: the x of each set a search proposed that has no result
+ * yet (queued or running), marked along the bottom of the plot, where the search is looking now.
+ */
+export function scatterChart(holder, points, xName, yName, proposed = []) {
+  const bottom = points.length > 0 ? Math.min(...points.map((p) => p[1])) : 0;
+  const rows = [...points.map(([x, y]) => [x, y, null]), ...proposed.map((x) => [x, null, bottom])];
+  rows.sort((a, b) => a[0] - b[0]);
+  const series = [
+    { label: xName },
+    { label: yName, stroke: '#234', paths: () => null, points: { show: true, size: 6, fill: '#2348' } },
+  ];
+  const data = [rows.map((r) => r[0]), rows.map((r) => r[1])];
+  if (proposed.length > 0) {
+    series.push({
+      label: 'proposed, no result yet',
+      stroke: '#e07b00',
+      paths: () => null,
+      points: { show: true, size: 9, fill: '#e07b00aa' },
+    });
+    data.push(rows.map((r) => r[2]));
+  }
+  replace(
+    holder,
+    { mode: 1, scales: { x: { time: false } }, series, axes: [{ label: xName }, { label: yName }] },
+    data,
+  );
+}
+
+/** steps: [{ value, best }] of a search's done tasks in finishing order: each value, and the best so far. */
+export function objectiveChart(holder, steps, field) {
   replace(
     holder,
     {
-      mode: 1,
       scales: { x: { time: false } },
       series: [
-        { label: xName },
-        { label: yName, stroke: '#234', paths: () => null, points: { show: true, size: 6, fill: '#2348' } },
+        { label: 'task' },
+        { label: field, stroke: '#234', paths: () => null, points: { show: true, size: 5, fill: '#2348' } },
+        { label: 'best so far', stroke: '#2a9d4b', width: 2 },
       ],
-      axes: [{ label: xName }, { label: yName }],
+      axes: [{ label: 'tasks done, in finishing order' }, { label: field }],
     },
-    [points.map((p) => p[0]), points.map((p) => p[1])],
+    [steps.map((_s, i) => i + 1), steps.map((s) => s.value), steps.map((s) => s.best)],
   );
 }

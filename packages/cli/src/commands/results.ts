@@ -25,9 +25,11 @@ export const resultsCommand = {
       })
       .option('best', {
         type: 'number',
-        description: 'Only the K best done tasks, best first, by --minimize or --maximize (from the server)',
+        description:
+          "Only the K best done tasks, best first, by the scan's objective (a search's own) or by --minimize or --maximize (from the server)",
       })
       .example('$0 results --format csv > sweep.csv', 'a spreadsheet of the sweep')
+      .example('$0 results --scan quadratic.search --best 5', "the five best by the search's objective")
       .example('$0 results --scan quadratic.search --best 5 --minimize loss', 'the five lowest losses')
       .example('$0 results --from ./results', 'the same table from gathered outputs, offline'),
 };

@@ -19,6 +19,7 @@ export const statusCommand = {
         type: 'number',
         description: 'Seconds between refreshes with --watch (default: 2 on a terminal, 10 otherwise)',
       })
+      .example('$0 status quadratic.search', "a search's scan, and its best so far by the search's objective")
       .example('$0 status quadratic.search --minimize loss', 'the scan, and its best loss so far')
       .epilog(stateHelp),
 };

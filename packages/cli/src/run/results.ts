@@ -21,10 +21,12 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
   if (argv.reduce) return printReduce(argv, format, context);
   let rows: ResultRow[];
   const best = positiveInt('best', argv.best);
-  const objective = objectiveOf(argv);
-  if (best !== undefined && objective === undefined)
-    throw new UsageError('--best K ranks by a result field: add --minimize FIELD or --maximize FIELD');
-  if (best === undefined && objective !== undefined)
+  const flagged = objectiveOf(argv);
+  if (best !== undefined && flagged === undefined && argv.scan === undefined)
+    throw new UsageError(
+      "--best K ranks by a result field: add --scan NAME (a search's scan ranks by its own objective), or --minimize FIELD or --maximize FIELD",
+    );
+  if (best === undefined && flagged !== undefined)
     throw new UsageError('--minimize and --maximize rank the tasks for --best K: add --best K');
   if (argv.from !== undefined) {
     if (argv.scan !== undefined || best !== undefined)
@@ -35,8 +37,16 @@ export async function runResults(argv: ResultsArgs, context: CliContext): Promis
   } else {
     await using client = clientFor(argv, context);
     // An unknown scan would list no task: say so rather than print an empty table.
-    if (argv.scan !== undefined)
-      await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
+    const scan =
+      argv.scan === undefined
+        ? undefined
+        : await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status');
+    // The flags override the objective the scan records (a search's own).
+    const objective = flagged ?? scan?.objective;
+    if (best !== undefined && objective === undefined)
+      throw new UsageError(
+        `--best K ranks by a result field, and scan '${argv.scan}' records no objective: add --minimize FIELD or --maximize FIELD`,
+      );
     rows = await keyedRows(
       client,
       argv.scan,

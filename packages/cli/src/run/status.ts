@@ -11,14 +11,18 @@ import { renderScan } from '../status/render.js';
 
 export async function runStatus(argv: StatusArgs, context: CliContext): Promise<number> {
   await using client = clientFor(argv, context);
-  const objective = objectiveOf(argv);
+  // The flags rank every scan shown; without them, a scan that records an objective (a search's) is
+  // ranked by its own.
+  const flagged = objectiveOf(argv);
   const read = async (): Promise<ShownScan[]> => {
     const scans = argv.scan
       ? [await orNotFound(client.getScan(argv.scan), `scan is named '${argv.scan}'`, 'bottle status')]
       : (await client.listScans()).scans;
-    if (!objective) return scans;
     return Promise.all(
-      scans.map(async (scan) => ({ ...scan, best: await bestOf(client, scan.name, objective) })),
+      scans.map(async (scan) => {
+        const objective = flagged ?? scan.objective;
+        return objective ? { ...scan, best: await bestOf(client, scan.name, objective) } : scan;
+      }),
     );
   };
   const tty = context.stdoutIsTTY ?? false;
@@ -84,7 +88,7 @@ function frameWriter(context: CliContext, tty: boolean) {
   };
 }
 
-/** A scan as shown, with its best done task when an objective is given (null: none done with a value). */
+/** A scan as shown, with its best done task when it has an objective (null: none done with a value). */
 type ShownScan = ScanInfo & { best?: Best | null };
 
 interface Best {

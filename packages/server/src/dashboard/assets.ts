@@ -25,6 +25,7 @@ export function dashboardFiles(): Map<string, { path: string; type: string }> {
     ['index.html', { path: join(web, 'index.html'), type: 'text/html; charset=utf-8' }],
     ['app.js', { path: join(web, 'app.js'), type: 'text/javascript; charset=utf-8' }],
     ['charts.js', { path: join(web, 'charts.js'), type: 'text/javascript; charset=utf-8' }],
+    ['search.js', { path: join(web, 'search.js'), type: 'text/javascript; charset=utf-8' }],
     ['app.css', { path: join(web, 'app.css'), type: 'text/css; charset=utf-8' }],
     ['uplot.js', { path: uplotFile('uPlot.esm.js'), type: 'text/javascript; charset=utf-8' }],
     ['uplot.css', { path: uplotFile('uPlot.min.css'), type: 'text/css; charset=utf-8' }],

@@ -80,7 +80,7 @@ export async function getTask(ctx: ReadContext, key: string): Promise<TaskDetail
 
 // The scans, then what store/scans.ts assembles them from (the counts summed over their shards), in
 // one round trip each: $1 the scan (null for all), $2 the first minute of the rate window.
-const SCANS = `SELECT name, created_at, lost_attempts, reduce_task FROM scans
+const SCANS = `SELECT name, created_at, lost_attempts, reduce_task, objective FROM scans
   WHERE $1::text IS NULL OR name = $1 ORDER BY created_at, name`;
 const COUNTS = `SELECT scan, state, sum(n)::int AS n FROM scan_counts
   WHERE $1::text IS NULL OR scan = $1 GROUP BY scan, state`;

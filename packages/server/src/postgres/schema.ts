@@ -216,6 +216,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE workers ADD COLUMN resources text;
   ALTER TABLE workers ADD COLUMN labels text;
   `,
+  // 9: the objective of a scan (store/scan-settings.ts), as SQLite's 12.
+  `
+  ALTER TABLE scans ADD COLUMN objective text;
+  `,
 ];
 
 /** One key for every bottle schema of a database: migrations of two schemas never run at once either. */

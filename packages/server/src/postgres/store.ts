@@ -32,8 +32,9 @@ import { offerOf, ShapeCache } from '../store/fit.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
+import { scanSettingsOf } from '../store/scan-settings.js';
 import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
-import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
+import { prepareSubmit } from '../store/submit.js';
 import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
@@ -230,11 +231,10 @@ export class PostgresStore implements Store {
     // Hashed before the transaction, so that a bad parameter set changes nothing.
     const tasks = prepareSubmit(request, this.policy.maxAttempts);
     const rerun = request.rerun === true;
-    const reduce =
-      request.reduce === undefined ? undefined : { scan: request.scan ?? DEFAULT_SCAN, task: request.reduce };
+    const settings = scanSettingsOf(request);
     // A submit of one statement skips BEGIN and COMMIT: a fresh task is claimable after one round trip.
-    const within = isOneStatement(tasks, rerun) && !reduce ? this.run.bind(this) : this.tx.bind(this);
-    const answer = await within((ctx) => submitPrepared(ctx, tasks, rerun, reduce));
+    const within = isOneStatement(tasks, rerun) && !settings ? this.run.bind(this) : this.tx.bind(this);
+    const answer = await within((ctx) => submitPrepared(ctx, tasks, rerun, settings));
     // A new shape is claimable at once from this server (others read theirs again within the second).
     if (tasks.some((task) => task.shape !== null)) this.shapes.forget();
     return answer;

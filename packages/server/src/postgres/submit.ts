@@ -3,6 +3,7 @@
  * statement text stays one), inside one transaction: a submit is all there or not at all.
  */
 import type { SubmitResponse } from '@bottle/protocol';
+import type { ScanSettings } from '../store/scan-settings.js';
 import type { PreparedTask } from '../store/submit.js';
 import { FINISHED_STATES, requeueSet } from '../store/transitions.js';
 import { notifyWork, type PgContext, rows } from './_context.js';
@@ -43,7 +44,7 @@ export async function submitPrepared(
   ctx: PgContext,
   tasks: PreparedTask[],
   rerun: boolean,
-  reduce?: { scan: string; task: string },
+  settings?: ScanSettings,
 ): Promise<SubmitResponse> {
   const { now } = ctx;
   let created = 0;
@@ -69,11 +70,12 @@ export async function submitPrepared(
       requeued += result.rowCount ?? 0;
     }
   }
-  if (reduce) {
+  if (settings) {
     await ctx.db.query(
-      `INSERT INTO scans (name, created_at, reduce_task) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET reduce_task = excluded.reduce_task`,
-      [reduce.scan, now, reduce.task],
+      `INSERT INTO scans (name, created_at, reduce_task, objective) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO UPDATE SET reduce_task = coalesce(excluded.reduce_task, scans.reduce_task),
+                                        objective = coalesce(excluded.objective, scans.objective)`,
+      [settings.scan, now, settings.reduceTask, settings.objective],
     );
   }
   if (created + requeued > 0) await notifyWork(ctx);

@@ -20,7 +20,7 @@ function readScans(ctx: SqlContext, now: number, name: string | undefined): Scan
   const args = one ? [name] : [];
   const scans = ctx
     .stmt(
-      `SELECT name, created_at, lost_attempts, reduce_task FROM scans ${one ? 'WHERE name = ?' : ''} ORDER BY created_at, name`,
+      `SELECT name, created_at, lost_attempts, reduce_task, objective FROM scans ${one ? 'WHERE name = ?' : ''} ORDER BY created_at, name`,
     )
     .all(...args) as ScanRow[];
   const counts = ctx

@@ -200,6 +200,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE workers ADD COLUMN resources TEXT;
   ALTER TABLE workers ADD COLUMN labels TEXT;
   `,
+  // 12: the objective of a scan (store/scan-settings.ts), as canonical JSON: a search records its own.
+  `
+  ALTER TABLE scans ADD COLUMN objective TEXT;
+  `,
 ];
 
 /** Brings the file to the latest schema version, each step in its own transaction. */

@@ -1,5 +1,6 @@
 /** Submit: insert new tasks, count existing ones, requeue finished ones on `rerun`. One transaction. */
 import type { SubmitRequest, SubmitResponse } from '@bottle/protocol';
+import { scanSettingsOf } from '../store/scan-settings.js';
 import { DEFAULT_SCAN, prepareTask } from '../store/submit.js';
 import { FINISHED_STATES, requeueSet } from '../store/transitions.js';
 import type { OpContext } from './_context.js';
@@ -59,9 +60,15 @@ export function submit(ctx: OpContext, request: SubmitRequest): SubmitResponse {
     existing++;
     if (rerun && requeue.run({ now, key: task.key }).changes > 0) requeued++;
   });
-  if (request.reduce !== undefined) {
-    insertScan.run(defaultScan, now);
-    ctx.stmt('UPDATE scans SET reduce_task = ? WHERE name = ?').run(request.reduce, defaultScan);
+  const settings = scanSettingsOf(request);
+  if (settings) {
+    ctx
+      .stmt(
+        `INSERT INTO scans (name, created_at, reduce_task, objective) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET reduce_task = coalesce(excluded.reduce_task, reduce_task),
+                                          objective = coalesce(excluded.objective, objective)`,
+      )
+      .run(settings.scan, now, settings.reduceTask, settings.objective);
   }
   return { created, existing, requeued };
 }

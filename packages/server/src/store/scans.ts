@@ -4,6 +4,7 @@
  * tasks, never with the number of tasks.
  */
 import { type ScanInfo, type StateCounts, taskStates } from '@bottle/protocol';
+import { objectiveOfText } from './scan-settings.js';
 
 /** The rate window: the current minute and the four before it. */
 export const RECENT_MINUTES = 5;
@@ -13,6 +14,7 @@ export interface ScanRow {
   created_at: number;
   lost_attempts: number;
   reduce_task: string | null;
+  objective: string | null;
 }
 
 export interface CountRow {
@@ -52,19 +54,23 @@ export function assembleScans(
 ): ScanInfo[] {
   const since = recentSince(now);
   const byScan = new Map(
-    scans.map((row) => [
-      row.name,
-      {
-        name: row.name,
-        createdAt: row.created_at,
-        total: 0,
-        counts: emptyCounts(),
-        lostAttempts: row.lost_attempts,
-        recent: { done: 0, failed: 0, windowMs: Math.max(1, now - since * 60_000), at: now },
-        oldestRunning: null,
-        ...(row.reduce_task ? { reduce: row.reduce_task } : {}),
-      } as ScanInfo,
-    ]),
+    scans.map((row) => {
+      const objective = objectiveOfText(row.objective);
+      return [
+        row.name,
+        {
+          name: row.name,
+          createdAt: row.created_at,
+          total: 0,
+          counts: emptyCounts(),
+          lostAttempts: row.lost_attempts,
+          recent: { done: 0, failed: 0, windowMs: Math.max(1, now - since * 60_000), at: now },
+          oldestRunning: null,
+          ...(row.reduce_task ? { reduce: row.reduce_task } : {}),
+          ...(objective ? { objective } : {}),
+        } as ScanInfo,
+      ];
+    }),
   );
   for (const row of rows.counts) {
     const info = byScan.get(row.scan);

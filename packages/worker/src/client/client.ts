@@ -32,6 +32,7 @@ import {
   listScansResponseSchema,
   listTasksResponseSchema,
   listWorkersResponseSchema,
+  type Objective,
   type OutputFilesResponse,
   outputFilesResponseSchema,
   type Report,
@@ -179,7 +180,13 @@ export class BottleClient {
   /** Submits tasks (idempotent by task key); at most 50,000 per call — see {@link submitAll} for more. */
   async submit(
     tasks: TaskSpec[],
-    options: { scan?: string; rerun?: boolean; priority?: number; reduce?: string } = {},
+    options: {
+      scan?: string;
+      rerun?: boolean;
+      priority?: number;
+      reduce?: string;
+      objective?: Objective;
+    } = {},
   ): Promise<SubmitResponse> {
     // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
     for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);

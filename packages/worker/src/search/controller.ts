@@ -148,7 +148,7 @@ export async function runSearch(search: ResolvedSearch, options: RunSearchOption
       }
     }
     if (specs.length > 0) {
-      const ended = await driver.submit(search.scan, specs);
+      const ended = await driver.submit(search.scan, specs, search.objective);
       submitted += specs.length - ended.length;
       arrived.push(...ended);
     }

@@ -2,7 +2,7 @@
  * What the controller needs of a queue, so that one controller runs over HTTP (httpDriver) and in
  * process (localDriver, for tests and for strategies tried without a server).
  */
-import type { JsonValue, Params, TaskInfo, TaskSpec } from '@bottle/protocol';
+import type { JsonValue, Objective, Params, TaskInfo, TaskSpec } from '@bottle/protocol';
 
 /** A task of the search's scan that ended. */
 export interface FinishedTask {
@@ -38,8 +38,9 @@ export interface SearchDriver {
   /**
    * Submits tasks through the queue's one submit entry (deduplicated by task key); answers those of
    * them that had already ended (submitted before, in any scan), which the queue does not run again.
+   * The scan records `objective`, so that status, results and the dashboard rank by it unasked.
    */
-  submit(scan: string, specs: TaskSpec[]): Promise<FinishedTask[]>;
+  submit(scan: string, specs: TaskSpec[], objective?: Objective): Promise<FinishedTask[]>;
   /** Those of `keys` that have ended: for tasks whose finish the follower cannot tell (an expiry, a cancel). */
   lookup(keys: readonly string[]): Promise<FinishedTask[]>;
   /** Stops following. */

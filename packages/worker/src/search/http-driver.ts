@@ -86,8 +86,8 @@ export function httpDriver(client: BottleClient, options: HttpDriverOptions = {}
     follow,
     load,
     lookup,
-    async submit(scan, specs) {
-      const answer = await client.submit(specs, { scan });
+    async submit(scan, specs, objective) {
+      const answer = await client.submit(specs, { scan, ...(objective ? { objective } : {}) });
       if (answer.existing === 0) return [];
       // Some were known: those that ended are told from the queue, never run again.
       return lookup(specs.map((spec) => taskKey(spec.task, spec.params)));

@@ -100,8 +100,8 @@ export function queueDriver(queue: SearchQueue): SearchDriver {
       return { finished, unfinished };
     },
     lookup,
-    async submit(scan, specs) {
-      const answer = await queue.submit({ tasks: specs, scan });
+    async submit(scan, specs, objective) {
+      const answer = await queue.submit({ tasks: specs, scan, ...(objective ? { objective } : {}) });
       if (answer.existing === 0) return [];
       // Some were known: those that ended are told from the queue, never run again.
       return lookup(specs.map((spec) => taskKey(spec.task, spec.params)));

@@ -7,10 +7,10 @@
  * a done task's result (undefined when the task failed, or its result has no finite number there);
  * the *best* is the told task with the best value so far.
  */
-import { BottleError, type JsonValue, type Params } from '@bottle/protocol';
+import { BottleError, type JsonValue, type Objective, type Params } from '@bottle/protocol';
 
 /** Which result field to minimize or maximize (a dotted path into the task's result: `loss`, `metrics.acc`). */
-export type Objective = { minimize: string } | { maximize: string };
+export type { Objective };
 
 export interface Budget {
   /** Most distinct tasks the search runs (told ones included, from before a restart too). */
