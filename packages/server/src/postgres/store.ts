@@ -30,7 +30,13 @@ import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
-import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
+import type {
+  ExpiryResult,
+  LegacyClaimant,
+  ListTasksFilter,
+  Store,
+  SubmittedAndClaimed,
+} from '../store/store.js';
 import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
 import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
@@ -253,6 +259,19 @@ export class PostgresStore implements Store {
     for (const request of requests) this.heard.set(request.workerId, now);
     if (silent.length > 0) await this.run((ctx) => touchWorkers(ctx, silent));
     return answers;
+  }
+
+  /**
+   * The submit's transaction, then the claims: each claim is one SKIP LOCKED statement of its own
+   * (see `claim`), which a transaction would only lengthen.
+   */
+  async submitAndClaim(
+    request: SubmitRequest,
+    claims: readonly ClaimRequest[],
+  ): Promise<SubmittedAndClaimed> {
+    const submitted = await this.submit(request);
+    const ready = submitted.created + submitted.requeued > 0 && claims.length > 0;
+    return { submitted, claimed: ready ? await this.claim(claims) : claims.map(() => []) };
   }
 
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {

@@ -28,7 +28,13 @@ import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
-import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
+import type {
+  ExpiryResult,
+  LegacyClaimant,
+  ListTasksFilter,
+  Store,
+  SubmittedAndClaimed,
+} from '../store/store.js';
 import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
@@ -131,6 +137,17 @@ export class SqliteStore implements Store {
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]> {
     return this.write((ctx) => claim(ctx, requests));
+  }
+
+  async submitAndClaim(
+    request: SubmitRequest,
+    claims: readonly ClaimRequest[],
+  ): Promise<SubmittedAndClaimed> {
+    return this.write((ctx) => {
+      const submitted = submit(ctx, request);
+      const ready = submitted.created + submitted.requeued > 0 && claims.length > 0;
+      return { submitted, claimed: ready ? claim(ctx, claims) : claims.map(() => []) };
+    });
   }
 
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {

@@ -61,6 +61,12 @@ export interface LegacyClaimant {
   host: string;
 }
 
+/** What {@link Store.submitAndClaim} did: the submit's answer and one list of tasks per claim. */
+export interface SubmittedAndClaimed {
+  submitted: SubmitResponse;
+  claimed: ClaimedTask[][];
+}
+
 export interface Store {
   /** The policy the store was opened with (defaults filled in); the router reads lease lengths here. */
   readonly policy: Readonly<Required<QueuePolicy>>;
@@ -78,6 +84,13 @@ export interface Store {
    * an empty list for a request the queue could not serve. Never waits.
    */
   claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]>;
+  /**
+   * A submit, then the claims served from what is ready (as `claim`), together: the claims waiting
+   * for work get the submitted tasks in the submit's own transaction where the store can (SQLite),
+   * one commit instead of two. The claims are served only when the submit made a task ready (one
+   * empty list per claim otherwise).
+   */
+  submitAndClaim(request: SubmitRequest, claims: readonly ClaimRequest[]): Promise<SubmittedAndClaimed>;
   /**
    * Extends the leases the worker still holds; names the cancelled ones, the finished ones (their own
    * report ended them: the report and the heartbeat crossed) and the lost ones (taken by another
