@@ -190,6 +190,27 @@ describe.each(stores)('Store contract ($name)', ({ openStore }) => {
     await store.close();
   });
 
+  it('lists the workers heard from since a time and those holding leases, last heard from first', async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = await openStore({}, clock);
+    await store.submit({ tasks: specs(2) });
+    const claim = (workerId: string) => ({ workerId, host: 'h', max: 1, waitMs: 0 });
+    const [held, done] = (await store.claim([claim('holds'), claim('done')])).flat();
+    await store.report('done', [{ outcome: 'done', key: done!.key, leaseToken: done!.leaseToken }]);
+    clock.advance(5_000);
+    await store.claim([claim('late')]);
+    const ids = async (filter?: { seenSince: number }) =>
+      (await store.listWorkers(filter)).workers.map((w) => [w.workerId, w.running]);
+    expect(await ids({ seenSince: 1_003_000 })).toEqual([
+      ['late', 0],
+      ['holds', 1],
+    ]);
+    expect((await ids()).map(([id]) => id).sort()).toEqual(['done', 'holds', 'late']);
+    await store.report('holds', [{ outcome: 'done', key: held!.key, leaseToken: held!.leaseToken }]);
+    expect(await ids({ seenSince: 1_006_000 })).toEqual([]);
+    await store.close();
+  });
+
   it('applies the policy it was opened with to every claim, heartbeat, failure and expiry', async () => {
     const clock = new ManualClock();
     const store = await openStore({ leaseMs: 1_000, maxAttempts: 2, retryBackoffMs: 50_000 }, clock);

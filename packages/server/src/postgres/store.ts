@@ -356,8 +356,8 @@ export class PostgresStore implements Store {
     return this.run((ctx) => resolveKey(ctx, prefix));
   }
 
-  async listWorkers(): Promise<ListWorkersResponse> {
-    return this.run((ctx) => listWorkers(ctx));
+  async listWorkers(filter: { seenSince?: number } = {}): Promise<ListWorkersResponse> {
+    return this.run((ctx) => listWorkers(ctx, filter.seenSince));
   }
 
   async listOwnedJobs(): Promise<OwnedJob[]> {

@@ -234,8 +234,8 @@ export class SqliteStore implements Store {
     return this.read((ctx) => scanActivity(ctx, name));
   }
 
-  async listWorkers(): Promise<ListWorkersResponse> {
-    return this.read((ctx) => listWorkers(ctx));
+  async listWorkers(filter: { seenSince?: number } = {}): Promise<ListWorkersResponse> {
+    return this.read((ctx) => listWorkers(ctx, filter.seenSince));
   }
 
   async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {

@@ -156,7 +156,12 @@ export interface Store {
   getScan(name: string): Promise<ScanInfo>;
   /** Finishes per minute and durations of a scan, for charts. `ERR_NOT_FOUND` if unknown. */
   scanActivity(name: string): Promise<ScanActivity>;
-  listWorkers(): Promise<ListWorkersResponse>;
+  /**
+   * The workers, last heard from first. With `seenSince` (epoch ms), only those heard from since then
+   * and every one that holds a lease: what may have changed since a read at `seenSince`, so that a
+   * watcher of 10^4 idle workers does not read them all again.
+   */
+  listWorkers(filter?: { seenSince?: number }): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
   expireLeases(now?: number): Promise<ExpiryResult>;
   /** The Slurm jobs this queue's allocator submitted and has not seen end, oldest first. */
