@@ -20,9 +20,11 @@ export interface ProgressSnapshot {
 
 /**
  * How far back of the last read the next one looks for workers heard from: a contact recorded with
- * an earlier time but committed after that read (another server on the same PostgreSQL) is not missed.
+ * an earlier time but committed after that read (another server on the same PostgreSQL, whose
+ * transactions last milliseconds) is not missed. Not more: each worker heard from within the margin
+ * is read again at every tick.
  */
-const SEEN_MARGIN_MS = 10_000;
+const SEEN_MARGIN_MS = 1_000;
 
 export interface ProgressMonitorOptions {
   store: Store;
