@@ -1,11 +1,11 @@
-import type { ClaimRequest } from '@bottle/protocol';
+import type { ClaimRequest, SubmitRequest } from '@bottle/protocol';
 import { SqliteStore } from '@bottle/server';
 import { ManualClock, waitFor } from '@bottle/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ClaimNotifier } from '../src/queue/notifier.js';
 import { specs } from './helpers.js';
 
-/** A SqliteStore whose claims, once `gate.closed` is set, answer only when the test opens the gate. */
+/** A SqliteStore whose claims (alone or after a submit), once `gate.closed` is set, answer only when the test opens the gate. */
 function gatedClaims(store: SqliteStore, gate: { closed?: Promise<void> }): SqliteStore {
   return new Proxy(store, {
     get(target, name, receiver) {
@@ -14,6 +14,13 @@ function gatedClaims(store: SqliteStore, gate: { closed?: Promise<void> }): Sqli
           const served = await target.claim(requests);
           await gate.closed;
           return served;
+        };
+      }
+      if (name === 'submitAndClaim') {
+        return async (request: SubmitRequest, claims: ClaimRequest[]) => {
+          const answer = await target.submitAndClaim(request, claims);
+          await gate.closed;
+          return answer;
         };
       }
       const value = Reflect.get(target, name, receiver);
@@ -79,10 +86,12 @@ describe('ClaimNotifier', () => {
     gate.closed = new Promise<void>((resolve) => {
       open = resolve;
     });
-    await notifier.submit({ tasks: specs(2) });
+    const submitted = notifier.submit({ tasks: specs(2) });
+    await waitFor(async () => (await store.listTasks({ state: 'running', limit: 10 })).tasks.length === 2);
     clock.advance(200);
     expect(await waiting).toEqual([]);
     open();
+    expect(await submitted).toEqual({ created: 2, existing: 0, requeued: 0 });
     await waitFor(async () => (await store.listTasks({ state: 'queued', limit: 10 })).tasks.length === 2);
     const [served] = await store.claim([{ workerId: 'w', host: 'h', max: 1, waitMs: 0 }]);
     const task = served?.[0];

@@ -165,6 +165,52 @@ describe.each(stores)('Store contract ($name)', ({ openStore }) => {
     await store.close();
   });
 
+  it("hands a submit's tasks to claims in the same call, and serves no claim from a submit that made nothing ready", async () => {
+    const store = await openStore();
+    await store.submit({ tasks: specs(1) });
+    const claim = (workerId: string, max: number) => ({ workerId, host: 'h', max, waitMs: 0 });
+    const first = await store.submitAndClaim({ tasks: specs(3, {}, 'm.other') }, [
+      claim('a', 2),
+      claim('b', 3),
+    ]);
+    expect(first.submitted).toEqual({ created: 3, existing: 0, requeued: 0 });
+    // Queue order: the task queued before the submit first.
+    expect(first.claimed.map((tasks) => tasks.map((t) => `${t.task}:${t.params['i']}`))).toEqual([
+      ['examples/dummy.task:0', 'm.other:0'],
+      ['m.other:1', 'm.other:2'],
+    ]);
+    expect((await store.listTasks({ state: 'running', limit: 10 })).tasks).toHaveLength(4);
+    // Repeats make nothing ready: the claims are not served (and a queued task stays queued).
+    await store.submit({ tasks: specs(1, {}, 'm.late') });
+    const again = await store.submitAndClaim({ tasks: specs(3, {}, 'm.other') }, [claim('c', 5)]);
+    expect(again).toEqual({ submitted: { created: 0, existing: 3, requeued: 0 }, claimed: [[]] });
+    expect((await store.listTasks({ state: 'queued', limit: 10 })).tasks.map((t) => t.task)).toEqual([
+      'm.late',
+    ]);
+    await store.close();
+  });
+
+  it('lists the workers heard from since a time and those holding leases, last heard from first', async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = await openStore({}, clock);
+    await store.submit({ tasks: specs(2) });
+    const claim = (workerId: string) => ({ workerId, host: 'h', max: 1, waitMs: 0 });
+    const [held, done] = (await store.claim([claim('holds'), claim('done')])).flat();
+    await store.report('done', [{ outcome: 'done', key: done!.key, leaseToken: done!.leaseToken }]);
+    clock.advance(5_000);
+    await store.claim([claim('late')]);
+    const ids = async (filter?: { seenSince: number }) =>
+      (await store.listWorkers(filter)).workers.map((w) => [w.workerId, w.running]);
+    expect(await ids({ seenSince: 1_003_000 })).toEqual([
+      ['late', 0],
+      ['holds', 1],
+    ]);
+    expect((await ids()).map(([id]) => id).sort()).toEqual(['done', 'holds', 'late']);
+    await store.report('holds', [{ outcome: 'done', key: held!.key, leaseToken: held!.leaseToken }]);
+    expect(await ids({ seenSince: 1_006_000 })).toEqual([]);
+    await store.close();
+  });
+
   it('applies the policy it was opened with to every claim, heartbeat, failure and expiry', async () => {
     const clock = new ManualClock();
     const store = await openStore({ leaseMs: 1_000, maxAttempts: 2, retryBackoffMs: 50_000 }, clock);

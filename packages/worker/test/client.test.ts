@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isBottleError, taskKey } from '@bottle/protocol';
 import { startBottleServer } from '@bottle/server';
 import { freePort } from '@bottle/test-utils';
@@ -75,6 +77,39 @@ describe('BottleClient', () => {
     );
     expect((error as Error).message).not.toContain('secret');
     expect(JSON.stringify((error as Error).cause ?? {})).not.toContain('secret');
+  });
+
+  it("retries a claim answered 503, keeps an error body's code, and times a claim out as ERR_TIMEOUT", async () => {
+    let claims = 0;
+    const fake = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/v1/claim' && ++claims === 1) {
+          res.writeHead(503).end('busy');
+        } else if (req.url === '/v1/claim') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ tasks: [], leaseMs: 1000, heartbeatMs: 100 }));
+        } else if (req.url === '/v1/report') {
+          res.writeHead(409, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'ERR_STALE_LEASE', message: 'taken over' } }));
+        } // /v1/tasks: never answered
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => fake.close(resolve)));
+    cleanups.push(() => fake.closeAllConnections());
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const c = client({ server: url, retries: 1, retryDelayMs: 1, timeoutMs: 200 });
+    const answer = await c.claim({ workerId: 'w', host: 'h', max: 1, waitMs: 0 });
+    expect(answer.tasks).toEqual([]);
+    expect(claims).toBe(2);
+    const refused = await c.report('w', []).catch((e: unknown) => e);
+    expect(isBottleError(refused, 'ERR_STALE_LEASE')).toBe(true);
+    expect((refused as Error).message).toBe(`POST ${url}/v1/report answered 409: taken over`);
+    const late = await client({ server: url, retries: 0, timeoutMs: 50 })
+      .submit([{ task: 'm.Task', params: {} }])
+      .catch((e: unknown) => e);
+    expect(isBottleError(late, 'ERR_TIMEOUT')).toBe(true);
   });
 
   it('cancels a long-poll claim with an AbortSignal', async () => {

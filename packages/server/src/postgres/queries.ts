@@ -109,14 +109,17 @@ export async function getScan(ctx: ReadContext, name: string, now: number): Prom
   return scan;
 }
 
-export async function listWorkers(ctx: ReadContext): Promise<ListWorkersResponse> {
+/** All workers, or (with `seenSince`) those heard from since then and those holding a lease. */
+export async function listWorkers(ctx: ReadContext, seenSince?: number): Promise<ListWorkersResponse> {
   const found = await rows<WorkerRow>(
     ctx,
     `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, w.resources, w.labels, coalesce(r.n, 0)::int AS running
      FROM workers w LEFT JOIN (
        SELECT worker_id, count(*) AS n FROM tasks WHERE state = 'running' GROUP BY worker_id
      ) r ON r.worker_id = w.worker_id
+     WHERE w.last_seen >= $1 OR r.n > 0
      ORDER BY w.last_seen DESC`,
+    [seenSince ?? Number.MIN_SAFE_INTEGER],
   );
   return { workers: found.map(toWorkerInfo) };
 }

@@ -33,8 +33,14 @@ import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
 import { scanSettingsOf } from '../store/scan-settings.js';
-import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
-import { prepareSubmit } from '../store/submit.js';
+import type {
+  ExpiryResult,
+  LegacyClaimant,
+  ListTasksFilter,
+  Store,
+  SubmittedAndClaimed,
+} from '../store/store.js';
+import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
 import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';
@@ -269,6 +275,19 @@ export class PostgresStore implements Store {
     return answers;
   }
 
+  /**
+   * The submit's transaction, then the claims: each claim is one SKIP LOCKED statement of its own
+   * (see `claim`), which a transaction would only lengthen.
+   */
+  async submitAndClaim(
+    request: SubmitRequest,
+    claims: readonly ClaimRequest[],
+  ): Promise<SubmittedAndClaimed> {
+    const submitted = await this.submit(request);
+    const ready = submitted.created + submitted.requeued > 0 && claims.length > 0;
+    return { submitted, claimed: ready ? await this.claim(claims) : claims.map(() => []) };
+  }
+
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.run((ctx) => heartbeat(ctx, request));
   }
@@ -351,8 +370,8 @@ export class PostgresStore implements Store {
     return this.run((ctx) => resolveKey(ctx, prefix));
   }
 
-  async listWorkers(): Promise<ListWorkersResponse> {
-    return this.run((ctx) => listWorkers(ctx));
+  async listWorkers(filter: { seenSince?: number } = {}): Promise<ListWorkersResponse> {
+    return this.run((ctx) => listWorkers(ctx, filter.seenSince));
   }
 
   async listOwnedJobs(): Promise<OwnedJob[]> {

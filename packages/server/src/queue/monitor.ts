@@ -2,13 +2,16 @@
  * `ProgressMonitor`: one cheap read of the scans and workers every `intervalMs`, shared by everyone
  * who watches (the event log, the dashboards' event streams, the metrics), so that their cost does
  * not grow with their number. It turns changes between two reads into events: a scan finished,
- * leases expired, a worker went stale or left.
+ * leases expired, a worker went stale or left. Workers are read incrementally: after the first read,
+ * only those heard from since the last one and those holding leases, so that 10^4 idle long-polling
+ * workers cost a few comparisons per tick, not a read of 10^4 rows and a new list.
  */
 import { type ScanInfo, scanEnded, type WorkerInfo } from '@bottle/protocol';
 import type { ServerEventListener } from '../events/types.js';
-import { withWorkerStates } from '../events/worker-state.js';
+import { type WorkerState, workerState } from '../events/worker-state.js';
 import { type Clock, every } from '../store/clock.js';
 import type { Store } from '../store/store.js';
+import type { OwnedJob } from '../store/owned-jobs.js';
 import { type AllocationEvent, type AllocationSnapshot, allocationSnapshot } from './allocation.js';
 
 export interface ProgressSnapshot {
@@ -18,6 +21,14 @@ export interface ProgressSnapshot {
   /** The Slurm allocator's jobs and last decision, once it has told one (`bottle-server --slurm-alloc`). */
   allocation?: AllocationSnapshot;
 }
+
+/**
+ * How far back of the last read the next one looks for workers heard from: a contact recorded with
+ * an earlier time but committed after that read (another server on the same PostgreSQL, whose
+ * transactions last milliseconds) is not missed. Not more: each worker heard from within the margin
+ * is read again at every tick.
+ */
+const SEEN_MARGIN_MS = 1_000;
 
 export interface ProgressMonitorOptions {
   store: Store;
@@ -37,8 +48,13 @@ export class ProgressMonitor {
   #listeners = new Set<(snapshot: ProgressSnapshot) => void>();
   #finished = new Map<string, boolean>();
   #lost = new Map<string, number>();
-  #workerStates = new Map<string, string>();
   #allocation: { event: AllocationEvent; at: number } | undefined;
+  /** Every worker as last read (without its state), and which of them held leases then. */
+  #workers = new Map<string, WorkerInfo>();
+  #holding = new Set<string>();
+  #workerStates = new Map<string, WorkerState>();
+  /** The workers with their states, last heard from first: rebuilt only when one changed. */
+  #workerList: WorkerInfo[] = [];
 
   constructor(options: ProgressMonitorOptions) {
     this.#options = options;
@@ -87,32 +103,80 @@ export class ProgressMonitor {
 
   async #read(): Promise<ProgressSnapshot> {
     const { store } = this.#options;
-    let snapshot: ProgressSnapshot;
+    const first = this.#latest === undefined;
+    const filter = first ? {} : { seenSince: this.#latest!.at - SEEN_MARGIN_MS };
+    let scans: ScanInfo[];
+    let changed: WorkerInfo[];
+    let at: number;
+    let allocationNow: AllocationSnapshot | undefined;
     try {
       const allocation = this.#allocation;
-      const [{ scans }, workers, owned] = await Promise.all([
+      let owned: OwnedJob[] | undefined;
+      [{ scans }, { workers: changed }, owned] = await Promise.all([
         store.listScans(),
-        store.listWorkers(),
+        store.listWorkers(filter),
         // Read only where an allocator runs: a server without one never touches the table.
         allocation ? store.listOwnedJobs() : undefined,
       ]);
-      const at = this.#options.clock.now();
-      snapshot = { at, scans, workers: withWorkerStates(workers, at, this.#options.staleWorkerMs).workers };
-      if (allocation && owned)
-        snapshot.allocation = allocationSnapshot(owned, allocation.event, allocation.at);
+      at = this.#options.clock.now();
+      if (allocation && owned) allocationNow = allocationSnapshot(owned, allocation.event, allocation.at);
     } catch (error) {
       this.#options.onError(error);
       throw error;
     }
-    const first = this.#latest === undefined;
+    const snapshot: ProgressSnapshot = { at, scans, workers: this.#updateWorkers(changed, at, first) };
+    if (allocationNow) snapshot.allocation = allocationNow;
     this.#latest = snapshot;
-    this.#compare(snapshot, first);
+    this.#compareScans(snapshot, first);
     for (const listener of this.#listeners) listener(snapshot);
     return snapshot;
   }
 
+  /**
+   * Merges the workers read (all of them on the first read), tells who went stale or left, and
+   * returns the list with states: the same list as before when no worker changed.
+   */
+  #updateWorkers(read: readonly WorkerInfo[], at: number, first: boolean): WorkerInfo[] {
+    let dirty = first;
+    const stillHolding = new Set<string>();
+    for (const worker of read) {
+      const known = this.#workers.get(worker.workerId);
+      if (worker.running > 0) stillHolding.add(worker.workerId);
+      if (known?.lastSeen === worker.lastSeen && known.running === worker.running) continue;
+      this.#workers.set(worker.workerId, worker);
+      dirty = true;
+    }
+    // Every worker holding a lease was read: one that held some at the last read and was not, holds none.
+    for (const id of this.#holding) {
+      const known = this.#workers.get(id);
+      if (stillHolding.has(id) || known === undefined) continue;
+      this.#workers.set(id, { ...known, running: 0 });
+      dirty = true;
+    }
+    this.#holding = stillHolding;
+    const { emit, staleWorkerMs } = this.#options;
+    for (const worker of this.#workers.values()) {
+      const state = workerState(worker, at, staleWorkerMs);
+      const was = this.#workerStates.get(worker.workerId);
+      if (was === state) continue;
+      this.#workerStates.set(worker.workerId, state);
+      dirty = true;
+      if (first) continue;
+      const { workerId, host, lastSeen, running } = worker;
+      if (state === 'stale') emit({ type: 'worker.stale', workerId, host, lastSeen, running });
+      // A worker first met already gone is no news either.
+      if (state === 'stopped' && was !== undefined) emit({ type: 'worker.left', workerId, host, lastSeen });
+    }
+    if (dirty) {
+      this.#workerList = [...this.#workers.values()]
+        .sort((a, b) => b.lastSeen - a.lastSeen)
+        .map((worker) => ({ ...worker, state: this.#workerStates.get(worker.workerId) }));
+    }
+    return this.#workerList;
+  }
+
   /** On the first read, only remembers: what was already so before the server started is no news. */
-  #compare(snapshot: ProgressSnapshot, first: boolean): void {
+  #compareScans(snapshot: ProgressSnapshot, first: boolean): void {
     const { emit } = this.#options;
     for (const scan of snapshot.scans) {
       const finished = scan.total > 0 && scanEnded(scan);
@@ -127,16 +191,6 @@ export class ProgressMonitor {
         emit({ type: 'lease.expired', scan: scan.name, count: scan.lostAttempts - lost });
       }
       this.#lost.set(scan.name, scan.lostAttempts);
-    }
-    for (const worker of snapshot.workers) {
-      const was = this.#workerStates.get(worker.workerId);
-      this.#workerStates.set(worker.workerId, worker.state ?? 'alive');
-      if (first || was === worker.state) continue;
-      const { workerId, host, lastSeen, running } = worker;
-      if (worker.state === 'stale') emit({ type: 'worker.stale', workerId, host, lastSeen, running });
-      // A worker first met already gone is no news either.
-      if (worker.state === 'stopped' && was !== undefined)
-        emit({ type: 'worker.left', workerId, host, lastSeen });
     }
   }
 }

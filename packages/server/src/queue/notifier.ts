@@ -1,8 +1,10 @@
 /**
- * Waiting claims and the one way in for submits. A submit (or a release, a requeue, a backoff
- * ending) notifies; the notifier then serves the waiting claims itself, many per store transaction,
- * in arrival order: nothing stands between the submit's commit and the waiting claims' answers, and
- * 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims cost a timer each.
+ * Waiting claims and the one way in for submits. A submit hands its tasks to the waiting claims in
+ * its own store call (`submitAndClaim`: one transaction on SQLite); a release, a requeue or a backoff
+ * ending notifies, and the notifier then serves the waiting claims itself. Either way many claims go
+ * in one transaction, in arrival order: nothing stands between the submit's commit and the waiting
+ * claims' answers, and 8,000 waiting workers cost a handful of transactions, not 8,000. Idle claims
+ * cost a timer each.
  */
 import type { ClaimedTask, ClaimRequest, SubmitRequest, SubmitResponse } from '@bottle/protocol';
 import type { StoreEvents } from '../events/store-events.js';
@@ -25,6 +27,8 @@ export class ClaimNotifier {
   /** In arrival order (a Set iterates in insertion order): the longest waiting is served first. */
   private readonly waiters = new Set<Waiter>();
   private draining = false;
+  /** Counts claims that started waiting: tells a submit whether claims came after its batch was taken. */
+  private arrivals = 0;
   private drainAgain = false;
   private cancelWake: (() => void) | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -52,6 +56,36 @@ export class ClaimNotifier {
 
   /** Stores an already validated submit and wakes the claims waiting for it. */
   async submit(request: SubmitRequest): Promise<SubmitResponse> {
+    // A drain in flight (an asynchronous store) would serve the same claims: let it, and notify after.
+    if (this.waiters.size === 0 || this.draining) return this.submitThenNotify(request);
+    const batch = this.batch();
+    const arrivals = this.arrivals;
+    const looked = this.clock.now();
+    this.events?.claiming(batch.map((w) => w.request));
+    const { submitted, claimed } = await this.store.submitAndClaim(
+      request,
+      batch.map((w) => w.request),
+    );
+    this.events?.claimed(claimed);
+    if (submitted.created + submitted.requeued === 0) {
+      this.events?.submitted(request, submitted);
+      return submitted;
+    }
+    const dry = await this.serve(batch, claimed);
+    // Claims that came while the store worked, or a batch that took all it asked: serve the rest.
+    if (!dry || this.arrivals !== arrivals) this.notify();
+    else {
+      // A claim that looked before the commit (an asynchronous store) looks again.
+      this.generation++;
+      await this.scheduleBackoffWake(looked);
+    }
+    // The claims just answered leave a few promise turns later: the event (a log line written to a
+    // pipe) comes after their answers, not before.
+    setImmediate(() => this.events?.submitted(request, submitted));
+    return submitted;
+  }
+
+  private async submitThenNotify(request: SubmitRequest): Promise<SubmitResponse> {
     const result = await this.store.submit(request);
     const woken = result.created + result.requeued > 0 ? this.notify() : 0;
     // The claims just woken are answered a few promise turns later: the event (a log line written
@@ -125,6 +159,7 @@ export class ClaimNotifier {
       const cancelTimer = this.clock.setTimeout(stop, ms);
       signal.addEventListener('abort', stop, { once: true });
       this.waiters.add(waiter);
+      this.arrivals++;
     });
   }
 
@@ -145,30 +180,41 @@ export class ClaimNotifier {
   private async drainLoop(): Promise<void> {
     do {
       this.drainAgain = false;
-      const batch: Waiter[] = [];
-      let wanted = 0;
-      for (const waiter of this.waiters) {
-        if (wanted >= TASKS_PER_DRAIN) break;
-        batch.push(waiter);
-        wanted += waiter.request.max;
-      }
+      const batch = this.batch();
       if (batch.length === 0) return;
       const looked = this.clock.now();
-      const served = await this.#claim(batch.map((w) => w.request));
-      let dry = false;
-      const orphans: Promise<void>[] = [];
-      batch.forEach((waiter, i) => {
-        const tasks = served[i] ?? [];
-        if (tasks.length < waiter.request.max) dry = true;
-        if (tasks.length === 0) return;
-        // Timed out or hung up while an asynchronous store claimed for it: nobody will run these.
-        if (!this.waiters.has(waiter)) orphans.push(this.giveBack(waiter.request.workerId, tasks));
-        else waiter.finish(tasks);
-      });
-      await Promise.all(orphans);
+      const dry = await this.serve(batch, await this.#claim(batch.map((w) => w.request)));
       if (!dry) this.drainAgain = true;
       else await this.scheduleBackoffWake(looked);
     } while (this.drainAgain && this.waiters.size > 0 && !this.closed);
+  }
+
+  /** The longest waiting claims, up to TASKS_PER_DRAIN tasks' worth. */
+  private batch(): Waiter[] {
+    const batch: Waiter[] = [];
+    let wanted = 0;
+    for (const waiter of this.waiters) {
+      if (wanted >= TASKS_PER_DRAIN) break;
+      batch.push(waiter);
+      wanted += waiter.request.max;
+    }
+    return batch;
+  }
+
+  /** Answers each claim of `batch` with its tasks; true when one got less than it asked (the queue is dry). */
+  private async serve(batch: readonly Waiter[], served: readonly ClaimedTask[][]): Promise<boolean> {
+    let dry = false;
+    const orphans: Promise<void>[] = [];
+    batch.forEach((waiter, i) => {
+      const tasks = served[i] ?? [];
+      if (tasks.length < waiter.request.max) dry = true;
+      if (tasks.length === 0) return;
+      // Timed out or hung up while an asynchronous store claimed for it: nobody will run these.
+      if (!this.waiters.has(waiter)) orphans.push(this.giveBack(waiter.request.workerId, tasks));
+      else waiter.finish(tasks);
+    });
+    await Promise.all(orphans);
+    return dry;
   }
 
   async #claim(requests: ClaimRequest[]): Promise<ClaimedTask[][]> {

@@ -106,16 +106,18 @@ export function getTask(ctx: SqlContext, key: string): TaskDetailResponse {
 }
 
 // Through the running tasks' own index: the planner would otherwise walk every task to group them.
-export function listWorkers(ctx: SqlContext): ListWorkersResponse {
+/** All workers, or (with `seenSince`) those heard from since then and those holding a lease. */
+export function listWorkers(ctx: SqlContext, seenSince?: number): ListWorkersResponse {
   const rows = ctx
     .stmt(
       `SELECT w.worker_id, w.host, w.first_seen, w.last_seen, w.resources, w.labels, coalesce(r.n, 0) AS running
        FROM workers w LEFT JOIN (
          SELECT worker_id, count(*) AS n FROM tasks INDEXED BY tasks_leased WHERE state = 'running' GROUP BY worker_id
        ) r ON r.worker_id = w.worker_id
+       WHERE w.last_seen >= ? OR r.n > 0
        ORDER BY w.last_seen DESC`,
     )
-    .all() as WorkerRow[];
+    .all(seenSince ?? Number.MIN_SAFE_INTEGER) as WorkerRow[];
   return { workers: rows.map(toWorkerInfo) };
 }
 

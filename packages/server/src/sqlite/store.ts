@@ -28,7 +28,13 @@ import { type Clock, checkClock, systemClock } from '../store/clock.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
 import { type QueuePolicy, resolveQueuePolicy } from '../store/policy.js';
 import type { QueuedReduce } from '../store/reduce.js';
-import type { ExpiryResult, LegacyClaimant, ListTasksFilter, Store } from '../store/store.js';
+import type {
+  ExpiryResult,
+  LegacyClaimant,
+  ListTasksFilter,
+  Store,
+  SubmittedAndClaimed,
+} from '../store/store.js';
 import { createSqlContext, type OpContext, type SqlContext } from './_context.js';
 import { claim, claimLegacy } from './claim.js';
 import { expireLeases, nextReadyAt } from './expiry.js';
@@ -133,6 +139,17 @@ export class SqliteStore implements Store {
     return this.write((ctx) => claim(ctx, requests));
   }
 
+  async submitAndClaim(
+    request: SubmitRequest,
+    claims: readonly ClaimRequest[],
+  ): Promise<SubmittedAndClaimed> {
+    return this.write((ctx) => {
+      const submitted = submit(ctx, request);
+      const ready = submitted.created + submitted.requeued > 0 && claims.length > 0;
+      return { submitted, claimed: ready ? claim(ctx, claims) : claims.map(() => []) };
+    });
+  }
+
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.write((ctx) => heartbeat(ctx, request));
   }
@@ -217,8 +234,8 @@ export class SqliteStore implements Store {
     return this.read((ctx) => scanActivity(ctx, name));
   }
 
-  async listWorkers(): Promise<ListWorkersResponse> {
-    return this.read((ctx) => listWorkers(ctx));
+  async listWorkers(filter: { seenSince?: number } = {}): Promise<ListWorkersResponse> {
+    return this.read((ctx) => listWorkers(ctx, filter.seenSince));
   }
 
   async expireLeases(now = this.clock.now()): Promise<ExpiryResult> {

@@ -61,6 +61,12 @@ export interface LegacyClaimant {
   host: string;
 }
 
+/** What {@link Store.submitAndClaim} did: the submit's answer and one list of tasks per claim. */
+export interface SubmittedAndClaimed {
+  submitted: SubmitResponse;
+  claimed: ClaimedTask[][];
+}
+
 export interface Store {
   /** The policy the store was opened with (defaults filled in); the router reads lease lengths here. */
   readonly policy: Readonly<Required<QueuePolicy>>;
@@ -78,6 +84,13 @@ export interface Store {
    * an empty list for a request the queue could not serve. Never waits.
    */
   claim(requests: readonly ClaimRequest[]): Promise<ClaimedTask[][]>;
+  /**
+   * A submit, then the claims served from what is ready (as `claim`), together: the claims waiting
+   * for work get the submitted tasks in the submit's own transaction where the store can (SQLite),
+   * one commit instead of two. The claims are served only when the submit made a task ready (one
+   * empty list per claim otherwise).
+   */
+  submitAndClaim(request: SubmitRequest, claims: readonly ClaimRequest[]): Promise<SubmittedAndClaimed>;
   /**
    * Extends the leases the worker still holds; names the cancelled ones, the finished ones (their own
    * report ended them: the report and the heartbeat crossed) and the lost ones (taken by another
@@ -143,7 +156,12 @@ export interface Store {
   getScan(name: string): Promise<ScanInfo>;
   /** Finishes per minute and durations of a scan, for charts. `ERR_NOT_FOUND` if unknown. */
   scanActivity(name: string): Promise<ScanActivity>;
-  listWorkers(): Promise<ListWorkersResponse>;
+  /**
+   * The workers, last heard from first. With `seenSince` (epoch ms), only those heard from since then
+   * and every one that holds a lease: what may have changed since a read at `seenSince`, so that a
+   * watcher of 10^4 idle workers does not read them all again.
+   */
+  listWorkers(filter?: { seenSince?: number }): Promise<ListWorkersResponse>;
   /** Requeues (or fails, past their attempts) the tasks whose lease ended at or before `now`. */
   expireLeases(now?: number): Promise<ExpiryResult>;
   /** The Slurm jobs this queue's allocator submitted and has not seen end, oldest first. */

@@ -1,6 +1,8 @@
 /**
  * `BottleClient`: one typed method per `/v1` route, over got with a keep-alive agent, timeouts and
- * retries (network errors and 5xx, never 4xx). Every answer is checked against the protocol schemas.
+ * retries (network errors and 5xx, never 4xx); the submit, the claim and the report go on node's own
+ * `http.request` with the same agent, timeouts and retries (_post-json.ts). Every answer is checked
+ * against the protocol schemas.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -64,6 +66,7 @@ import {
 import got, { type Got, type Method } from 'got';
 import { toBottleError } from './_http-errors.js';
 import { encodePath, openStream, streamToFile } from './_output-requests.js';
+import { type PostOptions, type PostTarget, postJson } from './_post-json.js';
 import { readSse } from './_sse.js';
 
 /** What `GET /v1/scans/:name/events` tells: the stream follows now, or a task of the scan finished. */
@@ -115,6 +118,8 @@ interface RequestOptions<T> {
   searchParams?: Record<string, string | number | boolean>;
   signal?: AbortSignal | undefined;
   extraTimeoutMs?: number;
+  /** A JSON POST every task passes through (submit, claim, report): sent without got (_post-json.ts). */
+  hot?: boolean;
 }
 
 /** A typed client of the bottle server's `/v1` API. Errors are {@link BottleError}s. */
@@ -125,6 +130,8 @@ export class BottleClient {
   readonly #base: string;
   readonly #timeoutMs: number;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
+  readonly #headers: Record<string, string>;
+  readonly #retries: Pick<PostOptions, 'retries' | 'retryDelay'>;
 
   constructor(options: BottleClientOptions | string) {
     const o = { ...clientDefaults, ...(typeof options === 'string' ? { server: options } : options) };
@@ -158,6 +165,10 @@ export class BottleClient {
       https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     };
     const { retryDelayMs, maxRetryDelayMs } = o;
+    const retryDelay = (attempt: number) =>
+      Math.min(retryDelayMs * 2 ** (attempt - 1), maxRetryDelayMs) * (0.75 + Math.random() / 2);
+    this.#headers = headers;
+    this.#retries = { retries: o.retries, retryDelay };
     this.#got = got.extend({
       prefixUrl: this.#base,
       headers,
@@ -171,8 +182,7 @@ export class BottleClient {
         methods: ['GET', 'POST', 'PUT', 'DELETE'],
         statusCodes: [500, 502, 503, 504],
         enforceRetryRules: true,
-        calculateDelay: ({ attemptCount }) =>
-          Math.min(retryDelayMs * 2 ** (attemptCount - 1), maxRetryDelayMs) * (0.75 + Math.random() / 2),
+        calculateDelay: ({ attemptCount }) => retryDelay(attemptCount),
       },
     });
   }
@@ -190,7 +200,11 @@ export class BottleClient {
   ): Promise<SubmitResponse> {
     // Before anything is sent: JSON would turn undefined, NaN or a function into something else silently.
     for (let i = 0; i < tasks.length; i++) assertParams(tasks[i]?.params, `tasks[${i}].params`);
-    return this.#request('POST', 'v1/tasks', { schema: submitResponseSchema, json: { tasks, ...options } });
+    return this.#request('POST', 'v1/tasks', {
+      schema: submitResponseSchema,
+      json: { tasks, ...options },
+      hot: true,
+    });
   }
 
   /** Streams a sweep of any size (iterable or async iterable) to the server in chunks. */
@@ -208,6 +222,7 @@ export class BottleClient {
       json: request,
       signal: options.signal,
       extraTimeoutMs: request.waitMs,
+      hot: true,
     });
   }
 
@@ -218,7 +233,11 @@ export class BottleClient {
 
   /** Completes, fails or releases many leased tasks in one request; one result per report. */
   report(workerId: string, reports: Report[]): Promise<ReportResponse> {
-    return this.#request('POST', 'v1/report', { schema: quickReportResponse, json: { workerId, reports } });
+    return this.#request('POST', 'v1/report', {
+      schema: quickReportResponse,
+      json: { workerId, reports },
+      hot: true,
+    });
   }
 
   /** Completes one leased task with its result. */
@@ -458,22 +477,9 @@ export class BottleClient {
     const timeoutMs = this.#timeoutMs + (options.extraTimeoutMs ?? 0);
     let body: string;
     try {
-      const response = await this.#got(path, {
-        method,
-        ...(options.json === undefined ? {} : { json: options.json }),
-        ...(options.searchParams ? { searchParams: options.searchParams } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.upload
-          ? {
-              body: options.upload.body,
-              headers: { 'content-type': options.upload.contentType },
-              retry: { limit: 0 },
-              // A large upload takes as long as it takes; what must not happen is a silent stall.
-              timeout: { connect: timeoutMs, socket: timeoutMs },
-            }
-          : { timeout: { request: timeoutMs } }),
-      });
-      body = response.body;
+      body = options.hot
+        ? await this.#post(url, options.json, timeoutMs, options.signal)
+        : await this.#gotBody(method, path, options, timeoutMs);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       throw toBottleError(error, method, redactUrl(url), timeoutMs);
@@ -496,6 +502,35 @@ export class BottleClient {
       );
     }
     return parsed.data;
+  }
+
+  async #gotBody<T>(
+    method: Method,
+    path: string,
+    options: RequestOptions<T>,
+    timeoutMs: number,
+  ): Promise<string> {
+    const response = await this.#got(path, {
+      method,
+      ...(options.json === undefined ? {} : { json: options.json }),
+      ...(options.searchParams ? { searchParams: options.searchParams } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.upload
+        ? {
+            body: options.upload.body,
+            headers: { 'content-type': options.upload.contentType },
+            retry: { limit: 0 },
+            // A large upload takes as long as it takes; what must not happen is a silent stall.
+            timeout: { connect: timeoutMs, socket: timeoutMs },
+          }
+        : { timeout: { request: timeoutMs } }),
+    });
+    return response.body;
+  }
+
+  #post(url: string, json: unknown, timeoutMs: number, signal: AbortSignal | undefined): Promise<string> {
+    const target: PostTarget = { url, agents: this.#agents, headers: this.#headers };
+    return postJson(target, JSON.stringify(json), { timeoutMs, signal, ...this.#retries });
   }
 }
 
