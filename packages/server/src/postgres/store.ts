@@ -40,7 +40,7 @@ import type {
   Store,
   SubmittedAndClaimed,
 } from '../store/store.js';
-import { DEFAULT_SCAN, prepareSubmit } from '../store/submit.js';
+import { prepareSubmit } from '../store/submit.js';
 import { RunTimeCache } from '../store/time-left.js';
 import { type PgContext, touchWorkers } from './_context.js';
 import { isConnectionError, isRetryable, toStoreError } from './_errors.js';

@@ -10,8 +10,8 @@ import { type ScanInfo, scanEnded, type WorkerInfo } from '@bottle/protocol';
 import type { ServerEventListener } from '../events/types.js';
 import { type WorkerState, workerState } from '../events/worker-state.js';
 import { type Clock, every } from '../store/clock.js';
-import type { Store } from '../store/store.js';
 import type { OwnedJob } from '../store/owned-jobs.js';
+import type { Store } from '../store/store.js';
 import { type AllocationEvent, type AllocationSnapshot, allocationSnapshot } from './allocation.js';
 
 export interface ProgressSnapshot {
