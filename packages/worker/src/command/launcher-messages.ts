@@ -69,3 +69,19 @@ export interface LauncherProcess {
   /** Ends the launcher, and with it any program still running. */
   close(): Promise<void>;
 }
+
+/**
+ * The end of a program whose launcher stopped before telling it: the program outlives a launcher
+ * killed -9, so its group (when it had started) is ended here, as the launcher would have.
+ */
+export function orphanedExit(pid: number | undefined, why: string): LaunchExit {
+  try {
+    if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+  } catch {} // ESRCH: the group is already empty.
+  return {
+    pid: pid ?? 0,
+    code: null,
+    signal: null,
+    error: { code: 'ELAUNCHER', message: `the command launcher stopped (${why})` },
+  };
+}

@@ -6,12 +6,13 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { entryScript } from '../runner/_entry-script.js';
-import type {
-  FromLauncher,
-  LaunchExit,
-  Launched,
-  LauncherProcess,
-  LaunchRequest,
+import {
+  type FromLauncher,
+  type LaunchExit,
+  type Launched,
+  type LauncherProcess,
+  type LaunchRequest,
+  orphanedExit,
 } from './launcher-messages.js';
 
 export class NodeLauncher implements LauncherProcess {
@@ -44,17 +45,7 @@ export class NodeLauncher implements LauncherProcess {
         this.#exited = true;
         const why = signal === null ? `exit code ${code}` : signal;
         for (const id of [...this.#waiting.keys()]) {
-          // Its programs outlive a launcher killed -9: their groups end here.
-          const pid = this.#pids.get(id);
-          try {
-            if (pid !== undefined) process.kill(-pid, 'SIGKILL');
-          } catch {} // ESRCH: the group is already empty.
-          this.#settle(id, {
-            pid: pid ?? 0,
-            code: null,
-            signal: null,
-            error: { code: 'ELAUNCHER', message: `the command launcher stopped (${why})` },
-          });
+          this.#settle(id, orphanedExit(this.#pids.get(id), why));
         }
         resolve();
       });

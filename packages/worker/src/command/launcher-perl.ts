@@ -9,7 +9,13 @@ import { accessSync, constants } from 'node:fs';
 import { constants as os } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { attemptHeader } from '../runner/_task-log.js';
-import type { LaunchExit, Launched, LauncherProcess, LaunchRequest } from './launcher-messages.js';
+import {
+  type LaunchExit,
+  type Launched,
+  type LauncherProcess,
+  type LaunchRequest,
+  orphanedExit,
+} from './launcher-messages.js';
 import { perlLauncherScript } from './launcher-perl-script.js';
 
 const signalNames = new Map(Object.entries(os.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
@@ -65,17 +71,7 @@ export class PerlLauncher implements LauncherProcess {
         if (this.#exited) return;
         this.#exited = true;
         for (const id of [...this.#waiting.keys()]) {
-          // Its programs outlive a launcher killed -9: their groups end here.
-          const pid = this.#pids.get(id);
-          try {
-            if (pid !== undefined) process.kill(-pid, 'SIGKILL');
-          } catch {} // ESRCH: the group is already empty.
-          this.#settle(id, {
-            pid: pid ?? 0,
-            code: null,
-            signal: null,
-            error: { code: 'ELAUNCHER', message: `the command launcher stopped (${why})` },
-          });
+          this.#settle(id, orphanedExit(this.#pids.get(id), why));
         }
         resolve();
       };
