@@ -62,3 +62,16 @@ export function finishedOf(task: TaskInfo): FinishedTask {
     finishedAt: task.finishedAt ?? task.updatedAt,
   };
 }
+
+/** Those of `keys` that have ended, read one by one from wherever `getTask` reads the queue. */
+export async function endedTasks(
+  getTask: (key: string) => Promise<{ task: TaskInfo }>,
+  keys: readonly string[],
+): Promise<FinishedTask[]> {
+  const ended: FinishedTask[] = [];
+  for (const key of keys) {
+    const { task } = await getTask(key);
+    if (finishedStates.has(task.state)) ended.push(finishedOf(task));
+  }
+  return ended;
+}

@@ -7,6 +7,7 @@
 import { taskKey } from '@bottle/protocol';
 import type { BottleClient } from '../client/client.js';
 import {
+  endedTasks,
   type FinishedTask,
   type FinishNotice,
   finishedOf,
@@ -73,14 +74,7 @@ export function httpDriver(client: BottleClient, options: HttpDriverOptions = {}
     await following;
   };
 
-  const lookup = async (keys: readonly string[]) => {
-    const ended: FinishedTask[] = [];
-    for (const key of keys) {
-      const { task } = await client.getTask(key);
-      if (finishedStates.has(task.state)) ended.push(finishedOf(task));
-    }
-    return ended;
-  };
+  const lookup = (keys: readonly string[]) => endedTasks((key) => client.getTask(key), keys);
 
   return {
     follow,

@@ -15,6 +15,7 @@ import {
   taskKey,
 } from '@bottle/protocol';
 import {
+  endedTasks,
   type FinishedTask,
   type FinishNotice,
   finishedOf,
@@ -44,14 +45,7 @@ export function queueDriver(queue: SearchQueue): SearchDriver {
   let reading: Promise<void> = Promise.resolve();
   let reads = 0;
 
-  const lookup = async (keys: readonly string[]) => {
-    const ended: FinishedTask[] = [];
-    for (const key of keys) {
-      const { task } = await queue.getTask(key);
-      if (finishedStates.has(task.state)) ended.push(finishedOf(task));
-    }
-    return ended;
-  };
+  const lookup = (keys: readonly string[]) => endedTasks((key) => queue.getTask(key), keys);
 
   return {
     async follow(scan, onFinish) {
